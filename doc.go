@@ -1,0 +1,40 @@
+// Package zkrecipes is the shared ZooKeeper client under every zkrecipes
+// recipe (lock, election, queue, barrier, counter): the Go counterpart of
+// Apache Curator's CuratorFramework.
+//
+// # Sessions and connection states
+//
+// A [Client] holds one session at a time and reports transitions in
+// Curator's terms (see [State]): Connected (a new session), Suspended (the
+// connection dropped; the session may live on), Reconnected (same session
+// back), Lost (the session is gone) and Closed. A partitioned client never
+// hears that the server expired its session, so the Client declares Lost
+// itself once the server has been silent for the negotiated session
+// timeout. After Lost it opens a new session on a fresh connection: work
+// issued in one session never runs in another, because go-zookeeper would
+// otherwise send requests queued for the old session on the new one.
+//
+// Recipes pin their work to a [Session]: its operations fail with
+// [ErrSessionLost] once that session is gone, and its [Session.Done] and
+// [Session.Suspended] channels tell holders of locks and leadership when to
+// stop. Users can follow every transition, in order, with
+// [Client.Subscribe]; a slow subscriber never blocks the client.
+//
+// # Operations and retries
+//
+// Every operation takes a context and returns promptly with ctx.Err() when
+// it is done, even while the request is in flight. Operations are retried,
+// with the backoff set by [WithRetry], only after connection-loss errors and
+// never across a session loss. Writes that are not naturally idempotent are
+// made safe to retry: sequential creates are protected (their name carries
+// the session id and a nonce, so a create whose reply was lost is found
+// again), a versioned Set that in fact landed is recognised as ours, and a
+// retried Delete that finds the node gone succeeds.
+//
+// # Namespace, ACLs and paths
+//
+// Paths are absolute within the client's namespace ([WithNamespace]), like
+// Curator's. Invalid paths are refused before any I/O with
+// [ErrInvalidPath]; the /zookeeper subtree is reserved. Created nodes get
+// the client's ACL ([WithACL]) unless a create says otherwise.
+package zkrecipes

@@ -1,0 +1,34 @@
+package zkrecipes
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+var (
+	// ErrClosed is returned by every operation on a closed Client.
+	ErrClosed = errors.New("zkrecipes: client closed")
+	// ErrSessionLost is returned by an operation whose session ended before
+	// it completed. Ephemeral nodes of that session are gone (or will be once
+	// the server expires it); nothing was retried in a new session.
+	ErrSessionLost = errors.New("zkrecipes: session lost")
+	// ErrInvalidPath is wrapped by every path validation error.
+	ErrInvalidPath = zkpath.ErrInvalidPath
+	// ErrInvalidArgument is wrapped by errors for bad options and arguments.
+	ErrInvalidArgument = errors.New("zkrecipes: invalid argument")
+)
+
+// OpError records a failed operation on one znode. Err keeps the
+// underlying cause, so errors.Is(err, zk.ErrNoNode) works through it.
+type OpError struct {
+	Op   string // "create", "get", ...
+	Path string // path as the caller gave it, relative to the namespace
+	Err  error
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("zkrecipes: %s %s: %v", e.Op, e.Path, e.Err) }
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }

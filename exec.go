@@ -1,0 +1,162 @@
+package zkrecipes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// ops carries the operations shared by Client (on whatever session is
+// current when the operation starts) and Session (pinned to that session).
+type ops struct {
+	c   *Client
+	gen *generation // nil: the client's current generation
+}
+
+type result[T any] struct {
+	v   T
+	err error
+}
+
+// pin chooses the generation an operation runs on. An operation never moves
+// to another generation: that would silently continue across a session loss.
+func (o ops) pin() (*generation, error) {
+	if o.gen != nil {
+		select {
+		case <-o.gen.retired:
+			return nil, o.gen.err
+		default:
+			return o.gen, nil
+		}
+	}
+	o.c.mu.Lock()
+	defer o.c.mu.Unlock()
+	if o.c.closed {
+		return nil, ErrClosed
+	}
+	return o.c.cur, nil
+}
+
+// call runs fn once on g's connection. go-zookeeper takes no context, so fn
+// runs on its own goroutine and call returns as soon as ctx is done or g's
+// session ends; it then also returns the channel fn's result will arrive on,
+// for callers that must clean up after a request that may still land.
+func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn) (T, error)) (T, error, <-chan result[T]) {
+	var zero T
+	select {
+	case <-g.authed:
+	case <-ctx.Done():
+		return zero, ctx.Err(), nil
+	case <-g.retired:
+		return zero, g.err, nil
+	}
+	res := make(chan result[T], 1)
+	if !c.spawn(func() {
+		v, err := fn(g.conn)
+		res <- result[T]{v, err}
+	}) {
+		return zero, ErrClosed, nil
+	}
+	select {
+	case r := <-res:
+		return r.v, r.err, nil
+	case <-ctx.Done():
+		return zero, ctx.Err(), res
+	case <-g.retired:
+		return zero, g.err, res
+	}
+}
+
+// do runs fn with retries on connection loss, on one generation. retried
+// tells fn whether an earlier attempt may have reached the server, so that
+// non-idempotent operations can recognise their own earlier success.
+func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Conn, retried bool) (T, error)) (T, error) {
+	var zero T
+	g, err := o.pin()
+	if err != nil {
+		return zero, &OpError{Op: op, Path: path, Err: err}
+	}
+	b := o.c.o.newBackOff()
+	retried := false
+	for {
+		v, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, retried) })
+		if err == nil {
+			return v, nil
+		}
+		if !retry.Retryable(err) {
+			return zero, o.fail(op, path, g, err)
+		}
+		retried = true
+		if ok, werr := retry.Wait(ctx, b, g.retired, nil); !ok {
+			if werr == nil {
+				werr = err // the policy gave up: report the last cause
+			}
+			return zero, o.fail(op, path, g, werr)
+		}
+	}
+}
+
+// fail wraps err; once g's session ended, the session's fate is the error.
+func (o ops) fail(op, path string, g *generation, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &OpError{Op: op, Path: path, Err: err}
+	}
+	select {
+	case <-g.retired:
+		if !errors.Is(err, g.err) {
+			err = fmt.Errorf("%w (%w)", g.err, err)
+		}
+	default:
+		if errors.Is(err, zk.ErrSessionExpired) {
+			err = fmt.Errorf("%w: %w", ErrSessionLost, err)
+		}
+	}
+	return &OpError{Op: op, Path: path, Err: err}
+}
+
+// abs validates a caller's path and prefixes the namespace.
+func (o ops) abs(p string, read bool) (string, error) {
+	validate := zkpath.Validate
+	if read && o.c.o.namespace == "" {
+		validate = zkpath.ValidateAny
+	}
+	if err := validate(p); err != nil {
+		return "", err
+	}
+	ns := o.c.o.namespace
+	switch {
+	case ns == "":
+		return p, nil
+	case p == "/":
+		return ns, nil
+	}
+	return ns + p, nil
+}
+
+// rel strips the namespace from a server path.
+func (o ops) rel(p string) string {
+	ns := o.c.o.namespace
+	if ns == "" {
+		return p
+	}
+	if p == ns {
+		return "/"
+	}
+	return p[len(ns):]
+}
+
+// session waits for g's session to be established.
+func (o ops) session(ctx context.Context, g *generation) (*Session, error) {
+	select {
+	case <-g.ready:
+		return g.sess, nil
+	case <-g.retired:
+		return nil, g.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,142 @@
+package zkrecipes
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// A generation is one *zk.Conn and the one session it may hold. go-zookeeper
+// silently opens a new session on the same Conn after an expiry and then
+// sends requests that were queued for the old one. We never let that
+// happen: once a generation's session is lost its dialer refuses to connect
+// (set synchronously in the event callback, before go-zookeeper redials),
+// the Conn is closed, and a fresh generation takes over. A request issued
+// on a generation therefore runs in its session or not at all.
+type generation struct {
+	num     uint64
+	conn    *zk.Conn
+	retired chan struct{} // closed when the session is lost or the client closed
+	err     error         // set before retired is closed
+	once    sync.Once
+	noDial  atomic.Bool
+	// negotiated session timeout and session id, read off the connect response
+	timeoutMs atomic.Int32
+	sid       atomic.Int64
+	// when the server last sent us anything, as nanoseconds since epochMono
+	lastRead atomic.Int64
+	authed   chan struct{} // closed once the credentials were added to the session
+
+	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
+	sockMu sync.Mutex
+	socks  map[*sniffConn]struct{}
+
+	ready   chan struct{} // closed once sess is set
+	sess    *Session      // owned by the pump; read after ready
+	sessSet atomic.Bool
+}
+
+var errRetired = errors.New("zkrecipes: connection retired")
+
+func (g *generation) retire(err error) bool {
+	done := false
+	g.once.Do(func() {
+		g.noDial.Store(true)
+		g.err = err
+		close(g.retired)
+		done = true
+	})
+	return done
+}
+
+// dialer wraps the user's dialer: it refuses once the generation is
+// retired and records the negotiated timeout from the connect response.
+func (g *generation) dialer(next zk.Dialer) zk.Dialer {
+	return func(network, address string, timeout time.Duration) (net.Conn, error) {
+		if g.noDial.Load() {
+			return nil, errRetired
+		}
+		nc, err := next(network, address, timeout)
+		if err != nil {
+			return nil, err
+		}
+		sc := &sniffConn{Conn: nc, g: g}
+		g.sockMu.Lock()
+		if g.socks == nil {
+			g.socks = map[*sniffConn]struct{}{}
+		}
+		g.socks[sc] = struct{}{}
+		g.sockMu.Unlock()
+		return sc, nil
+	}
+}
+
+// shutdown closes the Conn and waits until every goroutine go-zookeeper
+// started for it has ended. go-zookeeper's Close does not close the socket,
+// so under a partition its reader would linger until its read deadline; we
+// close the sockets ourselves. A connected Conn first gets to tell the
+// server to end the session, which frees its ephemeral nodes at once.
+func (g *generation) shutdown(connected bool) {
+	if !connected {
+		g.closeSockets()
+	}
+	g.conn.Close()
+	g.closeSockets()
+	for range g.events {
+	}
+}
+
+func (g *generation) closeSockets() {
+	g.noDial.Store(true)
+	g.sockMu.Lock()
+	defer g.sockMu.Unlock()
+	for sc := range g.socks {
+		sc.Conn.Close()
+	}
+}
+
+// epochMono is the origin of generation.lastRead (monotonic clock).
+var epochMono = time.Now()
+
+func monoNow() int64 { return int64(time.Since(epochMono)) }
+
+// sniffConn reads the negotiated timeout and the session id out of the
+// connect response, the first bytes the server sends on a connection
+// (length, protocolVersion, timeOut as int32, sessionId as int64), because
+// go-zookeeper exposes neither reliably; and it notes when the server last
+// spoke, from which a partitioned client dates its session's expiry.
+type sniffConn struct {
+	net.Conn
+	g    *generation
+	head [20]byte
+	n    int
+}
+
+func (s *sniffConn) Close() error {
+	s.g.sockMu.Lock()
+	delete(s.g.socks, s)
+	s.g.sockMu.Unlock()
+	return s.Conn.Close()
+}
+
+func (s *sniffConn) Read(p []byte) (int, error) {
+	n, err := s.Conn.Read(p)
+	if n > 0 {
+		s.g.lastRead.Store(monoNow())
+		if s.n < len(s.head) {
+			s.n += copy(s.head[s.n:], p[:n])
+			if s.n == len(s.head) {
+				if ms := int32(binary.BigEndian.Uint32(s.head[8:12])); ms > 0 {
+					s.g.timeoutMs.Store(ms)
+				}
+				s.g.sid.Store(int64(binary.BigEndian.Uint64(s.head[12:20])))
+			}
+		}
+	}
+	return n, err
+}

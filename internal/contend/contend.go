@@ -1,0 +1,251 @@
+// Package contend is the one "wait for my turn" loop behind every
+// ownership recipe: mutex, semaphore, read-write lock and leader election.
+// A contender creates a protected ephemeral-sequential node, lists its
+// siblings sorted by sequence number, and either holds (per a Predicate) or
+// watches the one node whose deletion can change the answer.
+package contend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// ErrWouldBlock is returned by a non-blocking Enter when others are ahead.
+var ErrWouldBlock = errors.New("would block")
+
+// ErrNodeGone means our contender node vanished while we waited, deleted
+// by someone other than us while the session lived.
+var ErrNodeGone = errors.New("contender node was deleted")
+
+// Config describes one contender.
+type Config struct {
+	Dir       string   // parent of the contender nodes, relative to the namespace
+	Name      string   // node name before the sequence, e.g. "lock-"
+	Markers   []string // names of the kinds of sibling that take part (default: Name)
+	Data      []byte   // data of our node
+	Predicate Predicate
+	// NoWait makes Enter give up with ErrWouldBlock (deleting its node)
+	// instead of waiting when the predicate does not hold at once.
+	NoWait bool
+	// Session pins the contender to this session (default: wait for the
+	// client's current one).
+	Session *zkrecipes.Session
+	// OnWait, if set, is called each time Enter starts waiting on a watch;
+	// tests use it to count wake-ups.
+	OnWait func(watched string)
+}
+
+// Entry is a contender that holds the resource.
+type Entry struct {
+	c       *zkrecipes.Client
+	Session *zkrecipes.Session
+	Path    string // our node, relative to the namespace
+	Name    string // our node's name
+	Seq     int32
+	Czxid   int64 // zxid of our node's creation: a fencing token
+	watch   <-chan zk.Event
+}
+
+// Enter creates our node and waits until the predicate holds, ctx is done
+// or the session is lost. On any failure it deletes our node (on a context
+// detached from ctx) before returning the cause.
+func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error) {
+	s := cfg.Session
+	if s == nil {
+		var err error
+		if s, err = c.WaitSession(ctx); err != nil {
+			return nil, err
+		}
+	}
+	markers := cfg.Markers
+	if len(markers) == 0 {
+		markers = []string{cfg.Name}
+	}
+	path, err := s.Create(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	if err != nil {
+		return nil, err
+	}
+	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path)}
+	// Learn our czxid and set a watch on our own node (so a holder hears if
+	// an operator deletes it) in parallel with the first listing: the two
+	// requests are pipelined on one connection, costing no extra round trip.
+	own := make(chan error, 1)
+	go func() {
+		ok, st, ch, err := s.ExistsW(ctx, path)
+		switch {
+		case err == nil && (!ok || st.EphemeralOwner != s.ID()):
+			err = ErrNodeGone
+		case err == nil:
+			e.Czxid, e.watch = st.Czxid, ch
+		}
+		own <- err
+	}()
+	err = e.wait(ctx, cfg, markers)
+	if oerr := <-own; err == nil && oerr != nil {
+		err = oerr
+	}
+	if err != nil {
+		e.abandon(ctx)
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
+	s := e.Session
+	for {
+		children, _, err := s.Children(ctx, cfg.Dir)
+		if err != nil {
+			return err
+		}
+		nodes := parse(children, markers)
+		self := indexOf(nodes, e.Name)
+		if self < 0 {
+			if s.Err() != nil {
+				return s.Err()
+			}
+			return fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
+		}
+		ok, watch := cfg.Predicate(nodes, self)
+		if ok {
+			e.Seq = nodes[self].Seq
+			return nil
+		}
+		if cfg.NoWait {
+			return ErrWouldBlock
+		}
+		// A data watch, not an exists watch: if the node is already gone
+		// the server sets no watch, so none is left behind.
+		pred := zkpath.Join(cfg.Dir, nodes[watch].Name)
+		_, _, ch, err := s.GetW(ctx, pred)
+		if errors.Is(err, zk.ErrNoNode) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if cfg.OnWait != nil {
+			cfg.OnWait(pred)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.Done():
+			return s.Err()
+		}
+	}
+}
+
+func parse(children []string, markers []string) []zkpath.Node {
+	if len(markers) == 1 {
+		return zkpath.ParseChildren(children, markers[0])
+	}
+	var nodes []zkpath.Node
+	for _, c := range children {
+		for _, m := range markers {
+			if n, ok := zkpath.ParseSeq(c, m); ok {
+				nodes = append(nodes, n)
+				break
+			}
+		}
+	}
+	zkpath.SortBySeq(nodes)
+	return nodes
+}
+
+func indexOf(nodes []zkpath.Node, name string) int {
+	for i, n := range nodes {
+		if n.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// abandon deletes our node after a failed or cancelled Enter. It never uses
+// the caller's (possibly cancelled) ctx: while connected it deletes before
+// returning, so the caller sees the node gone; otherwise a client-owned
+// goroutine keeps trying while the session lives (after which the server
+// removes the node anyway).
+func (e *Entry) abandon(ctx context.Context) {
+	s := e.Session
+	if s.Err() != nil {
+		return
+	}
+	if s.Connected() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		err := deleteOwn(dctx, s, e.Path)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	e.c.Go(func(life context.Context) {
+		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
+		defer cancel()
+		_ = deleteOwn(dctx, s, e.Path)
+	})
+}
+
+func deleteOwn(ctx context.Context, s *zkrecipes.Session, path string) error {
+	err := s.Delete(ctx, path, -1)
+	if err == nil || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zkrecipes.ErrSessionLost) || errors.Is(err, zkrecipes.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Leave deletes our node, releasing what it held. A node already gone with
+// its session counts as released.
+func (e *Entry) Leave(ctx context.Context) error {
+	return deleteOwn(ctx, e.Session, e.Path)
+}
+
+// Lost returns a channel closed when the hold ends without Leave: the
+// session is lost, our node is deleted by someone else, or, when
+// suspendedIsLost, the connection is suspended. stop ends the watcher
+// goroutine (call it from Leave). The goroutine is owned by the client.
+func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
+	ch := make(chan struct{})
+	quit := make(chan struct{})
+	susp := e.Session.Suspended()
+	if !suspendedIsLost {
+		susp = nil
+	}
+	watch := e.watch
+	started := e.c.Go(func(life context.Context) {
+		defer close(ch)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-e.Session.Done():
+				return
+			case <-susp:
+				return
+			case ev, ok := <-watch:
+				if !ok || ev.Type == zk.EventNodeDeleted || ev.Type == zk.EventNotWatching {
+					return
+				}
+				watch = nil // a data change: nothing to do, no further events
+			}
+		}
+	})
+	if !started {
+		close(ch)
+	}
+	var once bool
+	return ch, func() {
+		if !once {
+			once = true
+			close(quit)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package retry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/go-zookeeper/zk"
+)
+
+func TestRetryable(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{zk.ErrConnectionClosed, true},
+		{fmt.Errorf("wrapped: %w", zk.ErrConnectionClosed), true},
+		{zk.ErrNoServer, true},
+		{zk.ErrSessionMoved, true},
+		{zk.ErrSessionExpired, false},
+		{zk.ErrNoNode, false},
+		{zk.ErrNodeExists, false},
+		{zk.ErrBadVersion, false},
+		{zk.ErrClosing, false},
+		{context.Canceled, false},
+	}
+	for _, c := range cases {
+		if got := Retryable(c.err); got != c.want {
+			t.Errorf("Retryable(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
+
+func TestDefaultIsCappedAndUnbounded(t *testing.T) {
+	b := Default()
+	var last time.Duration
+	for i := 0; i < 40; i++ {
+		last = b.NextBackOff()
+		if last == backoff.Stop {
+			t.Fatalf("default policy stopped after %d attempts", i)
+		}
+	}
+	if last > 1300*time.Millisecond {
+		t.Errorf("interval grew to %v, want capped near 1s", last)
+	}
+}
+
+func TestWaitStopsOnContextAndStop(t *testing.T) {
+	slow := backoff.NewConstantBackOff(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ok, err := Wait(ctx, slow, nil, nil); ok || !errors.Is(err, context.Canceled) {
+		t.Errorf("Wait(cancelled) = %v, %v", ok, err)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	errStop := errors.New("stopped")
+	if ok, err := Wait(context.Background(), slow, stop, errStop); ok || err != errStop {
+		t.Errorf("Wait(stop) = %v, %v", ok, err)
+	}
+	if ok, err := Wait(context.Background(), &backoff.StopBackOff{}, nil, nil); ok || err != nil {
+		t.Errorf("Wait(StopBackOff) = %v, %v", ok, err)
+	}
+	if ok, err := Wait(context.Background(), &backoff.ZeroBackOff{}, nil, nil); !ok || err != nil {
+		t.Errorf("Wait(ZeroBackOff) = %v, %v", ok, err)
+	}
+}

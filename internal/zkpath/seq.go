@@ -1,0 +1,113 @@
+package zkpath
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// SeqLen is the width of the suffix ZooKeeper appends to sequential nodes.
+const SeqLen = 10
+
+// ProtectedPrefix starts every protected node name, as in Curator.
+const ProtectedPrefix = "_c_"
+
+// Node is one parsed sequential child.
+type Node struct {
+	Name string // full child name
+	Seq  int32  // sequence suffix; negative after the parent's counter overflows
+	// Session is the id of the session that created the node, when its
+	// name is protected by us (zero otherwise, e.g. for Curator's nodes).
+	Session int64
+}
+
+// Order is the position of n in creation order. The server renders the
+// int32 counter with %010d, so after overflow names turn negative; as uint32
+// they keep increasing across the first wrap.
+func (n Node) Order() uint32 { return uint32(n.Seq) }
+
+// ParseSeq extracts the sequence suffix of name if the part before the
+// suffix ends with marker (e.g. "lock-"). Names that do not fit the pattern
+// are reported with ok=false so that callers ignore them instead of
+// mis-sorting them.
+func ParseSeq(name, marker string) (Node, bool) {
+	if len(name) < SeqLen+len(marker) {
+		return Node{}, false
+	}
+	suffix := name[len(name)-SeqLen:]
+	head := name[:len(name)-SeqLen]
+	if !strings.HasSuffix(head, marker) {
+		return Node{}, false
+	}
+	v, err := strconv.ParseInt(suffix, 10, 32)
+	if err != nil {
+		return Node{}, false
+	}
+	n := Node{Name: name, Seq: int32(v)}
+	if s, _, ok := ParseProtected(name); ok {
+		n.Session = s
+	}
+	return n, true
+}
+
+// ParseChildren parses and sorts the children that match marker.
+func ParseChildren(children []string, marker string) []Node {
+	nodes := make([]Node, 0, len(children))
+	for _, c := range children {
+		if n, ok := ParseSeq(c, marker); ok {
+			nodes = append(nodes, n)
+		}
+	}
+	SortBySeq(nodes)
+	return nodes
+}
+
+// SortBySeq sorts nodes by creation order, never lexically: protected
+// prefixes differ per creator and would break a lexical sort.
+func SortBySeq(nodes []Node) {
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Order() < nodes[j].Order() })
+}
+
+// Nonce returns a fresh random value for one protected create attempt.
+func Nonce() uint64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("zkpath: crypto/rand failed: " + err.Error())
+	}
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// Protected returns the prefix of a protected node name: "_c_" and a
+// UUID-shaped 36-character tag whose first 16 hex digits are the session id
+// and whose last 16 are the nonce, then "-". The UUID shape makes Curator's
+// ProtectedUtils recognise our nodes as protected, and the session id lets a
+// create whose reply was lost be found again by the session that made it.
+func Protected(session int64, nonce uint64) string {
+	s, n := uint64(session), nonce
+	return fmt.Sprintf("%s%08x-%04x-%04x-%04x-%012x-", ProtectedPrefix,
+		s>>32, (s>>16)&0xffff, s&0xffff, n>>48, n&0xffffffffffff)
+}
+
+// protectedLen is len(Protected(..)).
+const protectedLen = len(ProtectedPrefix) + 36 + 1
+
+// ParseProtected returns the session and nonce of a name made with Protected.
+func ParseProtected(name string) (session int64, nonce uint64, ok bool) {
+	if len(name) < protectedLen || !strings.HasPrefix(name, ProtectedPrefix) || name[protectedLen-1] != '-' {
+		return 0, 0, false
+	}
+	tag := name[len(ProtectedPrefix) : protectedLen-1]
+	if tag[8] != '-' || tag[13] != '-' || tag[18] != '-' || tag[23] != '-' {
+		return 0, 0, false
+	}
+	hex := tag[0:8] + tag[9:13] + tag[14:18] + tag[19:23] + tag[24:36]
+	hi, err1 := strconv.ParseUint(hex[:16], 16, 64)
+	lo, err2 := strconv.ParseUint(hex[16:], 16, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return int64(hi), lo, true
+}

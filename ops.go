@@ -1,0 +1,358 @@
+package zkrecipes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+type dataStat struct {
+	data []byte
+	stat *zk.Stat
+}
+
+type watched[T any] struct {
+	v  T
+	st *zk.Stat
+	ch <-chan zk.Event
+}
+
+// Get returns the data and stat of the node at p.
+func (o ops) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return nil, nil, &OpError{Op: "get", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "get", p, func(conn *zk.Conn, _ bool) (dataStat, error) {
+		d, st, err := conn.Get(ap)
+		return dataStat{d, st}, err
+	})
+	return r.data, r.stat, err
+}
+
+// GetW is Get that also leaves a data watch, which fires once when the node
+// changes or is deleted. The watch survives reconnection of the same
+// session; it fires with EventNotWatching when the session ends.
+func (o ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return nil, nil, nil, &OpError{Op: "getw", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "getw", p, func(conn *zk.Conn, _ bool) (watched[[]byte], error) {
+		d, st, ch, err := conn.GetW(ap)
+		return watched[[]byte]{d, st, ch}, err
+	})
+	return r.v, r.st, r.ch, err
+}
+
+// Exists reports whether p exists, with its stat when it does.
+func (o ops) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return false, nil, &OpError{Op: "exists", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "exists", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
+		ok, st, err := conn.Exists(ap)
+		return watched[bool]{ok, st, nil}, err
+	})
+	return r.v, r.st, err
+}
+
+// ExistsW is Exists that also leaves a watch for creation, change or deletion.
+func (o ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.Event, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return false, nil, nil, &OpError{Op: "existsw", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "existsw", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
+		ok, st, ch, err := conn.ExistsW(ap)
+		return watched[bool]{ok, st, ch}, err
+	})
+	return r.v, r.st, r.ch, err
+}
+
+// Children returns the names of p's children, unsorted.
+func (o ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return nil, nil, &OpError{Op: "children", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "children", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
+		ch, st, err := conn.Children(ap)
+		return watched[[]string]{ch, st, nil}, err
+	})
+	return r.v, r.st, err
+}
+
+// ChildrenW is Children that also leaves a child watch.
+func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-chan zk.Event, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return nil, nil, nil, &OpError{Op: "childrenw", Path: p, Err: err}
+	}
+	r, err := do(ctx, o, "childrenw", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
+		ch, st, w, err := conn.ChildrenW(ap)
+		return watched[[]string]{ch, st, w}, err
+	})
+	return r.v, r.st, r.ch, err
+}
+
+// Set writes data if the node's version equals version (-1: any version).
+// A versioned Set retried after a connection loss whose first attempt did
+// land sees BadVersion; if the node then holds exactly our data at
+// version+1, that is our own write and Set reports success, so nothing is
+// applied twice and nothing is reported as a conflict that was not one.
+func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
+	ap, err := o.abs(p, false)
+	if err != nil {
+		return nil, &OpError{Op: "set", Path: p, Err: err}
+	}
+	return do(ctx, o, "set", p, func(conn *zk.Conn, retried bool) (*zk.Stat, error) {
+		st, err := conn.Set(ap, data, version)
+		if retried && version >= 0 && errors.Is(err, zk.ErrBadVersion) {
+			cur, cst, gerr := conn.Get(ap)
+			if gerr != nil {
+				return nil, gerr
+			}
+			if cst.Version == version+1 && bytes.Equal(cur, data) {
+				return cst, nil
+			}
+		}
+		return st, err
+	})
+}
+
+// Delete removes the node if its version equals version (-1: any). A Delete
+// retried after a connection loss that finds the node gone reports success:
+// the first attempt removed it.
+func (o ops) Delete(ctx context.Context, p string, version int32) error {
+	ap, err := o.abs(p, false)
+	if err != nil {
+		return &OpError{Op: "delete", Path: p, Err: err}
+	}
+	_, err = do(ctx, o, "delete", p, func(conn *zk.Conn, retried bool) (struct{}, error) {
+		err := conn.Delete(ap, version)
+		if retried && errors.Is(err, zk.ErrNoNode) {
+			err = nil
+		}
+		return struct{}{}, err
+	})
+	return err
+}
+
+// Sync makes the connected server catch up with the leader for p, so that a
+// following read sees every write committed before Sync.
+func (o ops) Sync(ctx context.Context, p string) error {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return &OpError{Op: "sync", Path: p, Err: err}
+	}
+	_, err = do(ctx, o, "sync", p, func(conn *zk.Conn, _ bool) (string, error) { return conn.Sync(ap) })
+	return err
+}
+
+// Multi runs ops (*zk.CreateRequest, *zk.DeleteRequest, *zk.SetDataRequest,
+// *zk.CheckVersionRequest, with paths relative to the namespace) as one
+// transaction. Multi is retried only when the request cannot have reached
+// the server; after a connection loss that may have lost its reply, it
+// returns an error wrapping zk.ErrConnectionClosed, because a transaction of
+// sequential creates would otherwise be applied twice. Recipes make their
+// transactions recognisable instead (see queue.PutBatch).
+func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error) {
+	nreqs := make([]any, len(reqs))
+	for i, r := range reqs {
+		nr, err := o.absRequest(r)
+		if err != nil {
+			return nil, &OpError{Op: "multi", Path: "", Err: err}
+		}
+		nreqs[i] = nr
+	}
+	g, err := o.pin()
+	if err != nil {
+		return nil, &OpError{Op: "multi", Err: err}
+	}
+	b := o.c.o.newBackOff()
+	for {
+		res, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
+		if err == nil || !errors.Is(err, zk.ErrNoServer) {
+			for i := range res {
+				res[i].String = o.relIfPath(res[i].String)
+			}
+			if err != nil {
+				return res, o.fail("multi", "", g, err)
+			}
+			return res, nil
+		}
+		if ok, werr := retryWait(ctx, b, g); !ok {
+			return nil, o.fail("multi", "", g, orErr(werr, err))
+		}
+	}
+}
+
+func (o ops) relIfPath(s string) string {
+	if s == "" || s[0] != '/' {
+		return s
+	}
+	return o.rel(s)
+}
+
+func (o ops) absRequest(r any) (any, error) {
+	switch r := r.(type) {
+	case *zk.CreateRequest:
+		ap, err := o.abs(r.Path, false)
+		cp := *r
+		cp.Path = ap
+		if cp.Acl == nil {
+			cp.Acl = o.c.o.acl
+		}
+		return &cp, err
+	case *zk.DeleteRequest:
+		ap, err := o.abs(r.Path, false)
+		cp := *r
+		cp.Path = ap
+		return &cp, err
+	case *zk.SetDataRequest:
+		ap, err := o.abs(r.Path, false)
+		cp := *r
+		cp.Path = ap
+		return &cp, err
+	case *zk.CheckVersionRequest:
+		ap, err := o.abs(r.Path, false)
+		cp := *r
+		cp.Path = ap
+		return &cp, err
+	}
+	return nil, fmt.Errorf("%w: unsupported multi request %T", ErrInvalidArgument, r)
+}
+
+func orErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// CreateMode selects the kind of node Create makes.
+type CreateMode int32
+
+// Create modes, with ZooKeeper's flag values.
+const (
+	Persistent              CreateMode = 0
+	Ephemeral               CreateMode = zk.FlagEphemeral
+	PersistentSequential    CreateMode = zk.FlagSequence
+	EphemeralSequential     CreateMode = zk.FlagEphemeral | zk.FlagSequence
+	Container               CreateMode = 4
+	PersistentTTL           CreateMode = 5
+	PersistentSequentialTTL CreateMode = 6
+)
+
+func (m CreateMode) sequential() bool {
+	return m == PersistentSequential || m == EphemeralSequential || m == PersistentSequentialTTL
+}
+func (m CreateMode) ephemeral() bool { return m == Ephemeral || m == EphemeralSequential }
+func (m CreateMode) ttl() bool       { return m == PersistentTTL || m == PersistentSequentialTTL }
+
+// CreateOption adjusts one Create.
+type CreateOption func(*createOptions)
+
+type createOptions struct {
+	acl     []zk.ACL
+	ttl     time.Duration
+	parents bool
+}
+
+// WithNodeACL overrides the client's default ACL for this node.
+func WithNodeACL(acl []zk.ACL) CreateOption { return func(o *createOptions) { o.acl = acl } }
+
+// WithTTL sets the time to live of a PersistentTTL or PersistentSequentialTTL node.
+func WithTTL(d time.Duration) CreateOption { return func(o *createOptions) { o.ttl = d } }
+
+// WithParents creates missing parents first: the namespace as persistent
+// nodes, everything below it as containers, which the server removes once
+// they are empty (Curator's creatingParentContainersIfNeeded).
+func WithParents() CreateOption { return func(o *createOptions) { o.parents = true } }
+
+// Create makes a node and returns its path (relative to the namespace).
+//
+// Sequential modes are protected: the name gets a prefix carrying the
+// session id and a nonce ("_c_<session+nonce as a UUID>-<name><seq>"), so a
+// create whose reply was lost to a connection loss is found again and
+// returned, never made twice nor leaked. If ctx is done while such a create
+// is in flight, Create returns at once and a background cleanup removes the
+// node if it lands.
+//
+// A non-sequential ephemeral create retried after a connection loss that
+// finds the node already owned by our session reports success. For a
+// persistent node the same situation is ambiguous and returns
+// zk.ErrNodeExists.
+func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, error) {
+	var co createOptions
+	for _, opt := range opts {
+		opt(&co)
+	}
+	if co.acl == nil {
+		co.acl = o.c.o.acl
+	}
+	ap, err := o.abs(p, false)
+	if err == nil {
+		err = validateCreate(ap, data, mode, co)
+	}
+	if err != nil {
+		return "", &OpError{Op: "create", Path: p, Err: err}
+	}
+	if mode.sequential() {
+		return o.createProtected(ctx, p, ap, data, mode, co)
+	}
+	created, err := do(ctx, o, "create", p, func(conn *zk.Conn, retried bool) (string, error) {
+		got, err := rawCreate(conn, ap, data, mode, co)
+		if errors.Is(err, zk.ErrNoNode) && co.parents {
+			if err = o.ensureParents(conn, ap); err == nil {
+				got, err = rawCreate(conn, ap, data, mode, co)
+			}
+		}
+		if retried && mode.ephemeral() && errors.Is(err, zk.ErrNodeExists) {
+			if _, st, gerr := conn.Exists(ap); gerr == nil && st != nil && st.EphemeralOwner == conn.SessionID() {
+				return ap, nil
+			}
+		}
+		return got, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return o.rel(created), nil
+}
+
+// MaxDataSize is ZooKeeper's default limit on a node's data (jute.maxbuffer,
+// less room for the request around it).
+const MaxDataSize = 1024*1024 - 1024
+
+func validateCreate(ap string, data []byte, mode CreateMode, co createOptions) error {
+	switch {
+	case mode < Persistent || mode > PersistentSequentialTTL:
+		return fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, mode)
+	case mode.ttl() && co.ttl <= 0:
+		return fmt.Errorf("%w: TTL mode needs a positive WithTTL", ErrInvalidArgument)
+	case !mode.ttl() && co.ttl != 0:
+		return fmt.Errorf("%w: WithTTL needs a TTL mode", ErrInvalidArgument)
+	case len(data) > MaxDataSize:
+		return fmt.Errorf("%w: data of %d bytes exceeds %d", ErrInvalidArgument, len(data), MaxDataSize)
+	case ap == "/":
+		return fmt.Errorf("%w: cannot create /", ErrInvalidArgument)
+	}
+	return nil
+}
+
+func rawCreate(conn *zk.Conn, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
+	switch {
+	case mode == Container:
+		return conn.CreateContainer(ap, data, zk.FlagContainer, co.acl)
+	case mode.ttl():
+		return conn.CreateTTL(ap, data, int32(mode), co.acl, co.ttl)
+	}
+	return conn.Create(ap, data, int32(mode), co.acl)
+}

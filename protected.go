@@ -1,0 +1,225 @@
+package zkrecipes
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// createProtected makes a sequential node whose name carries our session id
+// and a fresh nonce, so that after a connection loss we can list the parent
+// and recognise our node instead of creating a second one. An ephemeral
+// node is adopted only if its ephemeralOwner is our session; it lives and
+// dies with the generation, so the whole create is pinned to one. A
+// persistent node outlives sessions: if the session ends mid-create we look
+// for it again from the next session before trying anew.
+func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
+	g, err := o.pin()
+	if err != nil {
+		return "", &OpError{Op: "create", Path: p, Err: err}
+	}
+	dir, base := zkpath.Parent(ap), zkpath.Base(ap)
+	nonce := zkpath.Nonce()
+	b := o.c.o.newBackOff()
+	search := false
+	for {
+		s, err := o.session(ctx, g)
+		if err != nil {
+			if g, err = o.repin(g, mode, err); err != nil {
+				return "", o.fail("create", p, g, err)
+			}
+			continue
+		}
+		prefix := zkpath.Protected(s.id, nonce)
+		if search {
+			found, err := o.findProtected(ctx, g, dir, prefix, mode, s.id)
+			if err == nil && found != "" {
+				return o.rel(found), nil
+			}
+		}
+		full := zkpath.Join(dir, prefix+base)
+		got, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (string, error) {
+			got, err := rawCreate(conn, full, data, mode, co)
+			if errors.Is(err, zk.ErrNoNode) && co.parents {
+				if err = o.ensureParents(conn, full); err == nil {
+					got, err = rawCreate(conn, full, data, mode, co)
+				}
+			}
+			return got, err
+		})
+		if pending != nil {
+			o.cleanupLater(g, dir, prefix, mode, pending)
+		}
+		switch {
+		case err == nil:
+			return o.rel(got), nil
+		case ctx.Err() != nil:
+			return "", o.fail("create", p, g, ctx.Err())
+		case retry.Retryable(err):
+			search = true
+			if ok, werr := retryWait(ctx, b, g); !ok {
+				if g, err = o.repin(g, mode, orErr(werr, err)); err != nil {
+					return "", o.fail("create", p, g, err)
+				}
+			}
+		case isRetired(g):
+			if g, err = o.repin(g, mode, err); err != nil {
+				return "", o.fail("create", p, g, err)
+			}
+			search = true
+		default:
+			return "", o.fail("create", p, g, err)
+		}
+	}
+}
+
+// repin moves a persistent create to the next generation after its session
+// ended; an ephemeral create fails with the session.
+func (o ops) repin(g *generation, mode CreateMode, err error) (*generation, error) {
+	if mode.ephemeral() || o.gen != nil || !isRetired(g) {
+		return g, err
+	}
+	o.c.mu.Lock()
+	defer o.c.mu.Unlock()
+	if o.c.closed {
+		return g, ErrClosed
+	}
+	return o.c.cur, nil
+}
+
+func isRetired(g *generation) bool {
+	select {
+	case <-g.retired:
+		return true
+	default:
+		return false
+	}
+}
+
+// findProtected lists dir for the child carrying prefix. For ephemeral
+// nodes it also checks the owner: only our session's node is ours.
+func (o ops) findProtected(ctx context.Context, g *generation, dir, prefix string, mode CreateMode, sid int64) (string, error) {
+	found, err := do(ctx, ops{c: o.c, gen: g}, "children", o.rel(dir), func(conn *zk.Conn, _ bool) (string, error) {
+		children, _, err := conn.Children(dir)
+		if errors.Is(err, zk.ErrNoNode) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		for _, name := range children {
+			if !strings.HasPrefix(name, prefix) {
+				continue
+			}
+			full := zkpath.Join(dir, name)
+			if !mode.ephemeral() {
+				return full, nil
+			}
+			_, st, err := conn.Exists(full)
+			if err != nil {
+				return "", err
+			}
+			if st != nil && st.EphemeralOwner == sid {
+				return full, nil
+			}
+		}
+		return "", nil
+	})
+	return found, err
+}
+
+// cleanupLater removes the node of a create abandoned by its caller (ctx
+// done, or session lost) once the create's outcome is known. It runs on a
+// client-owned goroutine, with its own deadline, never the caller's ctx.
+func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) {
+	o.c.spawn(func() {
+		r := <-pending // go-zookeeper answers or flushes every request
+		if mode.ephemeral() && isRetired(g) {
+			return // the node, if any, dies with its session
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), o.c.cleanupTimeout())
+		defer cancel()
+		target := r.v
+		cg := g
+		if isRetired(g) {
+			cg, _ = o.repin(g, mode, nil)
+		}
+		if r.err != nil {
+			if !retry.Retryable(r.err) && !isRetired(g) {
+				return // the create failed: nothing to clean up
+			}
+			sid := int64(0)
+			select {
+			case <-g.ready:
+				sid = g.sess.id
+			default:
+			}
+			found, err := o.findProtected(ctx, cg, dir, prefix, mode, sid)
+			if err != nil || found == "" {
+				return
+			}
+			target = found
+		}
+		_, _ = do(ctx, ops{c: o.c, gen: cg}, "delete", o.rel(target), func(conn *zk.Conn, _ bool) (struct{}, error) {
+			err := conn.Delete(target, -1)
+			if errors.Is(err, zk.ErrNoNode) {
+				err = nil
+			}
+			return struct{}{}, err
+		})
+	})
+}
+
+func (c *Client) cleanupTimeout() time.Duration {
+	return 2*c.SessionTimeout() + 5*time.Second
+}
+
+// ensureParents creates the missing ancestors of ap on conn: namespace
+// segments as persistent nodes, the rest as containers. It runs inside one
+// attempt; connection loss surfaces to the caller's retry loop.
+func (o ops) ensureParents(conn *zk.Conn, ap string) error {
+	parent := zkpath.Parent(ap)
+	if parent == "/" {
+		return nil
+	}
+	mode := int32(zk.FlagContainer)
+	ns := o.c.o.namespace
+	if ns != "" && (parent == ns || strings.HasPrefix(ns, parent+"/")) {
+		mode = zk.FlagPersistent
+	}
+	create := func() error {
+		var err error
+		if mode == zk.FlagContainer {
+			_, err = conn.CreateContainer(parent, nil, zk.FlagContainer, o.c.o.acl)
+		} else {
+			_, err = conn.Create(parent, nil, zk.FlagPersistent, o.c.o.acl)
+		}
+		return err
+	}
+	err := create()
+	if errors.Is(err, zk.ErrNoNode) {
+		if err = o.ensureParents(conn, parent); err != nil {
+			return err
+		}
+		err = create()
+	}
+	if errors.Is(err, zk.ErrNodeExists) {
+		return nil
+	}
+	return err
+}
+
+// retryWait waits out one backoff interval, or stops when g's session ends.
+func retryWait(ctx context.Context, b backoff.BackOff, g *generation) (bool, error) {
+	ok, err := retry.Wait(ctx, b, g.retired, errRetired)
+	if errors.Is(err, errRetired) {
+		err = g.err // safe to read: retired is closed
+	}
+	return ok, err
+}

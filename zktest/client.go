@@ -1,0 +1,96 @@
+package zktest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// Root is the znode under which per-test namespaces are made.
+const Root = "/zktest"
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// Namespace returns a fresh namespace for t: Root, t's name and a random
+// suffix, so that parallel tests and repeated runs never share znodes.
+func Namespace(t testing.TB) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := unsafeChars.ReplaceAllString(t.Name(), "_")
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	return Root + "/" + name + "-" + hex.EncodeToString(b[:])
+}
+
+// Client returns a client connected to Servers(t) in a fresh namespace (see
+// Namespace), with a 4s session timeout unless opts say otherwise. At the
+// end of the test the namespace is deleted and the client closed.
+func Client(t testing.TB, opts ...zkrecipes.Option) *zkrecipes.Client {
+	t.Helper()
+	return ClientAt(t, Servers(t), Namespace(t), opts...)
+}
+
+// ClientAt is Client for given servers and namespace; several clients of
+// one test share a namespace by passing the same one.
+func ClientAt(t testing.TB, servers []string, ns string, opts ...zkrecipes.Option) *zkrecipes.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	all := append([]zkrecipes.Option{zkrecipes.WithSessionTimeout(4 * time.Second), zkrecipes.WithNamespace(ns)}, opts...)
+	c, err := zkrecipes.Connect(ctx, servers, all...)
+	if err != nil {
+		t.Fatalf("zktest: connect to %v: %v", servers, err)
+	}
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer ccancel()
+		_ = DeleteAll(cctx, c, "/")
+		c.Close()
+	})
+	return c
+}
+
+// DeleteAll removes p and everything below it (p is relative to c's
+// namespace; "/" removes the namespace node itself).
+func DeleteAll(ctx context.Context, c *zkrecipes.Client, p string) error {
+	children, _, err := c.Children(ctx, p)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, ch := range children {
+		cp := p + "/" + ch
+		if p == "/" {
+			cp = "/" + ch
+		}
+		if err := DeleteAll(ctx, c, cp); err != nil {
+			return err
+		}
+	}
+	if p == "/" {
+		if c.Namespace() == "" {
+			return nil
+		}
+		err = deleteRaw(c, c.Namespace())
+	} else {
+		err = c.Delete(ctx, p, -1)
+	}
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	return err
+}
+
+func deleteRaw(c *zkrecipes.Client, abs string) error {
+	return c.Conn().Delete(abs, -1)
+}

@@ -1,0 +1,512 @@
+package zktest
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ZooKeeper request opcodes, for CutAfterRequest.
+const (
+	OpCreate          int32 = 1
+	OpDelete          int32 = 2
+	OpExists          int32 = 3
+	OpGetData         int32 = 4
+	OpSetData         int32 = 5
+	OpGetACL          int32 = 6
+	OpSetACL          int32 = 7
+	OpGetChildren     int32 = 8
+	OpSync            int32 = 9
+	OpPing            int32 = 11
+	OpGetChildren2    int32 = 12
+	OpCheck           int32 = 13
+	OpMulti           int32 = 14
+	OpCreate2         int32 = 15
+	OpCreateContainer int32 = 19
+	OpCreateTTL       int32 = 21
+)
+
+// FaultDialer injects network faults between ZooKeeper clients and
+// servers. Its Dial method has the signature of go-zookeeper's zk.Dialer
+// (use zk.WithDialer(d.Dial)); every connection it returns can be cut,
+// black-holed, or cut right after a chosen request. All methods are safe
+// for concurrent use. The zero value is not usable; call NewFaultDialer.
+type FaultDialer struct {
+	mu         sync.Mutex
+	conns      map[*faultConn]struct{} // not yet closed by their user
+	dials      int
+	blackholed bool
+	healed     chan struct{} // closed by Heal; replaced by Blackhole
+	closed     bool
+	done       chan struct{} // closed by Close
+	armed      bool
+	armedOp    int32
+}
+
+// NewFaultDialer returns a dialer that passes everything through until a
+// fault is injected.
+func NewFaultDialer() *FaultDialer {
+	return &FaultDialer{
+		conns:  make(map[*faultConn]struct{}),
+		healed: make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+}
+
+// Dial connects like net.DialTimeout and wraps the connection. While the
+// dialer black-holes, Dial blocks for timeout (until Heal or Close if
+// timeout <= 0) and then fails with a timeout error, like a dial into a
+// partitioned network.
+func (d *FaultDialer) Dial(network, address string, timeout time.Duration) (net.Conn, error) {
+	start := time.Now()
+	d.mu.Lock()
+	closed, blackholed, healed := d.closed, d.blackholed, d.healed
+	d.mu.Unlock()
+	if closed {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errDialerClosed}
+	}
+	if blackholed {
+		return nil, d.blockDial(network, timeout, healed)
+	}
+	raw, err := net.DialTimeout(network, address, timeout)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		raw.Close()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errDialerClosed}
+	}
+	if d.blackholed {
+		healed := d.healed
+		d.mu.Unlock()
+		raw.Close()
+		if timeout > 0 {
+			timeout -= time.Since(start)
+			if timeout <= 0 {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: errPartitioned}
+			}
+		}
+		return nil, d.blockDial(network, timeout, healed)
+	}
+	c := &faultConn{d: d, raw: raw, wake: make(chan struct{})}
+	d.conns[c] = struct{}{}
+	d.dials++
+	d.mu.Unlock()
+	return c, nil
+}
+
+func (d *FaultDialer) blockDial(network string, timeout time.Duration, healed <-chan struct{}) error {
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-d.done:
+		}
+	} else {
+		select {
+		case <-healed:
+		case <-d.done:
+		}
+	}
+	return &net.OpError{Op: "dial", Net: network, Err: errPartitioned}
+}
+
+// Cut closes every live connection now. Their users see EOF on reads and
+// EPIPE on writes; new dials succeed at once.
+func (d *FaultDialer) Cut() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for c := range d.conns {
+		if c.state == connOpen {
+			c.setStateLocked(connCut)
+		}
+	}
+}
+
+// Blackhole partitions the network: live connections stop passing data in
+// both directions without reporting errors (reads block until the read
+// deadline or Close, writes are discarded and report success) while their
+// TCP sockets are closed, so the server sees the client go away; new dials
+// block for their timeout and then fail with a timeout error. Heal ends
+// the partition for new dials only.
+func (d *FaultDialer) Blackhole() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.blackholed {
+		d.blackholed = true
+		d.healed = make(chan struct{})
+	}
+	for c := range d.conns {
+		if c.state == connOpen {
+			c.setStateLocked(connBlackholed)
+		}
+	}
+}
+
+// Heal ends a partition: new dials succeed again. Black-holed connections
+// stay dead; clients redial once their reads time out.
+func (d *FaultDialer) Heal() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.blackholed {
+		d.blackholed = false
+		close(d.healed)
+	}
+}
+
+// CutAfterRequest arms a one-shot fault: the next request written on any
+// connection (the connect handshake excepted) whose ZooKeeper request
+// header has this opcode is passed to the server completely, then the
+// connection is closed as soon as the server's reply to it arrives, before
+// the client can read it. The server has thus executed the request but the
+// client sees the connection drop (go-zookeeper: zk.ErrConnectionClosed).
+// Requests the client writes on that connection afterwards are discarded,
+// and any other replies still in flight on it are lost, as with a real
+// connection reset. Opcodes: see the Op* constants. A later call re-arms
+// with the new opcode.
+func (d *FaultDialer) CutAfterRequest(opcode int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.armed = true
+	d.armedOp = opcode
+}
+
+// Armed reports whether a CutAfterRequest is armed and has not fired yet.
+func (d *FaultDialer) Armed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.armed
+}
+
+// Conns returns the number of live connections: dialed, not yet closed,
+// cut or black-holed.
+func (d *FaultDialer) Conns() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for c := range d.conns {
+		if c.state == connOpen {
+			n++
+		}
+	}
+	return n
+}
+
+// Dials returns the total number of successful dials.
+func (d *FaultDialer) Dials() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dials
+}
+
+// Close cuts every connection (black-holed ones included) and makes
+// blocked and future dials fail at once. It is idempotent.
+func (d *FaultDialer) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	close(d.done)
+	for c := range d.conns {
+		if c.state == connOpen || c.state == connBlackholed {
+			c.setStateLocked(connCut)
+		}
+	}
+	return nil
+}
+
+var (
+	errDialerClosed = errors.New("zktest: FaultDialer closed")
+	errPartitioned  = &timeoutError{"i/o timeout (zktest: network partitioned by FaultDialer)"}
+)
+
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+
+type connState int
+
+const (
+	connOpen       connState = iota
+	connBlackholed           // socket closed; reads block, writes are discarded
+	connCut                  // socket closed; reads EOF, writes EPIPE
+	connClosed               // closed by its user
+)
+
+// faultConn is a net.Conn whose faults are controlled by its FaultDialer.
+// Its state is guarded by d.mu; the framers by readMu and writeMu.
+type faultConn struct {
+	d   *FaultDialer
+	raw net.Conn
+
+	// guarded by d.mu
+	state        connState
+	rawClosed    bool
+	cutPending   bool // the armed request was written; cut when its reply arrives
+	cutXid       int32
+	readDeadline time.Time
+	wake         chan struct{} // closed and replaced when state or read deadline change
+
+	readMu   sync.Mutex
+	inFrames framer // server -> client
+	writeMu  sync.Mutex
+	outFrame framer // client -> server
+}
+
+func (c *faultConn) setStateLocked(s connState) {
+	c.state = s
+	if !c.rawClosed {
+		c.rawClosed = true
+		c.raw.Close()
+	}
+	c.wakeLocked()
+}
+
+func (c *faultConn) wakeLocked() {
+	close(c.wake)
+	c.wake = make(chan struct{})
+}
+
+func (c *faultConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: c.raw.LocalAddr(), Addr: c.raw.RemoteAddr(), Err: err}
+}
+
+func (c *faultConn) Read(p []byte) (int, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	for {
+		c.d.mu.Lock()
+		st := c.state
+		c.d.mu.Unlock()
+		switch st {
+		case connClosed:
+			return 0, c.opError("read", net.ErrClosed)
+		case connCut:
+			return 0, io.EOF
+		case connBlackholed:
+			return 0, c.waitReadDeadline()
+		}
+
+		n, err := c.raw.Read(p)
+
+		c.d.mu.Lock()
+		st, pending, xid := c.state, c.cutPending, c.cutXid
+		c.d.mu.Unlock()
+		if st != connOpen {
+			continue // the fault struck meanwhile: drop what was read
+		}
+		found := false
+		c.inFrames.feed(p[:n], func(index int, head []byte) {
+			if index > 0 && len(head) >= 4 && int32(binary.BigEndian.Uint32(head)) == xid {
+				found = true
+			}
+		})
+		if !pending {
+			return n, err
+		}
+		// Waiting for the reply to the armed request: drop everything.
+		if found || (err != nil && !isTimeout(err)) {
+			c.d.mu.Lock()
+			if c.state == connOpen {
+				c.setStateLocked(connCut)
+			}
+			c.d.mu.Unlock()
+			continue
+		}
+		if err != nil {
+			return 0, err // the client's read deadline
+		}
+	}
+}
+
+// waitReadDeadline blocks a read on a black-holed connection until the read
+// deadline passes (timeout error) or the connection is closed or cut.
+func (c *faultConn) waitReadDeadline() error {
+	for {
+		c.d.mu.Lock()
+		st, dl, wake := c.state, c.readDeadline, c.wake
+		c.d.mu.Unlock()
+		switch st {
+		case connClosed:
+			return c.opError("read", net.ErrClosed)
+		case connCut:
+			return io.EOF
+		}
+		var timer *time.Timer
+		var expired <-chan time.Time
+		if !dl.IsZero() {
+			wait := time.Until(dl)
+			if wait <= 0 {
+				return c.opError("read", os.ErrDeadlineExceeded)
+			}
+			timer = time.NewTimer(wait)
+			expired = timer.C
+		}
+		select {
+		case <-wake:
+		case <-expired:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+func (c *faultConn) Write(p []byte) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	d := c.d
+	d.mu.Lock()
+	st, pending, armed, armedOp := c.state, c.cutPending, d.armed, d.armedOp
+	d.mu.Unlock()
+	switch st {
+	case connClosed:
+		return 0, c.opError("write", net.ErrClosed)
+	case connCut:
+		return 0, c.opError("write", syscall.EPIPE)
+	case connBlackholed:
+		return len(p), nil
+	}
+	if pending {
+		return len(p), nil
+	}
+	c.outFrame.feed(p, func(index int, head []byte) {
+		if !armed || index == 0 || len(head) < 8 {
+			return // frame 0 is the connect request, which has no header
+		}
+		if op := int32(binary.BigEndian.Uint32(head[4:8])); op == armedOp {
+			d.mu.Lock()
+			if d.armed && d.armedOp == op && c.state == connOpen && !c.cutPending {
+				d.armed = false
+				c.cutPending = true
+				c.cutXid = int32(binary.BigEndian.Uint32(head[:4]))
+			}
+			d.mu.Unlock()
+		}
+	})
+	n, err := c.raw.Write(p)
+	if err != nil {
+		d.mu.Lock()
+		st = c.state
+		d.mu.Unlock()
+		if st == connBlackholed {
+			return len(p), nil
+		}
+	}
+	return n, err
+}
+
+// Close closes the connection. Reads blocked on it return.
+func (c *faultConn) Close() error {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	if c.state == connClosed {
+		return c.opError("close", net.ErrClosed)
+	}
+	c.setStateLocked(connClosed)
+	delete(c.d.conns, c)
+	return nil
+}
+
+func (c *faultConn) LocalAddr() net.Addr  { return c.raw.LocalAddr() }
+func (c *faultConn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+
+func (c *faultConn) SetDeadline(t time.Time) error {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	c.readDeadline = t
+	c.wakeLocked()
+	if !c.rawClosed {
+		_ = c.raw.SetDeadline(t)
+	}
+	return nil
+}
+
+func (c *faultConn) SetReadDeadline(t time.Time) error {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	c.readDeadline = t
+	c.wakeLocked()
+	if !c.rawClosed {
+		_ = c.raw.SetReadDeadline(t)
+	}
+	return nil
+}
+
+func (c *faultConn) SetWriteDeadline(t time.Time) error {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	if !c.rawClosed {
+		_ = c.raw.SetWriteDeadline(t)
+	}
+	return nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// framer follows the length-prefixed packets of one direction of a
+// ZooKeeper connection (4-byte big-endian length, then the body).
+type framer struct {
+	lenBuf   [4]byte
+	lenN     int
+	inBody   bool
+	remain   int
+	head     [8]byte
+	headN    int
+	reported bool
+	index    int // of the current packet; 0 is the connect request/response
+}
+
+// feed consumes b and calls fn(index, head) once per packet, as soon as the
+// first 8 bytes of its body (or the whole body, if shorter) are known.
+// Request headers are xid, opcode; reply headers start with xid.
+func (f *framer) feed(b []byte, fn func(index int, head []byte)) {
+	for len(b) > 0 {
+		if !f.inBody {
+			k := copy(f.lenBuf[f.lenN:], b)
+			f.lenN += k
+			b = b[k:]
+			if f.lenN < 4 {
+				return
+			}
+			f.lenN = 0
+			f.remain = int(binary.BigEndian.Uint32(f.lenBuf[:]))
+			f.inBody, f.headN, f.reported = true, 0, false
+			if f.remain == 0 {
+				fn(f.index, nil)
+				f.inBody = false
+				f.index++
+			}
+			continue
+		}
+		k := min(len(b), f.remain)
+		if !f.reported {
+			f.headN += copy(f.head[f.headN:], b[:k])
+			if f.headN == len(f.head) || k == f.remain {
+				f.reported = true
+				fn(f.index, f.head[:f.headN])
+			}
+		}
+		f.remain -= k
+		b = b[k:]
+		if f.remain == 0 {
+			f.inBody = false
+			f.index++
+		}
+	}
+}
