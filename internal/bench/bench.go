@@ -1,0 +1,210 @@
+// Package bench holds the benchmark workloads behind "zkr bench". Each
+// workload prints RESULT lines with the field names of the anchor harness
+// (Curator, kazoo, go-zookeeper run the same workloads), so our figures
+// tabulate beside theirs, and reports latency also as a multiple of the
+// server's raw round trip: the physical floor.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Params are the workload knobs, with the anchors' flag names and defaults.
+type Params struct {
+	Servers        []string
+	Root           string // fresh root path for this run
+	SessionTimeout time.Duration
+	Impl           string // "impl" field of RESULT lines
+
+	RawWarmup, RawOps  int
+	W1Warmup, W1Cycles int
+	W2Clients          int
+	W2Warmup           time.Duration
+	W2Duration         time.Duration
+	W3Candidates       int
+	W3Rounds           int
+	W4Producers        int
+	W4Consumers        int
+	W4Items            int
+	W4Payload          int
+	W4Timeout          time.Duration
+	W4Depths           []int // queue-depth: depths at which take latency is measured
+	W5Clients          int
+	W5Increments       int
+	W6Clients          int
+	W6Rounds           int
+
+	Log io.Writer // progress messages (stderr)
+}
+
+// RegisterFlags adds the anchors' flags to fs. Unknown anchor flags are
+// the caller's to ignore.
+func (p *Params) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&p.Root, "root", "", "fresh root path (default /bench-zkrecipes-<unix-nanos>)")
+	fs.DurationVar(&p.SessionTimeout, "session-timeout", 30*time.Second, "session timeout")
+	fs.StringVar(&p.Impl, "impl", "zkrecipes", "impl field of RESULT lines")
+	fs.IntVar(&p.RawWarmup, "raw-warmup", 1000, "raw: warm-up ops")
+	fs.IntVar(&p.RawOps, "raw-ops", 2000, "raw: measured ops per kind")
+	fs.IntVar(&p.W1Warmup, "w1-warmup", 200, "lock-uncontended: warm-up cycles")
+	fs.IntVar(&p.W1Cycles, "w1-cycles", 2000, "lock-uncontended: measured cycles")
+	fs.IntVar(&p.W2Clients, "w2-clients", 8, "lock-contended: sessions")
+	secs(fs, &p.W2Warmup, "w2-warmup-s", 2, "lock-contended: warm-up seconds")
+	secs(fs, &p.W2Duration, "w2-duration-s", 10, "lock-contended: measured seconds")
+	fs.IntVar(&p.W3Candidates, "w3-candidates", 3, "election: candidates")
+	fs.IntVar(&p.W3Rounds, "w3-rounds", 50, "election: failover rounds")
+	fs.IntVar(&p.W4Producers, "w4-producers", 2, "queue: producers")
+	fs.IntVar(&p.W4Consumers, "w4-consumers", 2, "queue: consumers")
+	fs.IntVar(&p.W4Items, "w4-items", 5000, "queue: items per producer")
+	fs.IntVar(&p.W4Payload, "w4-payload", 100, "queue: payload bytes")
+	secs(fs, &p.W4Timeout, "w4-timeout-s", 120, "queue: timeout seconds")
+	fs.Func("w4-depths", "queue-depth: comma-separated depths (default 1000,100000)", func(s string) error {
+		p.W4Depths = nil
+		for _, f := range strings.Split(s, ",") {
+			var d int
+			if _, err := fmt.Sscan(f, &d); err != nil || d <= 0 {
+				return fmt.Errorf("bad depth %q", f)
+			}
+			p.W4Depths = append(p.W4Depths, d)
+		}
+		return nil
+	})
+	fs.IntVar(&p.W5Clients, "w5-clients", 8, "counter: sessions")
+	fs.IntVar(&p.W5Increments, "w5-increments", 500, "counter: increments per session")
+	fs.IntVar(&p.W6Clients, "w6-clients", 8, "double-barrier: sessions (= members)")
+	fs.IntVar(&p.W6Rounds, "w6-rounds", 50, "double-barrier: rounds")
+}
+
+func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {
+	*d = time.Duration(def * float64(time.Second))
+	fs.Func(name, fmt.Sprintf("%s (default %v)", usage, def), func(s string) error {
+		var f float64
+		if _, err := fmt.Sscan(s, &f); err != nil || f < 0 {
+			return fmt.Errorf("bad seconds %q", s)
+		}
+		*d = time.Duration(f * float64(time.Second))
+		return nil
+	})
+}
+
+// Result is one RESULT line.
+type Result map[string]any
+
+// Emitter prints results, one JSON line each ("RESULT {...}") or as text.
+type Emitter struct {
+	mu   sync.Mutex
+	W    io.Writer
+	JSON bool
+	All  []Result
+}
+
+// Emit prints r.
+func (e *Emitter) Emit(r Result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.All = append(e.All, r)
+	if e.JSON {
+		b, _ := json.Marshal(map[string]any(r))
+		fmt.Fprintf(e.W, "RESULT %s\n", b)
+		return
+	}
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		if k != "impl" && k != "workload" && k != "variant" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(e.W, "%s %s (%s)\n", r["workload"], r["variant"], r["impl"])
+	for _, k := range keys {
+		fmt.Fprintf(e.W, "  %-34s %v\n", k, r[k])
+	}
+}
+
+// Workload is one named benchmark.
+type Workload struct {
+	Name   string // as typed after "zkr bench", e.g. "lock-uncontended"
+	Anchor string // the anchors' workload id it matches ("W1"), or ""
+	Help   string
+	Run    func(ctx context.Context, p *Params, e *Emitter) error
+}
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Workload{}
+)
+
+// Register adds a workload; packages call it from init.
+func Register(w Workload) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[w.Name]; dup {
+		panic("bench: duplicate workload " + w.Name)
+	}
+	registry[w.Name] = w
+}
+
+// Lookup finds a workload by name or by anchor id (case-insensitive).
+func Lookup(name string) (Workload, bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if w, ok := registry[name]; ok {
+		return w, true
+	}
+	for _, w := range registry {
+		if w.Anchor != "" && strings.EqualFold(w.Anchor, name) {
+			return w, true
+		}
+	}
+	return Workload{}, false
+}
+
+// All lists the workloads sorted by name.
+func All() []Workload {
+	regMu.Lock()
+	defer regMu.Unlock()
+	ws := make([]Workload, 0, len(registry))
+	for _, w := range registry {
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
+	return ws
+}
+
+// Pct is the nearest-rank percentile of samples (sorted in place), in µs,
+// as the anchors compute it.
+func Pct(samples []time.Duration, q float64) float64 {
+	if len(samples) == 0 {
+		return 0
+	}
+	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+	rank := int(math.Ceil(q*float64(len(samples)))) - 1
+	if rank < 0 {
+		rank = 0
+	}
+	if rank >= len(samples) {
+		rank = len(samples) - 1
+	}
+	return US(samples[rank])
+}
+
+// US converts to microseconds rounded to 2 decimals.
+func US(d time.Duration) float64 { return R2(float64(d) / float64(time.Microsecond)) }
+
+// R2 rounds to 2 decimals.
+func R2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// Logf writes a progress line.
+func (p *Params) Logf(format string, args ...any) {
+	if p.Log != nil {
+		fmt.Fprintf(p.Log, "[%s] "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05")}, args...)...)
+	}
+}
