@@ -182,3 +182,37 @@ func TestIntegration_Client_CloseLeavesNoGoroutines(t *testing.T) {
 	}
 	d.Heal()
 }
+
+func TestIntegration_Client_RequestQueuedBeforeLossNeverRunsInNewSession(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d := zktest.NewFaultDialer()
+	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
+	ctx := ctxFor(t, 30*time.Second)
+	_, err := c.Create(ctx, "/dir", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	sub := c.Subscribe()
+	defer sub.Close()
+
+	d.Blackhole()
+	expectState(t, sub, zkrecipes.Suspended, 5*time.Second)
+	// Queued while disconnected: plain go-zookeeper would send these on
+	// the new session it silently opens after the expiry.
+	errs := make(chan error, 2)
+	go func() {
+		_, err := c.Create(ctx, "/dir/eph", nil, zkrecipes.Ephemeral)
+		errs <- err
+	}()
+	go func() {
+		_, err := c.Create(ctx, "/dir/seq-", nil, zkrecipes.EphemeralSequential)
+		errs <- err
+	}()
+	expectState(t, sub, zkrecipes.Lost, 5*time.Second)
+	d.Heal()
+	for i := 0; i < 2; i++ {
+		assert.ErrorIs(t, <-errs, zkrecipes.ErrSessionLost)
+	}
+	expectState(t, sub, zkrecipes.Connected, 10*time.Second)
+	kids, _, err := c.Children(ctx, "/dir")
+	require.NoError(t, err)
+	assert.Empty(t, kids, "no request of the lost session ran in the new one")
+}
