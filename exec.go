@@ -2,8 +2,10 @@ package zkrecipes
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/cenkalti/backoff/v4"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
@@ -80,15 +82,19 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 	if err != nil {
 		return zero, &OpError{Op: op, Path: path, Err: err}
 	}
-	b := o.c.o.newBackOff()
+	var b backoff.BackOff // made on the first retry: most operations need none
 	retried := false
 	for {
-		v, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, retried) })
+		r := retried
+		v, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, r) })
 		if err == nil {
 			return v, nil
 		}
 		if !retry.Retryable(err) {
 			return zero, o.fail(op, path, g, err)
+		}
+		if b == nil {
+			b = o.c.o.newBackOff()
 		}
 		retried = true
 		if ok, werr := retry.Wait(ctx, b, g.retired, nil); !ok {
