@@ -44,3 +44,38 @@ test-short:
 build:
 	$(GO) build ./...
 	@if [ -d cmd/zkr ]; then echo "$(GO) build -o bin/zkr ./cmd/zkr"; $(GO) build -o bin/zkr ./cmd/zkr; fi
+
+# zkr: the command-line tool (cmd/zkr).
+.PHONY: demo bench bench-quick
+
+# A live walkthrough of the recipes on an embedded ZooKeeper.
+demo: deps
+	$(GO) build -o bin/zkr ./cmd/zkr
+	bin/zkr demo
+
+# zkr side by side with Curator, kazoo and go-zookeeper in the anchor harness
+# (../shared/anchors, or ANCHORS_DIR=...), once with fsync on and once with
+# forceSync=no; tables land in bench/results/<timestamp>-<fsync|nofsync>/.
+# IMPLS and BENCH_ARGS pass through (see bench/side-by-side.sh).
+bench: deps
+	$(GO) build -o bin/zkr ./cmd/zkr
+	ZKR=bin/zkr bench/side-by-side.sh
+	ZKR=bin/zkr ZK_EXTRA_CFG=forceSync=no bench/side-by-side.sh
+
+# Every workload once, briefly, against an embedded ZooKeeper (a smoke test
+# of the benchmarks, not a measurement).
+BENCH_QUICK_ARGS ?= --raw-warmup 100 --raw-ops 300 --w1-warmup 50 --w1-cycles 300 \
+	--w2-warmup-s 0.5 --w2-duration-s 2 --w3-rounds 10 --w4-items 500 --w4-depths 1000 \
+	--w5-increments 100 --w6-rounds 10
+bench-quick: deps
+	$(GO) build -o bin/zkr ./cmd/zkr
+	bin/zkr bench all $(BENCH_QUICK_ARGS)
+
+# chaos runs every recipe against a private 3-member ensemble under seeded
+# faults for the full budget and prints the per-recipe table (see
+# chaos/doc.go). CHAOS_SEED=n replays a schedule; `make test` runs a
+# one-minute version.
+CHAOS_DURATION ?= 10m
+.PHONY: chaos
+chaos: deps
+	$(GO) test -count=1 -timeout 40m -run '^TestChaos$$' -v ./chaos -args -chaos.duration=$(CHAOS_DURATION) $(if $(CHAOS_SEED),-chaos.seed=$(CHAOS_SEED))

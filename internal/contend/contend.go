@@ -39,6 +39,19 @@ type Config struct {
 	// OnWait, if set, is called each time Enter starts waiting on a watch;
 	// tests use it to count wake-ups.
 	OnWait func(watched string)
+	// Lazy makes Enter return as soon as the predicate holds instead of
+	// also waiting for the stat of our own node, which is requested in
+	// parallel with the first listing: Entry.Czxid then stays 0, and
+	// Entry.Token waits for that reply if it has not come yet. The request
+	// is still sent (pipelined ahead of whatever the caller sends next), so
+	// Token and the own-node watch behind Lost cost no round trip of their
+	// own. Used by locks, whose uncontended acquisition is then exactly
+	// create + list.
+	Lazy bool
+	// Check, if set, inspects every listing before the predicate; an error
+	// ends Enter (deleting our node) with that error. The semaphore uses it
+	// to refuse participants that disagree on the number of leases.
+	Check func(nodes []zkpath.Node, self int) error
 }
 
 // Entry is a contender that holds the resource.
@@ -48,8 +61,13 @@ type Entry struct {
 	Path    string // our node, relative to the namespace
 	Name    string // our node's name
 	Seq     int32
-	Czxid   int64 // zxid of our node's creation: a fencing token
-	watch   <-chan zk.Event
+	Czxid   int64 // zxid of our node's creation: a fencing token (0 with Config.Lazy: see Token)
+
+	ready  chan struct{}   // closed once the own-node request below answered
+	czxid  int64           // set before ready is closed
+	ownErr error           // set before ready is closed
+	watch  <-chan zk.Event // own-node watch, set before ready is closed
+	susp   <-chan struct{} // the session's suspension channel when we got in
 }
 
 // Enter creates our node and waits until the predicate holds, ctx is done
@@ -71,36 +89,46 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	if err != nil {
 		return nil, err
 	}
-	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path)}
+	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), ready: make(chan struct{})}
 	// Learn our czxid and set a watch on our own node (so a holder hears if
 	// an operator deletes it) in parallel with the first listing: the two
 	// requests are pipelined on one connection, costing no extra round trip.
-	own := make(chan error, 1)
-	go func() {
-		ok, st, ch, err := s.ExistsW(ctx, path)
-		switch {
-		case err == nil && (!ok || st.EphemeralOwner != s.ID()):
-			err = ErrNodeGone
-		case err == nil:
-			e.Czxid, e.watch = st.Czxid, ch
+	if cfg.Lazy {
+		if !c.Go(e.fetchOwnLazy) {
+			e.ownErr = zkrecipes.ErrClosed
+			close(e.ready)
 		}
-		own <- err
-	}()
+	} else {
+		go e.fetchOwn(ctx)
+	}
 	err = e.wait(ctx, cfg, markers)
-	if oerr := <-own; err == nil && oerr != nil {
-		err = oerr
+	if !cfg.Lazy {
+		<-e.ready
+		if err == nil && e.ownErr != nil {
+			err = e.ownErr
+		}
+		e.Czxid = e.czxid
 	}
 	if err != nil {
 		e.abandon(ctx)
 		return nil, err
 	}
+	e.susp = s.Suspended()
 	return e, nil
 }
 
 func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 	s := e.Session
+	watchDir := false // the predicate asked for a children watch: list with one
 	for {
-		children, _, err := s.Children(ctx, cfg.Dir)
+		var children []string
+		var cw <-chan zk.Event
+		var err error
+		if watchDir {
+			children, _, cw, err = s.ChildrenW(ctx, cfg.Dir)
+		} else {
+			children, _, err = s.Children(ctx, cfg.Dir)
+		}
 		if err != nil {
 			return err
 		}
@@ -112,6 +140,11 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 			}
 			return fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
 		}
+		if cfg.Check != nil {
+			if err := cfg.Check(nodes, self); err != nil {
+				return err
+			}
+		}
 		ok, watch := cfg.Predicate(nodes, self)
 		if ok {
 			e.Seq = nodes[self].Seq
@@ -120,15 +153,30 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 		if cfg.NoWait {
 			return ErrWouldBlock
 		}
-		// A data watch, not an exists watch: if the node is already gone
-		// the server sets no watch, so none is left behind.
-		pred := zkpath.Join(cfg.Dir, nodes[watch].Name)
-		_, _, ch, err := s.GetW(ctx, pred)
-		if errors.Is(err, zk.ErrNoNode) {
-			continue
+		var ch <-chan zk.Event
+		pred := cfg.Dir
+		if watch != WatchChildren {
+			watchDir = false
 		}
-		if err != nil {
-			return err
+		if watch == WatchChildren {
+			// The listing with the watch is the one we decide on, so no
+			// change between listing and watching goes unnoticed.
+			if !watchDir {
+				watchDir = true
+				continue
+			}
+			ch = cw
+		} else {
+			// A data watch, not an exists watch: if the node is already
+			// gone the server sets no watch, so none is left behind.
+			pred = zkpath.Join(cfg.Dir, nodes[watch].Name)
+			_, _, ch, err = s.GetW(ctx, pred)
+			if errors.Is(err, zk.ErrNoNode) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
 		}
 		if cfg.OnWait != nil {
 			cfg.OnWait(pred)
@@ -208,44 +256,21 @@ func (e *Entry) Leave(ctx context.Context) error {
 	return deleteOwn(ctx, e.Session, e.Path)
 }
 
-// Lost returns a channel closed when the hold ends without Leave: the
-// session is lost, our node is deleted by someone else, or, when
-// suspendedIsLost, the connection is suspended. stop ends the watcher
-// goroutine (call it from Leave). The goroutine is owned by the client.
-func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
-	ch := make(chan struct{})
-	quit := make(chan struct{})
-	susp := e.Session.Suspended()
-	if !suspendedIsLost {
-		susp = nil
+// Release is Leave that does not give up: if the delete fails (ctx done,
+// connection down beyond the retry policy) while the session lives, a
+// client-owned goroutine keeps deleting until it succeeds or the session
+// ends, so a release never leaves a node that blocks others for good. It
+// returns Leave's error, so the caller knows the release was delayed.
+func (e *Entry) Release(ctx context.Context) error {
+	err := e.Leave(ctx)
+	if err == nil || e.Session.Err() != nil {
+		return nil
 	}
-	watch := e.watch
-	started := e.c.Go(func(life context.Context) {
-		defer close(ch)
-		for {
-			select {
-			case <-quit:
-				return
-			case <-e.Session.Done():
-				return
-			case <-susp:
-				return
-			case ev, ok := <-watch:
-				if !ok || ev.Type == zk.EventNodeDeleted || ev.Type == zk.EventNotWatching {
-					return
-				}
-				watch = nil // a data change: nothing to do, no further events
-			}
-		}
+	s := e.Session
+	e.c.Go(func(life context.Context) {
+		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
+		defer cancel()
+		_ = deleteOwn(dctx, s, e.Path)
 	})
-	if !started {
-		close(ch)
-	}
-	var once bool
-	return ch, func() {
-		if !once {
-			once = true
-			close(quit)
-		}
-	}
+	return err
 }

@@ -8,6 +8,13 @@ import "github.com/zkrecipes/zkrecipes/internal/zkpath"
 // waiter watches a different node, so a release wakes one waiter: no herd.
 type Predicate func(nodes []zkpath.Node, self int) (ok bool, watch int)
 
+// WatchChildren, returned by a Predicate as the node to watch, asks for a
+// watch on the children of Dir instead of on one node: any arrival or
+// departure wakes us. Every waiter that asks for it wakes on every change,
+// so only predicates whose callers serialise their waiting (AtMost, under
+// the semaphore's admission mutex) use it.
+const WatchChildren = -2
+
 // MaxLeases admits the first n contenders (n=1: a mutex, or a leader).
 func MaxLeases(n int) Predicate {
 	return func(nodes []zkpath.Node, self int) (bool, int) {
@@ -50,3 +57,17 @@ func Reader(own func(zkpath.Node) bool) Predicate {
 
 // Writer admits a writer when it is first, watching its predecessor.
 func Writer() Predicate { return MaxLeases(1) }
+
+// AtMost admits us while there are at most n contenders in all, ourselves
+// included, whatever their order: Curator's InterProcessSemaphoreV2 rule
+// for its lease nodes. Otherwise it asks for a children watch, since the
+// departure of any holder may admit us. Callers serialise admission with a
+// mutex, so at most one contender waits this way at a time: no herd.
+func AtMost(n int) Predicate {
+	return func(nodes []zkpath.Node, self int) (bool, int) {
+		if len(nodes) <= n {
+			return true, -1
+		}
+		return false, WatchChildren
+	}
+}

@@ -1,0 +1,31 @@
+package barrier
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zkrecipes/zkrecipes"
+)
+
+var (
+	// ErrTooManyMembers is returned by [Double.Enter] when the barrier is
+	// already full: members others are ahead of us in the round being
+	// formed, or a round is under way (entered and not yet left by all of
+	// its members). Enter removes our node before returning it.
+	ErrTooManyMembers = errors.New("barrier: too many members")
+	// ErrAlreadyEntered is returned by [Double.Enter] on a Double that has
+	// entered and not yet left.
+	ErrAlreadyEntered = errors.New("barrier: already entered")
+	// ErrNotEntered is returned by [Double.Leave] on a Double that has not
+	// entered (or has already left).
+	ErrNotEntered = errors.New("barrier: not entered")
+	// ErrNodeGone means our member node vanished while the session lived:
+	// someone else deleted it.
+	ErrNodeGone = errors.New("barrier: member node was deleted")
+)
+
+// invalidMembers is the error of every method of a Double made with
+// members <= 0.
+func invalidMembers(n int) error {
+	return fmt.Errorf("barrier: members must be at least 1, got %d: %w", n, zkrecipes.ErrInvalidArgument)
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# side-by-side.sh: run zkr's benchmarks in the same harness, against the same
+# kind of fresh ZooKeeper, as the anchor implementations (Curator, kazoo,
+# go-zookeeper), and keep the tables in bench/results/<timestamp>-<fsync|nofsync>/.
+#
+# The anchor harness (../shared/anchors from the repository root, or
+# $ANCHORS_DIR) is copied into a temporary directory and its run-all.sh gets a
+# "zkrecipes" section that runs our zkr binary with the same flags; the
+# original is never modified.
+#
+# Env knobs (all optional):
+#   IMPLS="zkrecipes curator kazoo gozk"   sections to run, in this order
+#   ZK_EXTRA_CFG="forceSync=no"            extra zoo.cfg lines (default: none, i.e. fsync on)
+#   BENCH_ARGS="--w2-duration-s 5"         flags passed to every bench program
+#   ANCHORS_DIR=path/to/anchors            default: <repo>/../shared/anchors
+#   ZKR=path/to/zkr                        prebuilt binary (default: go build ./cmd/zkr)
+#   PORT=NNNN                              ZooKeeper port (default: a free one; never 2181)
+#   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
+#   KEEP_TMP=1                             keep the temporary harness copy
+set -euo pipefail
+
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+ANCHORS_DIR="${ANCHORS_DIR:-$REPO/../shared/anchors}"
+IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
+export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
+export BENCH_ARGS="${BENCH_ARGS:-}"
+
+say() { echo "[side-by-side] $*" >&2; }
+die() { say "error: $*"; exit 1; }
+has_impl() { [[ " $IMPLS " == *" $1 "* ]]; }
+
+[[ -x "$ANCHORS_DIR/run-all.sh" ]] || die "anchor harness not found at $ANCHORS_DIR (set ANCHORS_DIR)"
+command -v python3 >/dev/null || die "python3 is needed (aggregate.py)"
+
+# ---------------------------------------------------------------- dependencies
+# As the anchors' README says: ZooKeeper, kazoo, Curator, slf4j and a JDK.
+missing_pkgs() {
+  local pkgs=()
+  [[ -f /usr/share/java/zookeeper.jar ]] || pkgs+=(zookeeper)
+  command -v java >/dev/null || pkgs+=(default-jdk-headless)
+  if has_impl kazoo; then /usr/bin/python3 -c 'import kazoo' 2>/dev/null || pkgs+=(python3-kazoo); fi
+  if has_impl curator; then
+    command -v javac >/dev/null || pkgs+=(default-jdk-headless)
+    [[ -f /usr/share/java/curator-recipes.jar ]] || pkgs+=(libcurator-recipes-java)
+    [[ -f /usr/share/java/curator-framework.jar ]] || pkgs+=(libcurator-framework-java)
+    [[ -f /usr/share/java/slf4j-nop.jar ]] || pkgs+=(libslf4j-java)
+  fi
+  if (( ${#pkgs[@]} )); then printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' '; fi
+}
+need="$(missing_pkgs)"
+if [[ -n "$need" ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing: $need"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >&2
+  else
+    die "missing packages: $need
+  install them as root: apt-get update && apt-get install -y $need
+  (or run a subset, e.g. IMPLS=\"zkrecipes gozk\")"
+  fi
+fi
+
+# ---------------------------------------------------------------- build zkr
+if [[ -z "${ZKR:-}" ]]; then
+  ZKR="$REPO/bin/zkr"
+  say "building zkr"
+  (cd "$REPO" && go build -o bin/zkr ./cmd/zkr)
+fi
+ZKR="$(cd "$(dirname "$ZKR")" && pwd)/$(basename "$ZKR")"
+[[ -x "$ZKR" ]] || die "zkr binary $ZKR is not executable"
+export ZKR_BIN="$ZKR"
+
+# ---------------------------------------------------------------- harness copy
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/zkr-side-by-side-XXXXXX")"
+cleanup() { if [[ "${KEEP_TMP:-0}" == 1 ]]; then say "kept $TMP"; else rm -rf "$TMP"; fi; }
+trap cleanup EXIT
+H="$TMP/anchors"
+mkdir -p "$H"
+# everything but earlier runs and build products
+(cd "$ANCHORS_DIR" && tar --exclude=./runs --exclude=./gozk/gozk-bench --exclude=./curator/classes -cf - .) | (cd "$H" && tar -xf -)
+chmod -R u+w "$H"
+
+python3 - "$H" <<'PY'
+import sys, pathlib
+h = pathlib.Path(sys.argv[1])
+
+run = h / "run-all.sh"
+s = run.read_text()
+branch = '''    zkrecipes)
+      log "[zkrecipes] RAW W1..W6 (zkr bench)"
+      "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-$ts" --impl zkrecipes \\
+          --workloads raw,w1,w2,w3,w4,w5,w6 $BENCH_ARGS >> "$OUT/$impl.out" 2>> "$OUT/$impl.err" ;;
+'''
+anchor = '    *)\n      echo "unknown impl $impl" >&2; return 1 ;;'
+if anchor not in s:
+    sys.exit("side-by-side: run-all.sh has changed: cannot find the run_section fallback case")
+s = s.replace(anchor, branch + anchor, 1)
+# Build and check the other implementations only when their section runs,
+# so that a subset (IMPLS="zkrecipes gozk") needs neither javac nor kazoo.
+for line, impl in [
+    ('javac -nowarn -cp "$CP" -d curator/classes curator/Bench.java', "curator"),
+    ('"$PY" -c \'import kazoo; assert kazoo.__version__ == "2.8.0", kazoo.__version__\'', "kazoo"),
+]:
+    if line not in s:
+        sys.exit("side-by-side: run-all.sh has changed: cannot find: " + line)
+    s = s.replace(line, 'if [[ " $IMPLS " == *" %s "* ]]; then %s; fi' % (impl, line), 1)
+s = s.replace('"go": "$(go version', '"zkr": "$("$ZKR_BIN" version 2>/dev/null || echo dev)", "go": "$(go version', 1)
+run.write_text(s)
+
+agg = h / "aggregate.py"
+a = agg.read_text()
+old = 'IMPL_ORDER = {"gozk-raw": 0, "gozk": 1, "curator": 2, "kazoo": 3}'
+if old in a:
+    a = a.replace(old, 'IMPL_ORDER = {"zkrecipes-raw": -2, "zkrecipes": -1, "gozk-raw": 0, "gozk": 1, "curator": 2, "kazoo": 3}')
+old = 'impls = [i for i in ["gozk", "curator", "kazoo"]'
+if old in a:
+    a = a.replace(old, 'impls = [i for i in ["zkrecipes", "gozk", "curator", "kazoo"]')
+agg.write_text(a)
+PY
+
+# ---------------------------------------------------------------- run
+if [[ -z "${PORT:-}" ]]; then
+  PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+fi
+[[ "$PORT" != 2181 ]] || die "refusing port 2181"
+export PORT IMPLS
+label=fsync
+if [[ "$ZK_EXTRA_CFG" == *forceSync=no* ]]; then label=nofsync; fi
+say "IMPLS=\"$IMPLS\" ZK_EXTRA_CFG=\"${ZK_EXTRA_CFG:-}\" BENCH_ARGS=\"$BENCH_ARGS\" PORT=$PORT"
+(cd "$H" && ./run-all.sh)
+
+# ---------------------------------------------------------------- keep results
+DEST="$REPO/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$label"
+mkdir -p "$DEST"
+cp "$H/results.md" "$H/results.json" "$DEST/"
+run_dir="$(ls -d "$H"/runs/*/ | tail -1)"
+mkdir -p "$DEST/run"
+cp "$run_dir"/* "$DEST/run/"
+say "results: ${DEST#$REPO/}/results.md"
+cat "$DEST/results.md"

@@ -1,0 +1,154 @@
+package chaos
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// at builds times as offsets in milliseconds from a fixed origin.
+var origin = time.Unix(1_700_000_000, 0)
+
+func ms2t(ms int) time.Time { return origin.Add(time.Duration(ms) * time.Millisecond) }
+
+func tenure(worker string, slot int, token int64, call, acq, rel, reld int) hold {
+	return hold{worker: worker, slot: slot, token: token, call: ms2t(call), acquired: ms2t(acq), release: ms2t(rel), released: ms2t(reld)}
+}
+
+func TestCheckHolds(t *testing.T) {
+	cases := []struct {
+		name   string
+		limit  int
+		tokens bool
+		holds  []hold
+		want   int // violations
+		legal  bool
+	}{
+		{"sequential", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 11, 1, 21, 30, 31),
+			tenure("a", 0, 12, 23, 31, 40, 41),
+		}, 0, true},
+		{"hand-over at one instant", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 11, 1, 20, 30, 31),
+		}, 0, true},
+		{"overlap", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 11, 1, 15, 30, 31),
+		}, 1, false},
+		{"token goes back", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 9, 1, 21, 30, 31),
+		}, 1, false},
+		{"token repeats", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 10, 1, 21, 30, 31),
+		}, 1, false},
+		{"unknown tokens are skipped", 1, true, []hold{
+			tenure("a", 0, 10, 0, 5, 20, 22),
+			tenure("b", 1, 0, 1, 21, 30, 31),
+			tenure("a", 0, 12, 23, 31, 40, 41),
+		}, 0, true},
+		{"two of two leases", 2, false, []hold{
+			tenure("a", 0, 0, 0, 5, 20, 22),
+			tenure("b", 1, 0, 1, 6, 30, 31),
+			tenure("c", 2, 0, 1, 21, 35, 36),
+		}, 0, true},
+		{"three of two leases", 2, false, []hold{
+			tenure("a", 0, 0, 0, 5, 20, 22),
+			tenure("b", 1, 0, 1, 6, 30, 31),
+			tenure("c", 2, 0, 1, 7, 35, 36),
+		}, 1, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecorder(origin)
+			note := checkHolds(rec, tc.holds, tc.limit, tc.tokens)
+			assert.Equal(t, tc.want, rec.violations, "violations: %v", rec.details)
+			if tc.legal {
+				assert.Contains(t, note, "porcupine Ok")
+			}
+		})
+	}
+}
+
+func TestCheckHoldsPorcupineSeesLateLoss(t *testing.T) {
+	// b's acquire returned before a learned it lost: both the sweep and
+	// porcupine see it, and it counts once.
+	rec := newRecorder(origin)
+	holds := []hold{
+		tenure("a", 0, 10, 0, 5, 50, 60),
+		tenure("b", 1, 11, 10, 40, 70, 71),
+	}
+	holds[0].lost = true
+	note := checkHolds(rec, holds, 1, true)
+	assert.Contains(t, note, "Illegal")
+	assert.Equal(t, 1, rec.violations, "%v", rec.details)
+}
+
+func TestPlanIsDeterministicAndSafe(t *testing.T) {
+	p := planParams{duration: 10 * time.Minute, sessionTimeout: 2 * time.Second, servers: 3,
+		workers: []string{"lock/0", "lock/1", "queue/0", "queue/1"}}
+	a, b := plan(42, p), plan(42, p)
+	require.Equal(t, a, b)
+	assert.NotEqual(t, a, plan(43, p))
+
+	restarts := 0
+	last := map[string]time.Duration{}
+	kinds := map[Kind]int{}
+	for _, f := range a.Faults {
+		kinds[f.Kind]++
+		assert.Greater(t, f.At, time.Duration(0))
+		assert.Less(t, f.At, p.duration)
+		if f.Kind == RestartEnsemble {
+			restarts++
+		}
+		if f.Kind == Expire {
+			assert.Greater(t, f.For, p.sessionTimeout, "a black hole must outlast the session")
+		}
+		if f.Kind == StopServer {
+			assert.Less(t, f.Server, p.servers)
+		}
+		// Faults of one lane are planned apart: the earlier one ends first.
+		if prev, ok := last[f.Worker]; ok {
+			assert.GreaterOrEqual(t, f.At, prev, "%v overlaps the previous fault on its lane", f)
+		}
+		last[f.Worker] = f.At + f.For
+	}
+	assert.Equal(t, 1, restarts)
+	for k := Kind(0); k < numKinds; k++ {
+		assert.Positive(t, kinds[k], "no %v fault planned", k)
+	}
+	assert.True(t, strings.HasPrefix(a.String(), "schedule (seed 42"))
+}
+
+func TestLongestGapAndPercentile(t *testing.T) {
+	gap, at := longestGap([]time.Time{ms2t(100), ms2t(150), ms2t(900)}, ms2t(0), ms2t(1000))
+	assert.Equal(t, 750*time.Millisecond, gap)
+	assert.Equal(t, 150*time.Millisecond, at)
+	gap, _ = longestGap(nil, ms2t(0), ms2t(1000))
+	assert.Equal(t, time.Second, gap)
+
+	ds := []time.Duration{5, 1, 4, 2, 3}
+	assert.Equal(t, time.Duration(3), percentile(ds, 0.5))
+	assert.Equal(t, time.Duration(5), percentile(ds, 0.99))
+	assert.Equal(t, time.Duration(0), percentile(nil, 0.5))
+}
+
+func TestLooksLikeItem(t *testing.T) {
+	for name, want := range map[string]bool{
+		"mutex":    false,
+		"leases":   false,
+		"register": false,
+		"_c_0a1b2c3d-0000-4000-8000-000000000001-lock-0000000007": true,
+		"lock-0000000007": true,
+		"qn-0000000123":   true,
+		"v2":              false,
+	} {
+		assert.Equal(t, want, looksLikeItem(name), name)
+	}
+}

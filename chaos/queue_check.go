@@ -1,0 +1,141 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/queue"
+)
+
+// check drains the queue, then judges every message. It runs after every
+// worker's session ended, so every claim has ended too.
+func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
+	drained := q.drain(ctx, c)
+	if n, err := queue.New(c, queuePath).Len(ctx); err != nil || n != 0 {
+		q.rec.violate("Len after the drain = %d (err %v), want 0", n, err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var names []string
+	for name := range q.msgs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	// Claims that ended unsettled closed their Lost channel when their
+	// session ended; settled ones never close it: stop waiting soon.
+	deadline := time.Now().Add(5 * time.Second)
+	lostAt := map[*delivery]time.Time{}
+	for _, name := range names {
+		for _, d := range q.msgs[name].deliveries {
+			if d.claim != nil {
+				if at, ok := d.claim.lostAt(deadline); ok {
+					lostAt[d] = at
+				}
+			}
+		}
+	}
+	unknown, delivered := 0, 0
+	for _, name := range names {
+		st := q.msgs[name]
+		res.Duplicates += q.checkMessage(name, st, lostAt)
+		if st.put == opAmbiguous {
+			unknown++
+		}
+		if len(st.deliveries) > 0 {
+			delivered++
+		}
+	}
+	q.checkBatches()
+	res.Notes = append(res.Notes, fmt.Sprintf("%d messages, %d with an unknown put outcome, %d delivered, %d drained at the end",
+		len(names), unknown, delivered, drained))
+}
+
+// drain takes and acknowledges whatever is left, as the "drain" consumer.
+func (q *queueRecipe) drain(ctx context.Context, c *zkrecipes.Client) int {
+	qu := queue.New(c, queuePath)
+	for n := 0; ; n++ {
+		m, err := qu.Poll(ctx)
+		if errors.Is(err, queue.ErrEmpty) {
+			return n
+		}
+		if err != nil {
+			q.rec.violate("drain: Poll: %v", err)
+			return n
+		}
+		d := &delivery{worker: "drain", taken: time.Now(), deliveries: m.Deliveries, how: "drain"}
+		if err := m.Ack(ctx); err != nil {
+			q.rec.violate("drain: Ack of %q: %v", m.Data, err)
+			d.how = "unknown"
+		}
+		q.mu.Lock()
+		st := q.state(string(m.Data))
+		st.deliveries = append(st.deliveries, d)
+		q.mu.Unlock()
+	}
+}
+
+// checkMessage judges one message's deliveries and returns how many were
+// duplicates (hand-outs after a claim was lost rather than returned).
+func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delivery]time.Time) int {
+	if !st.putTried {
+		q.rec.violate("%s was delivered but never put", name)
+	}
+	ds := st.deliveries
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].taken.Before(ds[j].taken) })
+	acks, dups := 0, 0
+	for i, d := range ds {
+		if d.how == "ack" || d.how == "drain" {
+			acks++
+		}
+		if d.deliveries < i+1 {
+			q.rec.violate("%s: hand-out #%d to %s at %s reported Deliveries = %d", name, i+1, d.worker, q.rec.at(d.taken), d.deliveries)
+		}
+		if i == 0 {
+			continue
+		}
+		prev := ds[i-1]
+		switch prev.how {
+		case "nack", "consumed-nack":
+		case "ack", "drain":
+			q.rec.violate("%s: handed to %s at %s after %s acknowledged it at %s", name, d.worker, q.rec.at(d.taken), prev.worker, q.rec.at(prev.settled))
+		default:
+			dups++
+			at, ok := lostAt[prev]
+			if !ok || at.After(d.taken.Add(claimSlack)) {
+				end := "never"
+				if ok {
+					end = q.rec.at(at)
+				}
+				q.rec.violate("%s: handed to %s at %s while %s's claim (taken %s, settled %q) was live; it learned of the loss: %s",
+					name, d.worker, q.rec.at(d.taken), prev.worker, q.rec.at(prev.taken), prev.how, end)
+			}
+		}
+	}
+	switch {
+	case acks > 1:
+		q.rec.violate("%s was acknowledged %d times", name, acks)
+	case acks == 0 && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed"):
+		q.rec.violate("%s: put succeeded but it was never acknowledged nor left in the queue (%d hand-outs)", name, len(ds))
+	}
+	return dups
+}
+
+// checkBatches checks that every batch whose put failed ambiguously was
+// stored whole or not at all: the drain makes every stored message seen.
+func (q *queueRecipe) checkBatches() {
+	for _, names := range q.batches {
+		seen := 0
+		for _, name := range names {
+			if len(q.msgs[name].deliveries) > 0 {
+				seen++
+			}
+		}
+		if seen != 0 && seen != len(names) {
+			q.rec.violate("batch %v (put failed) was stored in part: %d of %d messages seen", names, seen, len(names))
+		}
+	}
+}

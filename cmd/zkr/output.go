@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// printJSON writes v as one line of JSON.
+func (a *app) printJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(append(b, '\n'))
+	return err
+}
+
+// isTerminal reports whether stdout is a terminal (then text gets a final
+// newline; raw bytes to a pipe or file never do).
+func (a *app) isTerminal() bool {
+	f, ok := a.stdout.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// dataArg returns the data argument: the word itself, or stdin for "-" (or
+// no word at all when stdinIfMissing). Bytes from stdin are kept exactly.
+func (a *app) dataArg(words []string, stdinIfMissing bool) ([]byte, error) {
+	if len(words) > 0 && words[0] != "-" {
+		return []byte(words[0]), nil
+	}
+	if len(words) == 0 && !stdinIfMissing {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(a.stdin, zkrecipes.MaxDataSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > zkrecipes.MaxDataSize {
+		return nil, usagef("data from stdin exceeds ZooKeeper's node limit of %d bytes", zkrecipes.MaxDataSize)
+	}
+	return b, nil
+}
+
+// dataFields describes data for JSON: "data" when it is valid UTF-8 text,
+// and always "data_base64", so binary data survives.
+func dataFields(m map[string]any, data []byte) map[string]any {
+	if utf8.Valid(data) {
+		m["data"] = string(data)
+	}
+	m["data_base64"] = base64.StdEncoding.EncodeToString(data)
+	return m
+}
+
+func dataJSON(path string, data []byte, st *zk.Stat) map[string]any {
+	return dataFields(map[string]any{"path": path, "stat": statJSON(st)}, data)
+}
+
+func statJSON(st *zk.Stat) map[string]any {
+	if st == nil {
+		return nil
+	}
+	t := func(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
+	return map[string]any{
+		"czxid": st.Czxid, "mzxid": st.Mzxid, "pzxid": st.Pzxid,
+		"ctime": t(st.Ctime), "mtime": t(st.Mtime),
+		"cversion": st.Cversion, "version": st.Version, "aversion": st.Aversion,
+		"ephemeral_owner": st.EphemeralOwner, "data_length": st.DataLength, "num_children": st.NumChildren,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

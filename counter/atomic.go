@@ -1,0 +1,238 @@
+package counter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/contend"
+)
+
+// LockPrefix names the nodes of the promotion lock, as Curator's
+// InterProcessMutex names them ("_c_<uuid>-lock-<seq>").
+const LockPrefix = "lock-"
+
+// AtomicLong is a 64-bit counter in one znode, byte-compatible with
+// Curator's DistributedAtomicLong. Every operation is a versioned
+// compare-and-set that is applied exactly once (see the package doc); on
+// conflict it waits a jittered backoff, reads again and retries, and with
+// [WithPromotionLock] it queues on a mutex after repeated conflicts.
+// An AtomicLong is safe for concurrent use.
+type AtomicLong struct {
+	c    *zkrecipes.Client
+	path string
+	o    options
+	w    writer
+
+	mu      sync.Mutex
+	known   bool // value/version are the node's as of our last read or write
+	value   int64
+	version int32
+}
+
+// Result describes one applied update.
+type Result struct {
+	Pre, Post int64 // the value just before and just after our write
+	Attempts  int   // versioned writes tried (1 when uncontended)
+	Promoted  bool  // the promotion lock was taken
+}
+
+// NewAtomic returns an AtomicLong on the node at path. It does no I/O;
+// the node is created (with value 0) by the first operation that needs
+// it. A missing node reads as 0, as in Curator.
+func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) *AtomicLong {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &AtomicLong{c: c, path: path, o: o, w: writer{c: c, path: path, acl: o.acl}}
+}
+
+// Path returns the counter node's path.
+func (a *AtomicLong) Path() string { return a.path }
+
+// Get returns the current value (0 if the node does not exist).
+func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
+	if a.o.err != nil {
+		return 0, a.o.err
+	}
+	data, st, err := a.c.Get(ctx, a.path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
+	}
+	v, err := DecodeInt64(data)
+	if err != nil {
+		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
+	}
+	a.remember(v, st.Version)
+	return v, nil
+}
+
+// Add adds delta and returns the values before and after. It blocks until
+// the update is applied, ctx is done, or an error occurs; on error nothing
+// was applied, except with [ErrIndeterminate].
+func (a *AtomicLong) Add(ctx context.Context, delta int64) (Result, error) {
+	r, _, err := a.apply(ctx, "add", func(cur int64) (int64, bool) { return cur + delta, true })
+	return r, err
+}
+
+// Increment is Add(ctx, 1).
+func (a *AtomicLong) Increment(ctx context.Context) (Result, error) { return a.Add(ctx, 1) }
+
+// Decrement is Add(ctx, -1).
+func (a *AtomicLong) Decrement(ctx context.Context) (Result, error) { return a.Add(ctx, -1) }
+
+// CompareAndSet sets the value to new if it is old, and reports whether it
+// did. A false result is based on a fresh read of the node.
+func (a *AtomicLong) CompareAndSet(ctx context.Context, old, new int64) (bool, error) {
+	_, ok, err := a.apply(ctx, "compare-and-set", func(cur int64) (int64, bool) { return new, cur == old })
+	return ok, err
+}
+
+// Set sets the value to v. Like every other update it is a versioned
+// write, so a Set retried after a lost reply can never undo an update made
+// by someone else in between.
+func (a *AtomicLong) Set(ctx context.Context, v int64) error {
+	_, _, err := a.apply(ctx, "set", func(int64) (int64, bool) { return v, true })
+	return err
+}
+
+// apply runs one optimistic update: fn maps the current value to the new
+// one, or declines (ok=false), which ends apply without writing.
+func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64, bool)) (r Result, applied bool, err error) {
+	if a.o.err != nil {
+		return r, false, a.o.err
+	}
+	var lock *contend.Entry
+	defer func() {
+		if lock != nil {
+			a.unpromote(ctx, lock)
+		}
+	}()
+	cur, version, fresh := a.recall()
+	cached := fresh
+	for {
+		s, err := a.c.WaitSession(ctx)
+		if err != nil {
+			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
+		}
+		if !fresh {
+			if cur, version, err = a.read(ctx); err != nil {
+				return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
+			}
+			fresh, cached = true, false
+		}
+		next, ok := fn(cur)
+		if !ok && cached {
+			fresh = false // decline only on what the server says now
+			continue
+		}
+		if !ok {
+			r.Pre, r.Post = cur, cur
+			return r, false, nil
+		}
+		r.Attempts++
+		nv, err := a.w.set(ctx, s, EncodeInt64(next), version)
+		switch {
+		case err == nil:
+			a.remember(next, nv)
+			r.Pre, r.Post = cur, next
+			return r, true, nil
+		case errors.Is(err, errConflict), errors.Is(err, errMissing):
+			fresh = false
+		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, ErrIndeterminate):
+			fresh = false // nothing was sent; go on in the next session
+			continue
+		default:
+			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
+		}
+		a.forget()
+		if lock == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
+			if lock, err = a.promote(ctx); err != nil {
+				return r, false, fmt.Errorf("counter: %s %s: promotion lock: %w", op, a.path, err)
+			}
+			r.Promoted = true
+		}
+		if err := sleep(ctx, backoff(a.o.backoffBase, a.o.backoffMax, r.Attempts, rand.Int64N)); err != nil {
+			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
+		}
+	}
+}
+
+// read returns the node's value and version, creating it with value 0 if
+// it does not exist.
+func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
+	for {
+		data, st, err := a.c.Get(ctx, a.path)
+		if errors.Is(err, zk.ErrNoNode) {
+			_, err = a.c.Create(ctx, a.path, EncodeInt64(0), zkrecipes.Persistent, a.o.createOpts()...)
+			if err == nil || errors.Is(err, zk.ErrNodeExists) {
+				continue
+			}
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+		v, err := DecodeInt64(data)
+		if err != nil {
+			return 0, 0, err
+		}
+		a.remember(v, st.Version)
+		return v, st.Version, nil
+	}
+}
+
+func (a *AtomicLong) recall() (int64, int32, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.value, a.version, a.known
+}
+
+// remember caches what we last saw, so that the next update can try its
+// versioned write at once, without reading first: the write itself checks
+// that nothing changed in between.
+func (a *AtomicLong) remember(v int64, version int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.known, a.value, a.version = true, v, version
+}
+
+func (a *AtomicLong) forget() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.known = false
+}
+
+func (a *AtomicLong) promote(ctx context.Context) (*contend.Entry, error) {
+	return contend.Enter(ctx, a.c, contend.Config{
+		Dir: a.o.lockPath, Name: LockPrefix, Predicate: contend.MaxLeases(1),
+	})
+}
+
+func (a *AtomicLong) unpromote(ctx context.Context, e *contend.Entry) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Session.Timeout()+time.Second)
+	defer cancel()
+	_ = e.Leave(dctx) // best effort: the node dies with its session anyway
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,21 @@
+package counter
+
+import "errors"
+
+var (
+	// ErrCorrupt means a counter node holds data of the wrong size: not
+	// 8 bytes for an AtomicLong, not 4 for a SharedCount (empty data reads
+	// as 0 for both).
+	ErrCorrupt = errors.New("counter: corrupt value")
+	// ErrIndeterminate means a write was in flight when its session was
+	// lost (or, for a cancelled call, while the connection was down), so it
+	// cannot be known whether it was applied. It is returned only then; in
+	// every other case a call reports exactly what happened.
+	ErrIndeterminate = errors.New("counter: outcome of a write in flight is unknown")
+)
+
+// Internal outcomes of one versioned write.
+var (
+	errConflict = errors.New("counter: version conflict")
+	errMissing  = errors.New("counter: node missing")
+)

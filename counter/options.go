@@ -1,0 +1,88 @@
+package counter
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// Option configures a SharedCount or an AtomicLong.
+type Option func(*options)
+
+type options struct {
+	acl          []zk.ACL // nil: the client's default
+	lockPath     string   // "": never promote
+	promoteAfter int
+	backoffBase  time.Duration
+	backoffMax   time.Duration
+	err          error // first invalid option, reported by every method
+}
+
+// Defaults of an AtomicLong's contention handling.
+const (
+	DefaultPromoteAfter = 8
+	DefaultBackoffBase  = 250 * time.Microsecond
+	DefaultBackoffMax   = 16 * time.Millisecond
+)
+
+func defaultOptions() options {
+	return options{promoteAfter: DefaultPromoteAfter, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax}
+}
+
+func (o *options) fail(format string, args ...any) {
+	if o.err == nil {
+		o.err = fmt.Errorf("counter: "+format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+	}
+}
+
+// WithACL sets the ACL of the counter node when this package creates it.
+func WithACL(acl []zk.ACL) Option { return func(o *options) { o.acl = acl } }
+
+// WithPromotionLock makes an AtomicLong whose optimistic writes keep
+// losing to other writers take a distributed mutex at lockPath and finish
+// the operation while holding it (Curator's PromotedToLock), so that
+// contenders queue instead of retrying against each other. The mutex is
+// Curator-compatible: Java's InterProcessMutex on the same path excludes
+// it. Writes stay versioned under the lock, so a writer that does not use
+// the lock (or loses it) can never make an increment count twice.
+func WithPromotionLock(lockPath string) Option {
+	return func(o *options) {
+		if lockPath == "" {
+			o.fail("empty promotion lock path")
+		}
+		o.lockPath = lockPath
+	}
+}
+
+// WithPromoteAfter sets how many optimistic writes an operation tries
+// before it takes the promotion lock (default DefaultPromoteAfter). It has
+// no effect without WithPromotionLock.
+func WithPromoteAfter(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.fail("promote after %d attempts: must be at least 1", n)
+		}
+		o.promoteAfter = n
+	}
+}
+
+// WithBackoff sets the wait after the n-th lost optimistic write: random
+// in [0, min(max, base·2ⁿ)), which keeps contenders from colliding in
+// lock step (defaults DefaultBackoffBase and DefaultBackoffMax).
+func WithBackoff(base, max time.Duration) Option {
+	return func(o *options) {
+		if base < 0 || max < base {
+			o.fail("backoff base %v, max %v: want 0 <= base <= max", base, max)
+		}
+		o.backoffBase, o.backoffMax = base, max
+	}
+}
+
+func (o options) createOpts() []zkrecipes.CreateOption {
+	if o.acl == nil {
+		return []zkrecipes.CreateOption{zkrecipes.WithParents()}
+	}
+	return []zkrecipes.CreateOption{zkrecipes.WithParents(), zkrecipes.WithNodeACL(o.acl)}
+}

@@ -1,0 +1,184 @@
+package election
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// NodePrefix starts the name of every participant's node (after the
+// protection prefix), as in Curator's LeaderLatch: the election path holds
+// "_c_<uuid>-latch-<sequence>" children whose data is the participant id.
+const NodePrefix = "latch-"
+
+// Participant is one candidate as seen in the election path.
+type Participant struct {
+	ID   string // the participant's id: its node's data
+	Node string // its node's name under the election path
+	// Token is the creation zxid of its node: the fencing token of the
+	// participant's term, if it is or becomes the leader (see [Term.Token]).
+	Token int64
+}
+
+// Election is one participant in the leader election at a path. Leader,
+// Participants and Observe may be used concurrently with anything; Campaign
+// runs one campaign at a time (see [ErrCampaigning]).
+type Election struct {
+	c    *zkrecipes.Client
+	path string
+	o    options
+	err  error       // invalid path, reported by every method
+	busy atomic.Bool // a campaign runs, or a term is not yet resigned
+}
+
+// New returns the participant with the given options in the election at
+// path (relative to the client's namespace). It does no I/O. An invalid
+// path is reported by every method. New panics if c is nil.
+func New(c *zkrecipes.Client, path string, opts ...Option) *Election {
+	if c == nil {
+		panic("election: nil client")
+	}
+	e := &Election{c: c, path: path, o: defaultOptions()}
+	for _, opt := range opts {
+		opt(&e.o)
+	}
+	if err := zkpath.Validate(path); err != nil {
+		e.err = fmt.Errorf("election: %w", err)
+	}
+	return e
+}
+
+// ID returns the participant id stored in our node.
+func (e *Election) ID() string { return e.o.id }
+
+// Path returns the election path.
+func (e *Election) Path() string { return e.path }
+
+// Campaign blocks until e is the leader, ctx is done, or the session is
+// lost. The leader is the participant whose node has the lowest sequence
+// number; a waiter watches only the node just ahead of its own, so a
+// resignation wakes one participant. On success the returned term has been
+// checked to be live: its node exists, belongs to the current session, and
+// (under the default policy) the connection was not suspended. On failure
+// Campaign returns the cause and leaves no node behind: a node whose create
+// reply was lost, or that could not be deleted at once, is deleted by a
+// client-owned goroutine while the session lives.
+func (e *Election) Campaign(ctx context.Context) (*Term, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !e.busy.CompareAndSwap(false, true) {
+		return nil, ErrCampaigning
+	}
+	ent, err := contend.Enter(ctx, e.c, contend.Config{
+		Dir:       e.path,
+		Name:      NodePrefix,
+		Data:      []byte(e.o.id),
+		Predicate: contend.MaxLeases(1),
+	})
+	if err != nil {
+		e.busy.Store(false)
+		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)
+	}
+	t := newTerm(e, ent)
+	if err := t.check(); err != nil {
+		// Elected on a session that is already gone or (by policy) no
+		// longer trusted: never report such a term. Its node is deleted
+		// now or, once reconnected, by a client-owned goroutine.
+		t.end(err)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = t.Resign(rctx)
+		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)
+	}
+	return t, nil
+}
+
+// Leader returns the current leader as the election path shows it now, or
+// ErrNoLeader. Like Curator's getLeader, it reads the server's state: a
+// leader that has just lost its session may still be listed until the
+// server expires the session.
+func (e *Election) Leader(ctx context.Context) (Participant, error) {
+	if e.err != nil {
+		return Participant{}, e.err
+	}
+	for {
+		nodes, err := e.list(ctx)
+		if err != nil {
+			return Participant{}, err
+		}
+		if len(nodes) == 0 {
+			return Participant{}, ErrNoLeader
+		}
+		p, err := e.read(ctx, nodes[0].Name)
+		if errors.Is(err, zk.ErrNoNode) {
+			continue // the leader left after the listing: look again
+		}
+		return p, err
+	}
+}
+
+// Participants returns every participant in election order: the first is
+// the leader, the next is elected after it, and so on. Nodes that vanish
+// while they are read are left out.
+func (e *Election) Participants(ctx context.Context) ([]Participant, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	nodes, err := e.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Read all nodes at once: go-zookeeper pipelines concurrent requests on
+	// one connection, so this costs about one round trip, not one per node.
+	ps := make([]Participant, len(nodes))
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ps[i], errs[i] = e.read(ctx, n.Name)
+		}()
+	}
+	wg.Wait()
+	out := ps[:0]
+	for i, p := range ps {
+		switch {
+		case errs[i] == nil:
+			out = append(out, p)
+		case !errors.Is(errs[i], zk.ErrNoNode):
+			return nil, errs[i]
+		}
+	}
+	return out, nil
+}
+
+// list returns the participants' nodes sorted by sequence; a missing
+// election path means no participants.
+func (e *Election) list(ctx context.Context) ([]zkpath.Node, error) {
+	children, _, err := e.c.Children(ctx, e.path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("election: list %s: %w", e.path, err)
+	}
+	return zkpath.ParseChildren(children, NodePrefix), nil
+}
+
+func (e *Election) read(ctx context.Context, name string) (Participant, error) {
+	data, st, err := e.c.Get(ctx, zkpath.Join(e.path, name))
+	if err != nil {
+		return Participant{}, fmt.Errorf("election: read %s: %w", name, err)
+	}
+	return Participant{ID: string(data), Node: name, Token: st.Czxid}, nil
+}

@@ -1,0 +1,135 @@
+package election
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
+)
+
+// Run is the singleton-job loop (Curator's LeaderSelector with
+// autoRequeue): it campaigns at path; once elected it calls job with a
+// context that is cancelled when the term ends or ctx is done; when job
+// returns or the term ends it resigns and campaigns again, also across
+// suspensions, session losses and new sessions, until ctx is done or the
+// client is closed. It returns ctx's error, [zkrecipes.ErrClosed], or an
+// error for invalid arguments.
+//
+// After the job's context is cancelled Run waits up to the grace period
+// (see [WithGracePeriod]) for job to return before it resigns, so that the
+// next leader starts after this one stopped. A job that ignores its
+// context is logged (through the client's logger) and does not hold up
+// the resignation; Run then campaigns again only after that job call has
+// returned, so at most one call of job runs in this process. A job error
+// is logged and ends the term like a normal return.
+//
+// job runs on its own goroutine. Run does not recover its panics.
+func Run(ctx context.Context, c *zkrecipes.Client, path string, job func(ctx context.Context) error, opts ...Option) error {
+	if job == nil {
+		return fmt.Errorf("election: %w: nil job", zkrecipes.ErrInvalidArgument)
+	}
+	e := New(c, path, opts...)
+	if e.err != nil {
+		return e.err
+	}
+	r := runner{e: e, job: job}
+	return r.loop(ctx)
+}
+
+type runner struct {
+	e   *Election
+	job func(ctx context.Context) error
+}
+
+func (r *runner) loop(ctx context.Context) error {
+	log := r.e.c.Logger()
+	b := retry.Default()
+	var stray <-chan struct{} // a job call that outlived its term
+	for {
+		if stray != nil {
+			select {
+			case <-stray:
+				stray = nil
+				log.Info("election: job returned after its term", "path", r.e.path, "id", r.e.o.id)
+			case <-ctx.Done():
+				log.Warn("election: Run returns while the job still runs", "path", r.e.path, "id", r.e.o.id)
+				return ctx.Err()
+			}
+		}
+		t, err := r.e.Campaign(ctx)
+		switch {
+		case err == nil:
+			b.Reset()
+			stray = r.lead(ctx, t)
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, zkrecipes.ErrClosed):
+			return err
+		case errors.Is(err, zkrecipes.ErrSessionLost), errors.Is(err, ErrLeadershipLost):
+			continue // campaign again on the next session
+		}
+		log.Warn("election: campaign failed", "path", r.e.path, "id", r.e.o.id, "err", err)
+		if ok, werr := retry.Wait(ctx, b, nil, nil); !ok {
+			if werr != nil {
+				return werr
+			}
+			return err
+		}
+	}
+}
+
+// lead runs the job for term t and resigns t. It returns a channel closed
+// when the job returns if the job had not returned by then, else nil.
+func (r *runner) lead(ctx context.Context, t *Term) <-chan struct{} {
+	log := r.e.c.Logger()
+	jctx, cancel := context.WithCancelCause(t.Context())
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := r.job(jctx); err != nil && jctx.Err() == nil {
+			log.Warn("election: job failed", "path", r.e.path, "id", r.e.o.id, "err", err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-jctx.Done():
+	}
+	cancel(ErrResigned)
+	returned := waitFor(done, r.e.o.grace)
+	if !returned {
+		log.Error("election: job ignores its context; resigning while it still runs",
+			"path", r.e.path, "id", r.e.o.id, "grace", r.e.o.grace, "cause", context.Cause(jctx))
+	}
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), r.e.c.SessionTimeout())
+	defer rcancel()
+	if err := t.Resign(rctx); err != nil {
+		log.Warn("election: resign (continues in the background)", "path", r.e.path, "err", err)
+	}
+	if returned {
+		return nil
+	}
+	return done
+}
+
+// waitFor reports whether done is closed within d.
+func waitFor(done <-chan struct{}, d time.Duration) bool {
+	select {
+	case <-done:
+		return true
+	default:
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-done:
+		return true
+	case <-tm.C:
+		return false
+	}
+}

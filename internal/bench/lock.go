@@ -1,0 +1,223 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/lock"
+)
+
+// The lock workloads, measured exactly as the anchors' go-zookeeper
+// program (gozk/main.go) measures W1 and W2, with lock.Mutex in place of
+// zk.Lock.
+
+func init() {
+	Register(Workload{
+		Name: "lock-uncontended", Anchor: "W1",
+		Help: "1 session: acquire+release one lock.Mutex; cycles/s, p50/p99 µs, ×RTT, round trips per cycle",
+		Run:  runLockUncontended,
+	})
+	Register(Workload{
+		Name: "lock-contended", Anchor: "W2",
+		Help: "N sessions in one process loop acquire → critical section → release; acq/s, handoff p50/p99, violations",
+		Run:  runLockContended,
+	})
+}
+
+// connectBench opens a client in namespace ns, counting its requests in n.
+func connectBench(ctx context.Context, p *Params, ns string, n *Counter) (*zkrecipes.Client, error) {
+	opts := []zkrecipes.Option{zkrecipes.WithNamespace(ns), zkrecipes.WithSessionTimeout(p.SessionTimeout)}
+	if n != nil {
+		opts = append(opts, zkrecipes.WithDialer(n.Dial))
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return zkrecipes.Connect(cctx, p.Servers, opts...)
+}
+
+// removeNamespace deletes the lock directory and the namespace node, best
+// effort (the lock directory is a container the server reaps anyway).
+func removeNamespace(c *zkrecipes.Client, dirs ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, d := range dirs {
+		_ = c.Delete(ctx, d, -1)
+	}
+	_ = c.Conn().Delete(c.Namespace(), -1)
+}
+
+func benchRoot(p *Params) string {
+	if p.Root == "" {
+		p.Root = fmt.Sprintf("/bench-zkrecipes-%d", time.Now().UnixNano())
+	}
+	return p.Root
+}
+
+func runLockUncontended(ctx context.Context, p *Params, e *Emitter) error {
+	floor, err := Floor(ctx, p)
+	if err != nil {
+		return fmt.Errorf("raw round trip: %w", err)
+	}
+	var reqs Counter
+	c, err := connectBench(ctx, p, benchRoot(p)+"-w1", &reqs)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	defer removeNamespace(c, "/w1/lock", "/w1")
+	m := lock.NewMutex(c, "/w1/lock")
+	cycle := func() error {
+		if err := m.Lock(ctx); err != nil {
+			return err
+		}
+		return m.Unlock(ctx)
+	}
+	for i := 0; i < p.W1Warmup; i++ {
+		if err := cycle(); err != nil {
+			return err
+		}
+	}
+	lat := make([]time.Duration, 0, p.W1Cycles)
+	r0 := reqs.Requests()
+	t0 := time.Now()
+	for i := 0; i < p.W1Cycles; i++ {
+		s := time.Now()
+		if err := cycle(); err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(s))
+	}
+	el := time.Since(t0)
+	rt := float64(reqs.Requests()-r0) / float64(p.W1Cycles)
+	p50 := Pct(lat, 0.5)
+	e.Emit(Result{
+		"impl": p.Impl, "workload": "W1", "variant": "lock.Mutex",
+		"cycles_s": R2(float64(p.W1Cycles) / el.Seconds()), "p50_us": p50, "p99_us": Pct(lat, 0.99),
+		"cycles":             p.W1Cycles,
+		"p50_x_rtt":          R2(p50 / floor.ExistsP50),
+		"p50_x_floor":        R2(p50 / (floor.EphSeqPairP50 + floor.ExistsP50)),
+		"round_trips_per_op": R2(rt),
+	})
+	return nil
+}
+
+func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
+	floor, err := Floor(ctx, p)
+	if err != nil {
+		return fmt.Errorf("raw round trip: %w", err)
+	}
+	n := p.W2Clients
+	var reqs Counter // every client's requests
+	cs := make([]*zkrecipes.Client, 0, n)
+	defer func() {
+		if len(cs) > 0 {
+			removeNamespace(cs[0], "/w2/lock", "/w2")
+		}
+		for _, c := range cs {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := connectBench(ctx, p, benchRoot(p)+"-w2", &reqs)
+		if err != nil {
+			return err
+		}
+		cs = append(cs, c)
+	}
+
+	var (
+		inside         atomic.Int32
+		violations     atomic.Int64
+		sharedCounter  atomic.Int64 // read-modify-write without atomicity while holding the lock
+		totalAcq       atomic.Int64
+		measuredAcq    atomic.Int64
+		lastRelStart   atomic.Int64 // ns since epoch when the last holder began its release
+		lastHolder     atomic.Int64
+		selfReacquires atomic.Int64
+		errs           atomic.Int64
+		mu             sync.Mutex
+		handoffs       []time.Duration
+		firstErr       error
+	)
+	lastHolder.Store(-1)
+	epoch := time.Now()
+	now := func() int64 { return int64(time.Since(epoch)) }
+	warmEnd := now() + int64(p.W2Warmup)
+	end := warmEnd + int64(p.W2Duration)
+	r0 := reqs.Requests()
+
+	var wg sync.WaitGroup
+	for id := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := lock.NewMutex(cs[id], "/w2/lock")
+			var local []time.Duration
+			for now() < end && ctx.Err() == nil {
+				if err := m.Lock(ctx); err != nil {
+					errs.Add(1)
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				tAcq := now()
+				if inside.Add(1) != 1 {
+					violations.Add(1)
+				}
+				rs := lastRelStart.Load()
+				prev := lastHolder.Load()
+				v := sharedCounter.Load()
+				sharedCounter.Store(v + 1)
+				totalAcq.Add(1)
+				if tAcq >= warmEnd && tAcq < end {
+					measuredAcq.Add(1)
+					if rs != 0 && prev != int64(id) {
+						local = append(local, time.Duration(tAcq-rs))
+					} else if prev == int64(id) {
+						selfReacquires.Add(1)
+					}
+				}
+				lastHolder.Store(int64(id))
+				inside.Add(-1)
+				lastRelStart.Store(now())
+				if err := m.Unlock(ctx); err != nil {
+					errs.Add(1)
+				}
+			}
+			mu.Lock()
+			handoffs = append(handoffs, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if measuredAcq.Load() == 0 {
+		return fmt.Errorf("lock-contended: no acquisition in the measured window (first error: %v)", firstErr)
+	}
+	// Requests of all sessions over the whole run, per acquisition.
+	rt := float64(reqs.Requests()-r0) / float64(totalAcq.Load())
+	p50 := Pct(handoffs, 0.5)
+	e.Emit(Result{
+		"impl": p.Impl, "workload": "W2", "variant": "lock.Mutex",
+		"acq_s":          R2(float64(measuredAcq.Load()) / p.W2Duration.Seconds()),
+		"handoff_p50_us": p50, "handoff_p99_us": Pct(handoffs, 0.99),
+		"violations":   violations.Load(),
+		"counter_ok":   sharedCounter.Load() == totalAcq.Load(),
+		"measured_acq": measuredAcq.Load(), "total_acq": totalAcq.Load(), "handoffs": len(handoffs),
+		"self_reacquires": selfReacquires.Load(), "errors": errs.Load(), "clients": n,
+		"p50_x_rtt":          R2(p50 / floor.ExistsP50),
+		"p50_x_floor":        R2(p50 / (floor.DeleteP50 + floor.ExistsP50)),
+		"round_trips_per_op": R2(rt),
+	})
+	return nil
+}

@@ -1,0 +1,109 @@
+// Package lock provides distributed locks on ZooKeeper: [Mutex],
+// [RWMutex], [Semaphore] with [Lease]s, and [MultiLock], interoperable
+// with their Apache Curator counterparts on the same paths.
+//
+//	m := lock.NewMutex(c, "/jobs/nightly")
+//	if err := m.Lock(ctx); err != nil {
+//		return err
+//	}
+//	defer m.Unlock(context.WithoutCancel(ctx))
+//	select {
+//	case <-m.Lost():
+//		// stop: someone else may hold the lock now
+//	case <-work(ctx, m.Token()):
+//	}
+//
+// Every contender creates an ephemeral-sequential node; the nodes are
+// ordered by their sequence number and each waiter watches only the node
+// whose deletion can let it in, so a release wakes one waiter (no herd
+// effect). After every wake-up the waiter lists the children again. One
+// shared loop (internal/contend) serves every type here and leader
+// election.
+//
+// # Guarantees
+//
+//   - Mutual exclusion among holders that keep their sessions: a Mutex (or
+//     the write side of an RWMutex) has at most one holder, a Semaphore at
+//     most maxLeases leases, an RWMutex either readers or one writer.
+//   - Fairness: acquirers are served in arrival order (sequence order); an
+//     RWMutex reader waits behind every earlier writer.
+//   - Lock returns success only for a node that exists and belongs to the
+//     current session, and only in the session that created it: work
+//     never continues silently in a new session.
+//   - A failed or cancelled acquisition leaves no node behind: it is
+//     deleted with a context detached from the caller's, before returning
+//     while connected, otherwise by a client-owned goroutine while the
+//     session lives (after which the server removes it).
+//   - Token is a fencing token: the creation zxid of the lock node, strictly
+//     greater for every later holder of the path, also after the lock's
+//     container parent was reaped and recreated.
+//   - Handles are not reentrant. Curator's InterProcessMutex lets the
+//     owning thread lock again; Go has no thread identity, so a second Lock
+//     on a handle that holds (or is acquiring) the lock returns
+//     [ErrAlreadyLocked] instead of deadlocking or counting. Use one handle
+//     per goroutine.
+//
+// Not guaranteed: ZooKeeper cannot stop a process that was paused (GC,
+// swap, SIGSTOP) past its session's expiry and still believes it holds
+// the lock, while a new holder proceeds. Watch Lost and, for resources
+// that can check it, pass Token with every write and have the resource
+// reject tokens lower than the highest it has seen.
+//
+// # Failure behaviour
+//
+//   - Lost closes when the hold ends: session lost (also while partitioned:
+//     the client declares the session lost once the server has been silent
+//     for the session timeout), our node deleted by someone else, Unlock,
+//     and, under the default policy, at the first suspension of the
+//     connection, because the session may then be expiring unseen.
+//     WithSuspendedIsLost(false) makes only session loss count, so a short
+//     disconnect does not end the hold.
+//   - A waiter whose session is lost returns the error (wrapping
+//     zkrecipes.ErrSessionLost), never a lock acquired in a later session.
+//   - A create whose reply was lost to a connection loss is found again by
+//     its protected name, never duplicated nor leaked.
+//   - Unlock and Release that cannot delete the node (ctx done, connection
+//     down) hand it to a client-owned goroutine that keeps trying while
+//     the session lives, and return the error.
+//   - Bad input: an invalid path is reported by every method as an error
+//     wrapping zkrecipes.ErrInvalidPath; AcquireN with n outside
+//     1..maxLeases returns an error wrapping zkrecipes.ErrInvalidArgument.
+//     A nil client, maxLeases < 1 and a nil MultiLock member are programmer
+//     errors and panic.
+//
+// # Znode layout
+//
+// Node names are Curator's, so Go and Java contenders queue together.
+// "_c_<uuid>-" is the protected prefix (session id and a nonce).
+//
+//	<path>/_c_<uuid>-lock-0000000007         Mutex contender
+//	<path>/_c_<uuid>-__READ__0000000008      RWMutex reader
+//	<path>/_c_<uuid>-__WRIT__0000000009      RWMutex writer
+//	<path>/locks/_c_<uuid>-lock-0000000003   Semaphore admission mutex
+//	<path>/leases/_c_<uuid>-max3-lease-0000000011  Semaphore lease (ours)
+//	<path>/leases/_c_<uuid>-lease-0000000012       Semaphore lease (Curator's)
+//
+// Parents are container nodes, which the server removes once empty. Our
+// lease names carry maxLeases ("max3-"), which Curator ignores (it counts
+// lease nodes) and which lets a Go participant detect another with a
+// different limit ([ErrMaxLeasesMismatch]) without extra reads. Node data is
+// empty unless [WithData] is given.
+//
+// An RWMutex write holder that takes the read lock (downgrade) is admitted
+// at once, as in Curator. If a foreign writer queued between our write and
+// read nodes, Unlock keeps the write node until RUnlock: Curator would let
+// that writer in while our read lock is still held.
+//
+// # Curator equivalent
+//
+//	Mutex            InterProcessMutex
+//	RWMutex          InterProcessReadWriteLock (readLock(), writeLock())
+//	Semaphore, Lease InterProcessSemaphoreV2, Lease
+//	MultiLock        InterProcessMultiLock
+//	Lost             ConnectionStateListener SUSPENDED/LOST (standard policy)
+//	Token            (none; Curator exposes the node, whose czxid is the token)
+//
+// Curator's semaphore can also read maxLeases from a SharedCount; here
+// every participant declares it and disagreement among Go participants is
+// an error.
+package lock

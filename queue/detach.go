@@ -1,0 +1,114 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// detach runs do on a client-owned goroutine with a context of its own (the
+// client's life, bounded by the cleanup horizon), so that a write the
+// caller gives up on still runs to a known outcome. If the caller's ctx is
+// done first, detach returns ctx's error at once, and undo reverses do's
+// result once it is known (deletes the message a put made, releases the
+// claim a take made). ZooKeeper cannot cancel a request that was sent; this
+// is how cancellation stays prompt without leaving nodes behind.
+func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Context) (T, error), undo func(context.Context, T)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	var (
+		mu        sync.Mutex
+		v         T
+		err       error
+		done      = make(chan struct{})
+		abandoned bool
+	)
+	ok := c.Go(func(life context.Context) {
+		dctx, cancel := context.WithTimeout(life, cleanupHorizon(c))
+		defer cancel()
+		rv, rerr := do(dctx)
+		mu.Lock()
+		if abandoned {
+			mu.Unlock()
+			if rerr == nil && undo != nil {
+				undo(dctx, rv)
+			}
+			return
+		}
+		v, err = rv, rerr
+		close(done)
+		mu.Unlock()
+	})
+	if !ok {
+		return zero, zkrecipes.ErrClosed
+	}
+	select {
+	case <-done:
+		return v, err
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case <-done:
+			return v, err
+		default:
+		}
+		abandoned = true
+		return zero, ctx.Err()
+	}
+}
+
+// cleanupHorizon bounds detached work: long enough to ride out a
+// connection loss that the session survives.
+func cleanupHorizon(c *zkrecipes.Client) time.Duration {
+	return 2*c.SessionTimeout() + 5*time.Second
+}
+
+// ambiguous reports whether a write failed without a server answer, so it
+// may or may not have been applied: the reply was lost with the
+// connection, or the session ended while the request was in flight.
+func ambiguous(err error) bool {
+	return errors.Is(err, zk.ErrConnectionClosed) ||
+		errors.Is(err, zk.ErrSessionMoved) ||
+		errors.Is(err, zkrecipes.ErrSessionLost) ||
+		errors.Is(err, zk.ErrSessionExpired) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
+}
+
+// transient reports whether an operation that failed with err may succeed
+// if tried again later (on this session or the next).
+func transient(err error) bool {
+	return ambiguous(err) || errors.Is(err, zk.ErrNoServer)
+}
+
+// failedOp returns the index of the operation that made a transaction
+// fail, or -1. ZooKeeper reports the culprit's error and marks the others
+// as rolled back (ErrRuntimeInconsistency) or successful.
+func failedOp(res []zk.MultiResponse) int {
+	for i, r := range res {
+		// go-zookeeper has no sentinel for code -2 (runtime inconsistency).
+		if r.Error != nil && r.Error.Error() != "unknown error: -2" {
+			return i
+		}
+	}
+	return -1
+}
+
+// sleep waits d, or less if ctx is done first (then it returns false).
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,252 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// Message is a message handed out by Take, Poll or Consume. Its claim
+// belongs to the session it was taken in. Settle it exactly once with Ack,
+// Nack or DeadLetter; a Message is safe for use by several goroutines, but
+// only the first settlement counts.
+type Message struct {
+	ID         string // stable id of the message (what Put returned), for Remove
+	Data       []byte
+	Priority   int
+	Deliveries int // how many times the message was handed out, this time included
+
+	q          *Queue
+	id         msgID
+	s          *zkrecipes.Session
+	atMostOnce bool
+
+	mu      sync.Mutex
+	settled bool
+}
+
+func newMessage(q *Queue, s *zkrecipes.Session, cd cand, data []byte, deliveries int) *Message {
+	return &Message{ID: cd.id.String(), Data: data, Priority: cd.prio, Deliveries: deliveries, q: q, id: cd.id, s: s}
+}
+
+// Lost returns a channel that is closed when the consumer's claim on m
+// ends without a settlement: its session was lost (or the client closed),
+// so another consumer may get the message. It is nil (never closes) for a
+// message taken at most once.
+func (m *Message) Lost() <-chan struct{} {
+	if m.atMostOnce {
+		return nil
+	}
+	return m.s.Done()
+}
+
+// Ack removes the message from the queue for good. It returns nil once the
+// message is gone (also if it had been removed with Remove), ErrClaimLost
+// if the claim ended first (the message is, or will be, delivered again),
+// ctx's error if ctx is done first (then Ack may be called again), and
+// ErrSettled after an earlier settlement. A lost reply is recognised: the
+// acknowledgement is applied once.
+func (m *Message) Ack(ctx context.Context) error {
+	return m.settle(ctx, "ack", func(ctx context.Context) error {
+		_, err := detach(ctx, m.q.c, func(dctx context.Context) (struct{}, error) {
+			return struct{}{}, m.q.acks.do(ackOp{dctx, m}, m.q.ackMany)
+		}, nil)
+		return err
+	})
+}
+
+// Nack returns the message to the queue at once, in its original place,
+// for any consumer to take again. Errors as for Ack.
+func (m *Message) Nack(ctx context.Context) error {
+	return m.settle(ctx, "nack", m.nack)
+}
+
+// DeadLetter moves the message to the dead-letter queue (RabbitMQ's reject
+// without requeue). Errors as for Ack.
+func (m *Message) DeadLetter(ctx context.Context) error {
+	return m.settle(ctx, "dead-letter", func(ctx context.Context) error { return m.q.deadLetter(ctx, m) })
+}
+
+func (m *Message) settle(ctx context.Context, op string, fn func(context.Context) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.settled {
+		return ErrSettled
+	}
+	if m.atMostOnce {
+		m.settled = true
+		m.q.cur.done(m.id)
+		if op == "ack" {
+			return nil
+		}
+		return ErrNotClaimed
+	}
+	err := fn(ctx)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ErrClaimLost) {
+		return fmt.Errorf("queue: %s %s: %w", op, m.ID, err) // not settled: may be tried again
+	}
+	m.settled = true
+	m.q.cur.done(m.id)
+	if err != nil {
+		return fmt.Errorf("queue: %s %s: %w", op, m.ID, err)
+	}
+	return nil
+}
+
+type ackOp struct {
+	ctx context.Context
+	m   *Message
+}
+
+// ackMany is the batcher's send for acknowledgements: one transaction per
+// session deletes the claims and messages of every Ack queued. A message
+// that fails the transaction, and every message after a lost reply, is
+// then acknowledged alone.
+func (q *Queue) ackMany(batch []*op[ackOp]) {
+	for len(batch) > 0 {
+		s := batch[0].v.m.s
+		var mine, rest []*op[ackOp]
+		for _, o := range batch {
+			if o.v.m.s == s {
+				mine = append(mine, o)
+			} else {
+				rest = append(rest, o)
+			}
+		}
+		q.ackIn(s, mine)
+		batch = rest
+	}
+}
+
+func (q *Queue) ackIn(s *zkrecipes.Session, batch []*op[ackOp]) {
+	ctx := batch[0].v.ctx
+	for len(batch) > 0 {
+		if len(batch) == 1 {
+			batch[0].err = batch[0].v.m.ack(ctx)
+			return
+		}
+		reqs := make([]any, 0, 2*len(batch))
+		for _, o := range batch {
+			reqs = append(reqs, &zk.DeleteRequest{Path: q.l.claim(o.v.m.id), Version: -1}, &zk.DeleteRequest{Path: q.l.item(o.v.m.id), Version: -1})
+		}
+		dbg.ackBatches.Add(1); dbg.ackOps.Add(int64(len(batch)))
+		res, err := s.Multi(ctx, reqs...)
+		i := failedOp(res)
+		switch {
+		case err == nil:
+			return
+		case i >= 0 && errors.Is(err, zk.ErrNoNode):
+			culprit := batch[i/2]
+			culprit.err = culprit.v.m.ack(ctx)
+			batch = append(batch[:i/2:i/2], batch[i/2+1:]...)
+		case s.Err() != nil:
+			for _, o := range batch {
+				o.err = o.v.m.lostErr(err)
+			}
+			return
+		default: // lost reply, or an unexpected error: settle each on its own
+			for _, o := range batch {
+				o.err = o.v.m.ack(ctx)
+			}
+			return
+		}
+	}
+}
+
+// ack deletes our claim and the message in one transaction, in the session
+// that holds the claim: while that session lives, nobody else can hold it.
+func (m *Message) ack(ctx context.Context) error {
+	item, claim := m.q.l.item(m.id), m.q.l.claim(m.id)
+	for {
+		res, err := m.s.Multi(ctx, &zk.DeleteRequest{Path: claim, Version: -1}, &zk.DeleteRequest{Path: item, Version: -1})
+		if err == nil {
+			return nil
+		}
+		if lost := m.lostErr(err); lost != nil {
+			return lost
+		}
+		if ambiguous(err) && ctx.Err() == nil {
+			// Lost reply: applied iff the message is gone (we still hold the
+			// claim, so nobody else could have removed it but Remove).
+			ok, _, eerr := m.s.Exists(ctx, item)
+			if eerr != nil {
+				return orLost(m, eerr)
+			}
+			if !ok {
+				return nil
+			}
+			continue
+		}
+		if errors.Is(err, zk.ErrNoNode) {
+			if failedOp(res) == 1 { // removed with Remove while we held it
+				_ = m.drop(ctx)
+				return nil
+			}
+			if ok, _, eerr := m.s.Exists(ctx, item); eerr == nil && !ok {
+				return nil
+			}
+			return fmt.Errorf("%w: claim deleted by someone else", ErrClaimLost)
+		}
+		return err
+	}
+}
+
+// nack deletes our claim and touches the signal node, whose data watch
+// tells every consumer to look at this message's bucket again.
+func (m *Message) nack(ctx context.Context) error {
+	claim := m.q.l.claim(m.id)
+	for {
+		res, err := m.s.Multi(ctx, &zk.DeleteRequest{Path: claim, Version: -1}, &zk.SetDataRequest{Path: m.q.l.signal, Version: -1})
+		if err == nil {
+			return nil
+		}
+		if lost := m.lostErr(err); lost != nil {
+			return lost
+		}
+		if ambiguous(err) && ctx.Err() == nil {
+			ok, _, eerr := m.s.Exists(ctx, claim)
+			if eerr != nil {
+				return orLost(m, eerr)
+			}
+			if !ok {
+				return nil
+			}
+			continue
+		}
+		if errors.Is(err, zk.ErrNoNode) {
+			if failedOp(res) == 1 { // no signal node: the queue was deleted
+				return m.drop(ctx)
+			}
+			return fmt.Errorf("%w: claim deleted by someone else", ErrClaimLost)
+		}
+		return err
+	}
+}
+
+// drop deletes our claim without settling through the queue's protocol.
+func (m *Message) drop(ctx context.Context) error {
+	err := m.s.Delete(ctx, m.q.l.claim(m.id), -1)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	return err
+}
+
+// lostErr maps the end of the claim's session to ErrClaimLost.
+func (m *Message) lostErr(err error) error {
+	if m.s.Err() != nil || errors.Is(err, zkrecipes.ErrSessionLost) || errors.Is(err, zk.ErrSessionExpired) {
+		return fmt.Errorf("%w: %w", ErrClaimLost, err)
+	}
+	return nil
+}
+
+func orLost(m *Message, err error) error {
+	if lost := m.lostErr(err); lost != nil {
+		return lost
+	}
+	return err
+}

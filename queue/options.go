@@ -1,0 +1,131 @@
+package queue
+
+import "fmt"
+
+// Option configures a Queue.
+type Option func(*options)
+
+type options struct {
+	maxItems      int    // 0: unbounded
+	maxDeliveries int    // 0: redeliver forever
+	deadLetter    string // "" : <path>/dead
+	atMostOnce    bool
+	bucketSize    int
+	err           error
+}
+
+// DefaultBucketSize is the number of messages after which producers start a
+// new bucket (see the package documentation, "Znode layout").
+const DefaultBucketSize = 1000
+
+// Limits of WithBucketSize: a bucket's child list must stay far below
+// ZooKeeper's 1 MB reply limit even with a full batch on top.
+const (
+	MinBucketSize = 2
+	MaxBucketSize = 5000
+)
+
+func defaultOptions() options {
+	return options{bucketSize: DefaultBucketSize}
+}
+
+func (o *options) fail(format string, args ...any) {
+	if o.err == nil {
+		o.err = fmt.Errorf("queue: "+format, args...)
+	}
+}
+
+// WithMaxItems bounds the queue to about n messages (counting messages held
+// by consumers and delayed ones): Put waits for room, TryPut returns
+// ErrFull. The bound is checked before each write, so concurrent producers
+// can overshoot it by at most one put (or batch) each.
+func WithMaxItems(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.fail("WithMaxItems(%d): must be at least 1", n)
+		}
+		o.maxItems = n
+	}
+}
+
+// WithMaxDeliveries moves a message to the dead-letter queue instead of
+// handing it out for the (n+1)th time, and makes Consume dead-letter a
+// message whose nth delivery failed instead of returning it. Deliveries
+// cut short by a consumer's crash count. The default, 0, redelivers forever.
+func WithMaxDeliveries(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.fail("WithMaxDeliveries(%d): must be at least 1", n)
+		}
+		o.maxDeliveries = n
+	}
+}
+
+// WithDeadLetterPath sets where dead-lettered messages go: a queue of its
+// own at path (default: "<path>/dead"), consumed like any other with
+// New(c, path).
+func WithDeadLetterPath(path string) Option {
+	return func(o *options) { o.deadLetter = path }
+}
+
+// WithAtMostOnce makes Take and Consume remove a message from the queue
+// when they hand it out (Curator's SimpleDistributedQueue): a consumer
+// crash loses the message instead of delivering it again. Ack is then a
+// no-op; Nack and DeadLetter return ErrNotClaimed.
+func WithAtMostOnce() Option {
+	return func(o *options) { o.atMostOnce = true }
+}
+
+// WithBucketSize sets after how many puts producers start a new bucket
+// (default DefaultBucketSize). Smaller buckets make consumers' listings
+// cheaper and producers roll over more often. All producers of a queue
+// should use the same size.
+func WithBucketSize(n int) Option {
+	return func(o *options) {
+		if n < MinBucketSize || n > MaxBucketSize {
+			o.fail("WithBucketSize(%d): must be in %d..%d", n, MinBucketSize, MaxBucketSize)
+		}
+		o.bucketSize = n
+	}
+}
+
+// ConsumeOption configures one Consume run.
+type ConsumeOption func(*consumeOptions)
+
+type consumeOptions struct {
+	concurrency int
+	prefetch    int
+	err         error
+}
+
+// DefaultPrefetch is the number of messages Consume holds at once unless
+// WithPrefetch says otherwise (raised to the concurrency if lower).
+const DefaultPrefetch = 16
+
+func defaultConsumeOptions() consumeOptions {
+	return consumeOptions{concurrency: 1}
+}
+
+// WithConcurrency sets how many handlers run at once (default 1).
+func WithConcurrency(n int) ConsumeOption {
+	return func(o *consumeOptions) {
+		if n < 1 && o.err == nil {
+			o.err = fmt.Errorf("queue: WithConcurrency(%d): must be at least 1", n)
+		}
+		o.concurrency = n
+	}
+}
+
+// WithPrefetch sets how many messages Consume claims ahead and holds,
+// handled or waiting for a handler, until they are settled (RabbitMQ's
+// prefetch count; default DefaultPrefetch, at least the concurrency).
+// Claims are made concurrently, so a larger prefetch raises throughput;
+// messages held by one consumer wait for it while other consumers may idle.
+func WithPrefetch(n int) ConsumeOption {
+	return func(o *consumeOptions) {
+		if n < 1 && o.err == nil {
+			o.err = fmt.Errorf("queue: WithPrefetch(%d): must be at least 1", n)
+		}
+		o.prefetch = n
+	}
+}

@@ -1,0 +1,190 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// Outcomes of one attempt to claim a candidate that are not errors of the
+// take: the taker moves on to the next candidate.
+var (
+	errTaken = errors.New("taken by another consumer")
+	errGone  = errors.New("message gone")
+	errMoved = errors.New("moved to the dead-letter queue")
+)
+
+// Take blocks until it holds a message, ctx is done, or the client is
+// closed. The message is claimed by the client's current session: no other
+// consumer gets it until it is acknowledged (Ack: removed), returned (Nack)
+// or the session ends (then it is delivered again: at-least-once). Waiting
+// costs no polling: Take waits on watches, and a put wakes it. A session
+// lost while waiting is not an error: Take goes on in the next session. If
+// ctx is done while a claim is in flight, Take returns ctx's error and
+// releases the claim once it lands: nothing is left claimed.
+//
+// In at-most-once mode (WithAtMostOnce) Take removes the message instead
+// of claiming it.
+func (q *Queue) Take(ctx context.Context) (*Message, error) {
+	return q.take(ctx, false)
+}
+
+// Poll is Take that does not wait: it returns ErrEmpty if no message can be
+// taken at once (none, or all delayed or held by consumers).
+func (q *Queue) Poll(ctx context.Context) (*Message, error) {
+	return q.take(ctx, true)
+}
+
+func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
+	for {
+		cd, err := q.cur.next(ctx, poll)
+		if err == nil {
+			var m *Message
+			if m, err = q.claim(ctx, cd); err == nil {
+				return m, nil
+			}
+			switch {
+			case errors.Is(err, errTaken), errors.Is(err, errGone), errors.Is(err, errMoved):
+				q.cur.done(cd.id)
+				continue
+			}
+			q.cur.retry(cd.id)
+		}
+		if errors.Is(err, ErrEmpty) || ctx.Err() != nil || !transient(err) {
+			return nil, fmt.Errorf("queue: take from %s: %w", q.path, err)
+		}
+		// The connection or session failed under us: go on once a session
+		// is usable again.
+		if _, werr := q.c.WaitSession(ctx); werr != nil {
+			return nil, fmt.Errorf("queue: take from %s: %w", q.path, werr)
+		}
+	}
+}
+
+// claim makes a candidate ours, in the client's current session.
+func (q *Queue) claim(ctx context.Context, cd cand) (*Message, error) {
+	s, err := q.register(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if q.o.atMostOnce {
+		return q.takeOnce(ctx, s, cd)
+	}
+	return detach(ctx, q.c,
+		func(dctx context.Context) (*Message, error) { return q.delivered(dctx, s, cd) },
+		func(dctx context.Context, m *Message) { _ = m.nack(dctx) })
+}
+
+// delivered claims cd (batched with concurrent claims of this Queue, see
+// claimOps) and reads the message.
+func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*Message, error) {
+	if err := q.claims.do(claimOp{ctx, s, cd}, q.claimMany); err != nil {
+		return nil, err
+	}
+	data, st, err := s.Get(ctx, q.l.item(cd.id))
+	if err != nil {
+		m := &Message{q: q, id: cd.id, s: s}
+		_ = m.drop(ctx)
+		if errors.Is(err, zk.ErrNoNode) { // removed between our claim and our read
+			return nil, errGone
+		}
+		return nil, err
+	}
+	m := newMessage(q, s, cd, data, int(st.Cversion/2))
+	if q.o.maxDeliveries > 0 && m.Deliveries > q.o.maxDeliveries {
+		if err := q.deadLetter(ctx, m); err != nil {
+			return nil, err
+		}
+		return nil, errMoved
+	}
+	return m, nil
+}
+
+// takeOnce removes a message in at-most-once mode. The transaction also
+// creates and deletes the claim (so it fails while another consumer holds
+// the message) and writes the message's id into our consumer node: after a
+// lost reply, that receipt tells whether the take was ours.
+func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*Message, error) {
+	item, claim, receipt := q.l.item(cd.id), q.l.claim(cd.id), q.l.consumer(s.ID())
+	data, _, err := s.Get(ctx, item)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil, errGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return detach(ctx, q.c, func(dctx context.Context) (*Message, error) {
+		_, err := s.Multi(dctx,
+			&zk.CreateRequest{Path: claim, Flags: zk.FlagEphemeral},
+			&zk.DeleteRequest{Path: claim, Version: -1},
+			&zk.DeleteRequest{Path: item, Version: -1},
+			&zk.SetDataRequest{Path: receipt, Data: []byte(cd.id.String()), Version: -1})
+		if err != nil && ambiguous(err) && s.Err() == nil && dctx.Err() == nil {
+			got, _, gerr := s.Get(dctx, receipt)
+			if gerr != nil {
+				return nil, gerr
+			}
+			if string(got) != cd.id.String() {
+				return nil, errTaken
+			}
+			err = nil
+		}
+		switch {
+		case errors.Is(err, zk.ErrNodeExists):
+			return nil, errTaken
+		case errors.Is(err, zk.ErrNoNode):
+			return nil, errGone
+		case err != nil:
+			return nil, err
+		}
+		m := newMessage(q, s, cd, data, 1)
+		m.atMostOnce = true
+		return m, nil
+	}, func(dctx context.Context, m *Message) {
+		// Never handed to anyone: put it back (at the end of its lane).
+		if _, err := q.write(dctx, q.c, false, m.Priority, []putItem{{data: m.Data}}, nil); err != nil {
+			q.c.Logger().Warn("queue: could not put back a message whose take was cancelled", "id", m.ID, "err", err)
+		}
+	})
+}
+
+// registration remembers the session whose consumer node exists.
+type registration struct {
+	mu sync.Mutex
+	s  *zkrecipes.Session
+}
+
+// register returns the client's current session after making sure it has
+// its ephemeral node under consumers/: its disappearance tells waiting
+// consumers that this session's claims are gone.
+func (q *Queue) register(ctx context.Context) (*zkrecipes.Session, error) {
+	s, err := q.c.WaitSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q.reg.mu.Lock()
+	done := q.reg.s == s
+	q.reg.mu.Unlock()
+	if done {
+		return s, nil
+	}
+	_, err = s.Create(ctx, q.l.consumer(s.ID()), nil, zkrecipes.Ephemeral)
+	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		return nil, fmt.Errorf("queue: register consumer: %w", err)
+	}
+	q.reg.mu.Lock()
+	q.reg.s = s
+	q.reg.mu.Unlock()
+	return s, nil
+}
+
+// registered returns the session whose consumer node we created, if any.
+func (q *Queue) registered() *zkrecipes.Session {
+	q.reg.mu.Lock()
+	defer q.reg.mu.Unlock()
+	return q.reg.s
+}
