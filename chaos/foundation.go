@@ -82,10 +82,11 @@ func (f *foundation) work(ctx context.Context, w *worker) {
 		switch o {
 		case opOK:
 			reg.ok++
+			who := fmt.Sprintf("%s at %s", nonce, f.rec.at(time.Now()))
 			if prev, dup := reg.written[v]; dup {
-				f.rec.violate("%s: %s and %s#%d both report writing value %d (an increment counted twice)", p, prev, w.id, seq, v)
+				f.rec.violate("%s: %s and %s both report writing value %d (two increments, one write)", p, prev, who, v)
 			}
-			reg.written[v] = fmt.Sprintf("%s#%d at %s", w.id, seq, f.rec.at(time.Now()))
+			reg.written[v] = who
 		case opAmbiguous:
 			reg.ambiguous++
 		}

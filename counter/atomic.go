@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -27,12 +26,7 @@ type AtomicLong struct {
 	c    *zkrecipes.Client
 	path string
 	o    options
-	w    writer
-
-	mu      sync.Mutex
-	known   bool // value/version are the node's as of our last read or write
-	value   int64
-	version int32
+	w    *writer // shared by every AtomicLong and SharedCount of c on path
 }
 
 // Result describes one applied update.
@@ -50,7 +44,7 @@ func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) *AtomicLong {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &AtomicLong{c: c, path: path, o: o, w: writer{c: c, path: path, acl: o.acl}}
+	return &AtomicLong{c: c, path: path, o: o, w: writerFor(c, path)}
 }
 
 // Path returns the counter node's path.
@@ -72,7 +66,7 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
 	}
-	a.remember(v, st.Version)
+	a.w.remember(data, st.Version)
 	return v, nil
 }
 
@@ -118,7 +112,7 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 		}
 	}()
 	cur, version, fresh := a.recall()
-	cached := fresh
+	cached := fresh // fresh from the cache, not from a read by this call
 	for {
 		s, err := a.c.WaitSession(ctx)
 		if err != nil {
@@ -140,10 +134,9 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, nil
 		}
 		r.Attempts++
-		nv, err := a.w.set(ctx, s, EncodeInt64(next), version)
+		_, err = a.w.set(ctx, s, EncodeInt64(next), version)
 		switch {
 		case err == nil:
-			a.remember(next, nv)
 			r.Pre, r.Post = cur, next
 			return r, true, nil
 		case errors.Is(err, errConflict), errors.Is(err, errMissing):
@@ -154,14 +147,13 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 		default:
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
-		a.forget()
 		if lock == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
 			if lock, err = a.promote(ctx); err != nil {
 				return r, false, fmt.Errorf("counter: %s %s: promotion lock: %w", op, a.path, err)
 			}
 			r.Promoted = true
 		}
-		if err := sleep(ctx, backoff(a.o.backoffBase, a.o.backoffMax, r.Attempts, rand.Int64N)); err != nil {
+		if err := sleep(ctx, pause(a.o.backoffBase, a.o.backoffMax, r.Attempts, rand.Int64N)); err != nil {
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
 	}
@@ -185,30 +177,19 @@ func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		a.remember(v, st.Version)
+		a.w.remember(data, st.Version)
 		return v, st.Version, nil
 	}
 }
 
+// recall returns the value and version last seen through this client.
 func (a *AtomicLong) recall() (int64, int32, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.value, a.version, a.known
-}
-
-// remember caches what we last saw, so that the next update can try its
-// versioned write at once, without reading first: the write itself checks
-// that nothing changed in between.
-func (a *AtomicLong) remember(v int64, version int32) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.known, a.value, a.version = true, v, version
-}
-
-func (a *AtomicLong) forget() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.known = false
+	data, version, ok := a.w.recall()
+	if !ok {
+		return 0, 0, false
+	}
+	v, err := DecodeInt64(data)
+	return v, version, err == nil
 }
 
 func (a *AtomicLong) promote(ctx context.Context) (*contend.Entry, error) {

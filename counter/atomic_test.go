@@ -179,30 +179,30 @@ func TestIntegration_AtomicLong_ExactlyOnceUnderCuts(t *testing.T) {
 	}
 	cs := clientsAt(t, 8, func(i int) []zkrecipes.Option { return []zkrecipes.Option{zkrecipes.WithDialer(ds[i].Dial)} })
 
+	// 24 faults, 100ms apart, spread over the clients: each costs its
+	// client about a second (go-zookeeper waits 1s before redialing the
+	// only server), so the run takes seconds, not minutes.
 	stop := make(chan struct{})
 	var chaos sync.WaitGroup
 	chaos.Add(1)
 	cuts, lostReplies := 0, 0
 	go func() {
 		defer chaos.Done()
-		tick := time.NewTicker(40 * time.Millisecond)
+		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
-		for i := 0; ; i++ {
+		for i := 0; i < 24; i++ {
 			select {
 			case <-stop:
 				return
 			case <-tick.C:
 			}
 			d := ds[i%len(ds)]
-			switch i % 3 {
-			case 0:
+			if i%3 == 0 {
 				d.Cut()
 				cuts++
-			default:
-				if !d.Armed() {
-					d.CutAfterRequest(zktest.OpMulti)
-					lostReplies++
-				}
+			} else if !d.Armed() {
+				d.CutAfterRequest(zktest.OpMulti)
+				lostReplies++
 			}
 		}
 	}()

@@ -19,7 +19,7 @@ type SharedCount struct {
 	path string
 	seed int32
 	o    options
-	w    writer
+	w    *writer // shared by every AtomicLong and SharedCount of c on path
 }
 
 // Value is a count with the node version it was read at; pass it to
@@ -37,7 +37,7 @@ func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) *Sh
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writer{c: c, path: path, acl: o.acl}}
+	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}
 }
 
 // Path returns the count node's path.
@@ -123,7 +123,7 @@ func (s *SharedCount) Set(ctx context.Context, n int32) error {
 		if err != nil || ok {
 			return err
 		}
-		if err := sleep(ctx, backoff(s.o.backoffBase, s.o.backoffMax, attempt, rand.Int64N)); err != nil {
+		if err := sleep(ctx, pause(s.o.backoffBase, s.o.backoffMax, attempt, rand.Int64N)); err != nil {
 			return fmt.Errorf("counter: set %s: %w", s.path, err)
 		}
 	}

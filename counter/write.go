@@ -2,134 +2,189 @@ package counter
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// MarkerPrefix starts the name of a write marker: an ephemeral child of
-// the counter node, "_w_<session>-<nonce>", created in the same
-// transaction as a versioned write so that the write can be recognised as
-// ours after its reply was lost. Each writer keeps at most its latest
-// marker, deleted by its next write (or with its session).
+// MarkerPrefix starts the name of a write marker, "_w_<session id>": an
+// ephemeral child of the counter node that each session writing the
+// counter keeps (one per session and counter), rewritten with a fresh
+// nonce in the same transaction as every versioned write, so that a write
+// can be recognised as ours after its reply was lost.
 const MarkerPrefix = "_w_"
 
 // writer makes versioned writes to one node, each applied exactly once.
 //
 // Comparing the node's data after a lost reply cannot tell our write from
 // another client's that wrote the same bytes from the same version (two
-// increments of 41 both write 42), and a counter would then count one
-// increment twice in its results while applying it once. So every write is
-// a transaction: set the data at the expected version, create a marker
-// named with a fresh nonce, delete our previous marker. The marker is
-// proof that the transaction committed.
+// increments of 41 both write 42); a counter would then report one
+// increment twice while applying it once. So every write is a transaction:
+// set the data at the expected version, and set our session's marker to a
+// fresh nonce. After a lost reply the marker says whether ours committed.
+//
+// All writers of one client to one path share a writer (see writerFor):
+// the marker is then written by one transaction at a time, which the
+// check relies on, and the last value seen is shared.
 type writer struct {
 	c    *zkrecipes.Client
 	path string
-	acl  []zk.ACL // of markers; nil: the client's default
+	turn chan struct{} // one transaction (and its resolution) at a time
 
-	mu    sync.Mutex
-	sid   int64    // session that owns stale
-	stale []string // our markers from earlier writes, still present
+	mu      sync.Mutex
+	sid     int64 // session of marked
+	marked  bool  // our marker exists in session sid
+	known   bool  // value/version: the node as of our last read or write
+	value   []byte
+	version int32
 }
 
-// take removes and returns the stale markers of session sid.
-func (w *writer) take(sid int64) []string {
+var writers sync.Map // writerKey → *writer
+
+type writerKey struct {
+	c    *zkrecipes.Client
+	path string
+}
+
+// writerFor returns the writer of c for path. Writers are never dropped:
+// one small struct per counter path a process uses.
+func writerFor(c *zkrecipes.Client, path string) *writer {
+	k := writerKey{c, path}
+	if w, ok := writers.Load(k); ok {
+		return w.(*writer)
+	}
+	w, _ := writers.LoadOrStore(k, &writer{c: c, path: path, turn: make(chan struct{}, 1)})
+	return w.(*writer)
+}
+
+// recall returns the last value and version seen, if any.
+func (w *writer) recall() ([]byte, int32, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.value, w.version, w.known
+}
+
+// remember caches what we last saw, so that the next update can try its
+// versioned write at once, without reading first: the write itself checks
+// that nothing changed in between.
+func (w *writer) remember(data []byte, version int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.known, w.value, w.version = true, data, version
+}
+
+func (w *writer) forget() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.known = false
+}
+
+func (w *writer) markerState(sid int64) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.sid != sid {
-		w.sid, w.stale = sid, nil // the old session's markers died with it
+		w.sid, w.marked = sid, false
 	}
-	s := w.stale
-	w.stale = nil
-	return s
+	return w.marked
 }
 
-// give hands markers back for deletion by a later write.
-func (w *writer) give(sid int64, markers ...string) {
+func (w *writer) setMarked(sid int64, marked bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sid != sid {
-		return
+	if w.sid == sid {
+		w.marked = marked
 	}
-	w.stale = append(w.stale, markers...)
 }
 
 // set writes data if the node's version is version and returns the new
 // version; errConflict if another write came first, errMissing if there
 // is no node. The transaction runs on a context detached from ctx and
 // bounded by the session, so set does not return while its write might
-// still land: it returns what happened, or ErrIndeterminate (with the
-// session's error) if the session ended first.
+// still land: it returns what happened, or ErrIndeterminate if the session
+// ended (or ctx was done while the connection was down) first.
 func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
+	select {
+	case w.turn <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-w.turn }()
+	v, err := w.transact(ctx, s, data, version)
+	if err == nil {
+		w.remember(data, v)
+	} else {
+		w.forget()
+	}
+	return v, err
+}
+
+func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
 	dctx := context.WithoutCancel(ctx)
-	marker := zkpath.Join(w.path, fmt.Sprintf("%s%016x-%016x", MarkerPrefix, uint64(s.ID()), zkpath.Nonce()))
-	stale := w.take(s.ID())
-	sent := false // a transaction with this marker may have been applied
-	b := retry.Default()
+	marker := zkpath.Join(w.path, fmt.Sprintf("%s%016x", MarkerPrefix, uint64(s.ID())))
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce)
+	marked := w.markerState(s.ID())
+	sent := false         // a transaction with this nonce may have committed
+	var b backoff.BackOff // for resending after connection loss
 	for {
-		ops := make([]any, 0, len(stale)+2)
-		ops = append(ops, &zk.SetDataRequest{Path: w.path, Data: data, Version: version})
-		for _, m := range stale {
-			ops = append(ops, &zk.DeleteRequest{Path: m, Version: -1})
-		}
-		ops = append(ops, &zk.CreateRequest{Path: marker, Flags: zk.FlagEphemeral, Acl: w.acl})
 		if err := s.Err(); err != nil && !sent {
 			return 0, err // nothing was sent
 		}
-		res, err := s.Multi(dctx, ops...)
+		mark := any(&zk.SetDataRequest{Path: marker, Data: nonce, Version: -1})
+		if !marked {
+			mark = &zk.CreateRequest{Path: marker, Data: nonce, Flags: zk.FlagEphemeral}
+		}
+		res, err := s.Multi(dctx, &zk.SetDataRequest{Path: w.path, Data: data, Version: version}, mark)
 		failed, ferr := failedOp(res, err)
 		switch {
 		case err == nil:
-			w.give(s.ID(), marker)
+			w.setMarked(s.ID(), true)
 			return res[0].Stat.Version, nil
 		case failed == 0 && errors.Is(ferr, zk.ErrNoNode):
-			w.give(s.ID(), stale...)
 			return 0, errMissing
-		case failed == 0 && errors.Is(ferr, zk.ErrBadVersion),
-			failed == len(ops)-1 && errors.Is(ferr, zk.ErrNodeExists):
+		case failed == 0 && errors.Is(ferr, zk.ErrBadVersion):
 			if !sent {
-				w.give(s.ID(), stale...)
 				return 0, errConflict
 			}
 			// An earlier attempt may have committed. Now that the version
 			// has moved on it never will if it has not yet: the marker
 			// tells which.
-			ok, _, err := s.Exists(dctx, marker)
+			cur, _, err := s.Get(dctx, marker)
 			switch {
-			case err != nil:
-				return 0, indeterminate(ctx, s, err)
-			case ok:
-				w.give(s.ID(), marker)
+			case err == nil && string(cur) == string(nonce):
+				w.setMarked(s.ID(), true)
 				return version + 1, nil
+			case err == nil || errors.Is(err, zk.ErrNoNode):
+				return 0, errConflict
 			}
-			w.give(s.ID(), stale...)
-			return 0, errConflict
-		case failed > 0 && failed < len(ops)-1 && errors.Is(ferr, zk.ErrNoNode):
-			// One of our old markers is already gone (deleted by hand):
-			// forget it and try again; nothing was applied.
-			stale = append(stale[:failed-1:failed-1], stale[failed:]...)
+			return 0, indeterminate(ctx, s, err)
+		case failed == 1 && errors.Is(ferr, zk.ErrNodeExists):
+			marked = true // made by an earlier session state or attempt: reuse it
+		case failed == 1 && errors.Is(ferr, zk.ErrNoNode):
+			marked = false // deleted by hand: make it again
 		case ambiguous(err) && s.Err() == nil && ctx.Err() == nil:
-			// The reply was lost. Sending the very same transaction again
-			// is safe: the version check lets at most one of the two
-			// commit, and the marker says afterwards whether one did.
+			// The reply was lost. Sending the same transaction again is
+			// safe: its version check lets at most one of the two commit,
+			// and the nonce in the marker says afterwards whether one did.
 			sent = true
+			if b == nil {
+				b = retry.Default()
+			}
 			if ok, _ := retry.Wait(dctx, b, s.Done(), nil); !ok {
 				return 0, indeterminate(ctx, s, err)
 			}
 		case sent || ambiguous(err) || s.Err() != nil:
-			// Sent, and then the session ended (or the caller gave up
-			// while the connection was down): nobody can tell any more.
 			return 0, indeterminate(ctx, s, err)
 		default:
-			w.give(s.ID(), stale...)
 			return 0, err
 		}
 	}
@@ -166,15 +221,16 @@ func indeterminate(ctx context.Context, s *zkrecipes.Session, err error) error {
 	return fmt.Errorf("%w: %w", ErrIndeterminate, err)
 }
 
-// backoff returns the jittered wait before attempt n (n >= 1) of a
-// contended write: uniformly random in [0, min(max, base<<n)).
-func backoff(base, max time.Duration, n int, rnd func(int64) int64) time.Duration {
+// pause returns the jittered wait before attempt n+1 of a contended
+// write: random in [d/2, d) with d = min(max, base·2ⁿ⁻¹), so that a loser
+// always gives the winner of the last round some room.
+func pause(base, max time.Duration, n int, rnd func(int64) int64) time.Duration {
 	d := max
-	if n < 30 && base<<n < max && base<<n > 0 {
-		d = base << n
+	if n >= 1 && n < 30 && base<<(n-1) < max {
+		d = base << (n - 1)
 	}
-	if d <= 0 {
-		return 0
+	if d <= 1 {
+		return d
 	}
-	return time.Duration(rnd(int64(d)))
+	return d/2 + time.Duration(rnd(int64(d/2)))
 }

@@ -12,10 +12,10 @@
 //
 // Under the default policy ([WithSuspendedIsLost](true)) at most one
 // participant believes it is the leader at any moment: a leader's term
-// ends when its connection is suspended, which happens (go-zookeeper's
-// read timeout is two thirds of the session timeout) before the server can
-// expire its session and delete its node, and no one else is elected while
-// that node exists. Before reporting leadership Campaign checks that its
+// ends when its connection is suspended, which a partitioned client notices
+// after two thirds of the session timeout without a reply, before the
+// server can expire its session and delete its node; and no one else is
+// elected while that node exists. Before reporting leadership Campaign checks that its
 // node exists and belongs to the current session, so a term never
 // continues into a new session (the cause of several double-leader bugs in
 // Curator's LeaderLatch, e.g. CURATOR-696). Leaders are elected in the order
@@ -40,9 +40,10 @@
 //     session timeout): the term ends; the server has deleted (or will
 //     delete at its next tick) the node, and the next participant is
 //     elected. With WithSuspendedIsLost(false) a partitioned leader may
-//     still believe it leads for up to about one server tick after its
-//     successor was elected, because the client declares the loss from its
-//     own clock.
+//     still believe it leads for a moment (about a network delay) after its
+//     successor was elected: it never hears of the expiry, and declares the
+//     loss from its own clock, one session timeout after the server last
+//     spoke to it.
 //   - Client closed: every term ends; Observe channels close; Run returns
 //     [zkrecipes.ErrClosed].
 //   - Someone else deleted the node: the term ends.

@@ -70,7 +70,10 @@ func (e *Election) Path() string { return e.path }
 // (under the default policy) the connection was not suspended. On failure
 // Campaign returns the cause and leaves no node behind: a node whose create
 // reply was lost, or that could not be deleted at once, is deleted by a
-// client-owned goroutine while the session lives.
+// client-owned goroutine while the session lives. An Election holds one
+// term at a time: Campaign returns ErrCampaigning while another Campaign of
+// e runs or e's previous term has not been resigned. The term's context is
+// not derived from ctx, which bounds only the waiting.
 func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if e.err != nil {
 		return nil, e.err

@@ -23,17 +23,46 @@ import (
 
 type kind struct {
 	name string
-	new  func(c *zkrecipes.Client, path string, opts ...lock.Option) lock.Locker
+	// make returns the lock and the value whose wait hook tests set.
+	make func(c *zkrecipes.Client, path string, opts ...lock.Option) (lock.Locker, any)
+}
+
+func (k kind) new(c *zkrecipes.Client, path string, opts ...lock.Option) lock.Locker {
+	l, _ := k.make(c, path, opts...)
+	return l
+}
+
+// newWaiting returns a lock whose acquisitions report each start of a
+// wait on the returned channel.
+func (k kind) newWaiting(c *zkrecipes.Client, path string) (lock.Locker, <-chan string) {
+	l, x := k.make(c, path)
+	ch := make(chan string, 64)
+	lock.SetOnWait(x, func(p string) { ch <- p })
+	return l, ch
 }
 
 var kinds = []kind{
-	{"Mutex", func(c *zkrecipes.Client, p string, o ...lock.Option) lock.Locker { return lock.NewMutex(c, p, o...) }},
-	{"RWMutexWrite", func(c *zkrecipes.Client, p string, o ...lock.Option) lock.Locker {
-		return lock.NewRWMutex(c, p, o...).Writer()
+	{"Mutex", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
+		m := lock.NewMutex(c, p, o...)
+		return m, m
 	}},
-	{"Semaphore1", func(c *zkrecipes.Client, p string, o ...lock.Option) lock.Locker {
-		return &semLocker{s: lock.NewSemaphore(c, p, 1, o...)}
+	{"RWMutexWrite", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
+		rw := lock.NewRWMutex(c, p, o...)
+		return rw.Writer(), rw
 	}},
+	{"Semaphore1", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
+		s := lock.NewSemaphore(c, p, 1, o...)
+		return &semLocker{s: s}, s
+	}},
+}
+
+func waiting(t *testing.T, ch <-chan string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the contender did not start waiting")
+	}
 }
 
 // semLocker adapts a Semaphore of one lease to lock.Locker.
@@ -254,13 +283,15 @@ func TestIntegration_Locker_CancelWhileWaiting(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k kind) {
 		_, cs := clients(t, 3)
 		ctx := ctxFor(t, 30*time.Second)
-		a, b, c := k.new(cs[0], "/lk"), k.new(cs[1], "/lk"), k.new(cs[2], "/lk")
+		a := k.new(cs[0], "/lk")
+		b, bwait := k.newWaiting(cs[1], "/lk")
+		c, cwait := k.newWaiting(cs[2], "/lk")
 		require.NoError(t, a.Lock(ctx))
 
 		bctx, cancel := context.WithCancel(ctx)
 		bdone := make(chan error, 1)
 		go func() { bdone <- b.Lock(bctx) }()
-		eventuallyEphemerals(t, cs[0], "/lk", 2, 10*time.Second)
+		waiting(t, bwait)
 		cancel()
 		select {
 		case err := <-bdone:
@@ -273,7 +304,7 @@ func TestIntegration_Locker_CancelWhileWaiting(t *testing.T) {
 
 		cdone := make(chan error, 1)
 		go func() { cdone <- c.Lock(ctx) }()
-		eventuallyEphemerals(t, cs[0], "/lk", 2, 10*time.Second)
+		waiting(t, cwait)
 		require.NoError(t, a.Unlock(ctx))
 		select {
 		case err := <-cdone:
@@ -334,11 +365,12 @@ func TestIntegration_Locker_ExpiryWhileWaiting(t *testing.T) {
 		ns, cs := clients(t, 2)
 		fc, d := faultClient(t, ns, timeout)
 		ctx := ctxFor(t, 30*time.Second)
-		a, b := k.new(cs[0], "/lk"), k.new(fc, "/lk")
+		a := k.new(cs[0], "/lk")
+		b, bwait := k.newWaiting(fc, "/lk")
 		require.NoError(t, a.Lock(ctx))
 		bdone := make(chan error, 1)
 		go func() { bdone <- b.Lock(ctx) }()
-		eventuallyEphemerals(t, cs[0], "/lk", 2, 10*time.Second)
+		waiting(t, bwait)
 
 		d.Blackhole()
 		// b's node is now first on the server, but b cannot hear of it.

@@ -28,11 +28,11 @@ type op[T any] struct {
 // ZooKeeper's request size limit for the small operations batched here.
 const maxBatchOps = 128
 
-// do runs v through send, batched with others, and returns its outcome.
-// send must set err on every op it is given; do closes their done
-// channels. do waits for the batch even if the caller's context ends: an
-// operation, once queued, is sent, and its outcome must be known.
-func (b *batcher[T]) do(v T, send func([]*op[T])) error {
+// do runs v through send, batched with others, and returns its outcome:
+// v as send left it, and the error send set (nil: success). do closes the
+// ops' done channels. do waits for the batch even if the caller's context
+// ends: an operation, once queued, is sent, and its outcome must be known.
+func (b *batcher[T]) do(v T, send func([]*op[T])) (T, error) {
 	o := &op[T]{v: v, done: make(chan struct{}), lead: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, o)
@@ -40,7 +40,7 @@ func (b *batcher[T]) do(v T, send func([]*op[T])) error {
 		b.mu.Unlock()
 		select {
 		case <-o.done:
-			return o.err
+			return o.v, o.err
 		case <-o.lead:
 		}
 		b.mu.Lock()
@@ -64,5 +64,5 @@ func (b *batcher[T]) do(v T, send func([]*op[T])) error {
 	}
 	b.mu.Unlock()
 	<-o.done // o was in this batch, or an earlier one
-	return o.err
+	return o.v, o.err
 }

@@ -46,7 +46,11 @@ func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, ite
 		reqs := make([]any, 0, 1+len(items)+len(extra))
 		reqs = append(reqs, &zk.CheckVersionRequest{Path: bp, Version: 0})
 		for _, it := range items {
-			reqs = append(reqs, &zk.CreateRequest{Path: bp + "/" + itemBase(nonce, it.visibleAt), Data: it.data, Flags: zk.FlagSequence})
+			var data []byte
+			if !isInline(it.data) {
+				data = it.data
+			}
+			reqs = append(reqs, &zk.CreateRequest{Path: bp + "/" + itemBase(nonce, it.visibleAt, it.data), Data: data, Flags: zk.FlagSequence})
 		}
 		reqs = append(reqs, extra...)
 		res, err := m.Multi(ctx, reqs...)

@@ -9,26 +9,33 @@ import (
 	"github.com/zkrecipes/zkrecipes"
 )
 
+// claimOp is one claim for the batcher; version is set on success for an
+// inline message: the message's data version, its delivery count.
 type claimOp struct {
-	ctx context.Context
-	s   *zkrecipes.Session
-	cd  cand
+	ctx     context.Context
+	s       *zkrecipes.Session
+	cd      cand
+	version int32
 }
 
 // claimOps are the operations that claim one message: our ephemeral claim,
-// and a child of the message created and deleted again. The latter bumps
-// the message's child version by two per delivery: a durable delivery
-// counter that survives the crash of the consumer (the claim does not)
-// without rewriting the message. They fail if another consumer holds the
-// claim (NodeExists on the first) or the message is gone (NoNode on the
-// second).
-func (q *Queue) claimOps(id msgID) []any {
-	item := q.l.item(id)
-	return []any{
-		&zk.CreateRequest{Path: q.l.claim(id), Flags: zk.FlagEphemeral},
-		&zk.CreateRequest{Path: item + "/" + deliveryNode},
-		&zk.DeleteRequest{Path: item + "/" + deliveryNode, Version: -1},
+// then a write to the message that counts the delivery durably (the
+// claim dies with a crashed consumer, the count must not). A message whose
+// data is in its name gets its empty data rewritten, which bumps its data
+// version and returns the stat: its delivery count, with no read. Any
+// other message gets a child created and deleted, which bumps its child
+// version by two per delivery (read back with its data). The operations
+// fail if another consumer holds the claim (NodeExists on the first) or
+// the message is gone (NoNode on the next).
+func (q *Queue) claimOps(cd cand) []any {
+	item := q.l.item(cd.id)
+	claim := &zk.CreateRequest{Path: q.l.claim(cd.id), Flags: zk.FlagEphemeral}
+	if cd.inline {
+		return []any{claim, &zk.SetDataRequest{Path: item, Version: -1}}
 	}
+	return []any{claim,
+		&zk.CreateRequest{Path: item + "/" + deliveryNode},
+		&zk.DeleteRequest{Path: item + "/" + deliveryNode, Version: -1}}
 }
 
 // claimMany is the batcher's send for claims: one transaction per session
@@ -53,11 +60,12 @@ func (q *Queue) claimMany(batch []*op[claimOp]) {
 func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 	ctx := batch[0].v.ctx // a detached context (see detach)
 	for len(batch) > 0 {
-		reqs := make([]any, 0, 3*len(batch))
-		for _, o := range batch {
-			reqs = append(reqs, q.claimOps(o.v.cd.id)...)
+		var reqs []any
+		first := make([]int, len(batch)) // index of each claim's first operation
+		for i, o := range batch {
+			first[i] = len(reqs)
+			reqs = append(reqs, q.claimOps(o.v.cd)...)
 		}
-		dbg.claimBatches.Add(1); dbg.claimOps.Add(int64(len(batch)))
 		res, err := s.Multi(ctx, reqs...)
 		if err != nil && ambiguous(err) && s.Err() == nil && ctx.Err() == nil {
 			// Lost reply: the transaction applied iff the first claim is ours.
@@ -66,13 +74,19 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 			case eerr != nil:
 				err = eerr
 			case ok && st.EphemeralOwner == s.ID():
-				err = nil
+				q.countLost(ctx, s, batch)
+				return
 			default:
 				continue // not applied: send it again
 			}
 		}
 		if err == nil {
-			return // every op's err stays nil: claimed
+			for i, o := range batch {
+				if o.v.cd.inline {
+					o.v.version = res[first[i]+1].Stat.Version
+				}
+			}
+			return
 		}
 		i := failedOp(res)
 		if i < 0 || !(errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoNode)) {
@@ -81,16 +95,34 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 			}
 			return
 		}
-		culprit := batch[i/3]
+		k := len(first) - 1
+		for first[k] > i {
+			k--
+		}
+		culprit := batch[k]
 		switch {
-		case i%3 == 0 && errors.Is(err, zk.ErrNodeExists):
-			culprit.err = errTaken; dbg.taken.Add(1)
-		case i%3 == 0: // NoNode: the claims directory is gone, so is the queue
+		case i == first[k] && errors.Is(err, zk.ErrNodeExists):
+			culprit.err = errTaken
+		case i == first[k]: // NoNode: the claims directory is gone, so is the queue
 			q.ensured.Store(false)
 			culprit.err = fmt.Errorf("queue: claim %s: %w", culprit.v.cd.id, err)
 		default:
-			culprit.err = errGone; dbg.gone.Add(1)
+			culprit.err = errGone
 		}
-		batch = append(batch[:i/3:i/3], batch[i/3+1:]...)
+		batch = append(batch[:k:k], batch[k+1:]...)
+	}
+}
+
+// countLost reads the delivery counts of inline messages claimed by a
+// transaction whose reply was lost.
+func (q *Queue) countLost(ctx context.Context, s *zkrecipes.Session, batch []*op[claimOp]) {
+	for _, o := range batch {
+		if !o.v.cd.inline {
+			continue
+		}
+		// On a read error the count stays unknown (0); the claim is ours.
+		if _, st, err := s.Exists(ctx, q.l.item(o.v.cd.id)); err == nil && st != nil {
+			o.v.version = st.Version
+		}
 	}
 }

@@ -9,8 +9,10 @@ import (
 
 // cand is a message a taker may try to claim.
 type cand struct {
-	id   msgID
-	prio int
+	id     msgID
+	prio   int
+	inline bool   // its data is in its name: data
+	data   []byte // inline data
 }
 
 // cursor chooses the messages the takers of one Queue try to claim. It
@@ -42,6 +44,7 @@ type cursor struct {
 
 	skip     map[bucketRef]time.Time // sealed buckets with nothing to take until then (zero: until a release)
 	releases []<-chan struct{}       // signal and consumers watches: when closed, forget skip
+	unskip   bool                    // forget skip at the next refresh (a Nack here)
 
 	// Messages of other consumers' shares seen unclaimed since when, as of
 	// the last listing (waiting) and this one (nextWaiting); owned by the
@@ -169,6 +172,20 @@ func (c *cursor) staleLocked() bool {
 func (c *cursor) done(id msgID) {
 	c.mu.Lock()
 	delete(c.busy, id)
+	c.mu.Unlock()
+}
+
+// released forgets a message this Queue returned to the queue (Nack) and
+// drops the listing, so that the next take here sees it at once, in its
+// place, without waiting for the signal watch's event.
+func (c *cursor) released(id msgID) {
+	c.mu.Lock()
+	delete(c.busy, id)
+	c.cands, c.pos = nil, 0
+	c.found = true
+	c.unskip = true
+	close(c.kick)
+	c.kick = make(chan struct{})
 	c.mu.Unlock()
 }
 

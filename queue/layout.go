@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ const (
 	deadDir      = "dead"      // <path>/dead: the default dead-letter queue (itself a queue)
 
 	bucketPrefix = "b-" // bucket b-<priority 3 digits>-<number 10 digits>
-	itemPrefix   = "m-" // item m-<nonce 16 hex>-[t<visible-at unix ms>-]<sequence>
+	itemPrefix   = "m-" // item m-<nonce 16 hex>-[t<visible-at unix ms>-][d<inline data>-]<sequence>
 	deliveryNode = "d"  // created and deleted under an item by each claim: counts deliveries
 	idSeparator  = "."  // message id: <bucket>.<item>
 )
@@ -73,14 +74,33 @@ func parseBucket(name string) (bucketRef, bool) {
 	return bucketRef{p, n}, true
 }
 
+// MaxInline is the largest message carried in its node's name rather than
+// its data: a consumer then learns small messages from the listing of
+// their bucket, and takes one with a single write (which also counts the
+// delivery) and no read.
+const MaxInline = 128
+
+var inline = base64.RawURLEncoding
+
 // itemBase is the name given to a sequential create; the server appends
-// the sequence. The nonce finds the create again after a lost reply.
-func itemBase(nonce uint64, visibleAt time.Time) string {
-	if visibleAt.IsZero() {
-		return fmt.Sprintf("%s%016x-", itemPrefix, nonce)
+// the sequence. The nonce finds the create again after a lost reply. A
+// message of at most MaxInline bytes is carried in the name (base64url).
+func itemBase(nonce uint64, visibleAt time.Time, data []byte) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%016x-", itemPrefix, nonce)
+	if !visibleAt.IsZero() {
+		fmt.Fprintf(&b, "t%d-", visibleAt.UnixMilli())
 	}
-	return fmt.Sprintf("%s%016x-t%d-", itemPrefix, nonce, visibleAt.UnixMilli())
+	if len(data) <= MaxInline {
+		b.WriteByte('d')
+		b.WriteString(inline.EncodeToString(data))
+		b.WriteByte('-')
+	}
+	return b.String()
 }
+
+// isInline reports whether data goes into the name.
+func isInline(data []byte) bool { return len(data) <= MaxInline }
 
 func noncePrefix(nonce uint64) string { return fmt.Sprintf("%s%016x-", itemPrefix, nonce) }
 
@@ -88,7 +108,9 @@ func noncePrefix(nonce uint64) string { return fmt.Sprintf("%s%016x-", itemPrefi
 type itemInfo struct {
 	name      string
 	seq       int64
-	visibleAt int64 // unix ms; 0: visible at once
+	visibleAt int64  // unix ms; 0: visible at once
+	inline    bool   // data is in the name
+	data      []byte // the inline data
 }
 
 func parseItem(name string) (itemInfo, bool) {
@@ -108,6 +130,19 @@ func parseItem(name string) (itemInfo, bool) {
 			return itemInfo{}, false
 		}
 		it.visibleAt, rest = v, tail
+	}
+	if len(rest) > zkpath.SeqLen {
+		// d<base64url>-<sequence>: base64url has '-' too, so cut from the end.
+		head := rest[:len(rest)-zkpath.SeqLen]
+		if head[0] != 'd' || head[len(head)-1] != '-' {
+			return itemInfo{}, false
+		}
+		data, err := inline.DecodeString(head[1 : len(head)-1])
+		if err != nil {
+			return itemInfo{}, false
+		}
+		it.inline, it.data = true, data
+		rest = rest[len(head):]
 	}
 	if len(rest) != zkpath.SeqLen {
 		return itemInfo{}, false

@@ -53,7 +53,8 @@ func (m *Message) Lost() <-chan struct{} {
 func (m *Message) Ack(ctx context.Context) error {
 	return m.settle(ctx, "ack", func(ctx context.Context) error {
 		_, err := detach(ctx, m.q.c, func(dctx context.Context) (struct{}, error) {
-			return struct{}{}, m.q.acks.do(ackOp{dctx, m}, m.q.ackMany)
+			_, err := m.q.acks.do(ackOp{dctx, m}, m.q.ackMany)
+			return struct{}{}, err
 		}, nil)
 		return err
 	})
@@ -62,7 +63,13 @@ func (m *Message) Ack(ctx context.Context) error {
 // Nack returns the message to the queue at once, in its original place,
 // for any consumer to take again. Errors as for Ack.
 func (m *Message) Nack(ctx context.Context) error {
-	return m.settle(ctx, "nack", m.nack)
+	return m.settle(ctx, "nack", func(ctx context.Context) error {
+		err := m.nack(ctx)
+		if err == nil {
+			m.q.cur.released(m.id)
+		}
+		return err
+	})
 }
 
 // DeadLetter moves the message to the dead-letter queue (RabbitMQ's reject
@@ -91,6 +98,7 @@ func (m *Message) settle(ctx context.Context, op string, fn func(context.Context
 	}
 	m.settled = true
 	m.q.cur.done(m.id)
+	m.q.leave()
 	if err != nil {
 		return fmt.Errorf("queue: %s %s: %w", op, m.ID, err)
 	}

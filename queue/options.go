@@ -18,11 +18,12 @@ type options struct {
 // new bucket (see the package documentation, "Znode layout").
 const DefaultBucketSize = 1000
 
-// Limits of WithBucketSize: a bucket's child list must stay far below
-// ZooKeeper's 1 MB reply limit even with a full batch on top.
+// Limits of WithBucketSize: a bucket's child list (names of up to about
+// 210 bytes with inline messages) must stay far below ZooKeeper's 1 MB
+// reply limit even with a full batch on top.
 const (
 	MinBucketSize = 2
-	MaxBucketSize = 5000
+	MaxBucketSize = 2000
 )
 
 func defaultOptions() options {

@@ -25,6 +25,10 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 		return err
 	}
 	c.mu.Lock()
+	if c.unskip {
+		clear(c.skip)
+		c.unskip = false
+	}
 	for _, ch := range c.releases {
 		if closed(ch) { // a claim was released or a consumer left: look at every bucket again
 			clear(c.skip)
@@ -159,6 +163,7 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 	)
 	for _, it := range items {
 		id := msgID{b, it.name}
+		cd := cand{id: id, prio: b.prio, inline: it.inline, data: it.data}
 		switch {
 		case claimed[id.String()]:
 		case busy[id]:
@@ -166,7 +171,7 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 		case it.visibleAt > ms:
 			later = earliest(later, time.UnixMilli(it.visibleAt))
 		case part.owns(it.name):
-			own = append(own, cand{id: id, prio: b.prio})
+			own = append(own, cd)
 		default:
 			seen, ok := c.waiting[id]
 			if !ok {
@@ -174,7 +179,7 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 			}
 			c.nextWaiting[id] = seen
 			if now.Sub(seen) >= helpAfter {
-				helped = append(helped, cand{id: id, prio: b.prio})
+				helped = append(helped, cd)
 			} else {
 				later = earliest(later, seen.Add(helpAfter))
 			}

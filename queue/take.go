@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -40,11 +39,22 @@ func (q *Queue) Poll(ctx context.Context) (*Message, error) {
 }
 
 func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
+	q.enter()
+	defer q.leave()
 	for {
-		cd, err := q.cur.next(ctx, poll)
+		// Register first: a consumer that waits gets its share of new
+		// messages (see partition).
+		_, err := q.register(ctx)
+		var cd cand
+		if err == nil {
+			cd, err = q.cur.next(ctx, poll)
+		}
 		if err == nil {
 			var m *Message
 			if m, err = q.claim(ctx, cd); err == nil {
+				if !m.atMostOnce {
+					q.enter() // a held message keeps the consumer registered
+				}
 				return m, nil
 			}
 			switch {
@@ -76,25 +86,35 @@ func (q *Queue) claim(ctx context.Context, cd cand) (*Message, error) {
 	}
 	return detach(ctx, q.c,
 		func(dctx context.Context) (*Message, error) { return q.delivered(dctx, s, cd) },
-		func(dctx context.Context, m *Message) { _ = m.nack(dctx) })
+		func(dctx context.Context, m *Message) {
+			if m.nack(dctx) == nil {
+				q.cur.released(m.id)
+			}
+		})
 }
 
 // delivered claims cd (batched with concurrent claims of this Queue, see
-// claimOps) and reads the message.
+// claimOps) and, unless its data is inline, reads the message.
 func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*Message, error) {
-	if err := q.claims.do(claimOp{ctx, s, cd}, q.claimMany); err != nil {
-		return nil, err
-	}
-	data, st, err := s.Get(ctx, q.l.item(cd.id))
+	o, err := q.claims.do(claimOp{ctx: ctx, s: s, cd: cd}, q.claimMany)
 	if err != nil {
-		m := &Message{q: q, id: cd.id, s: s}
-		_ = m.drop(ctx)
-		if errors.Is(err, zk.ErrNoNode) { // removed between our claim and our read
-			return nil, errGone
-		}
 		return nil, err
 	}
-	m := newMessage(q, s, cd, data, int(st.Cversion/2))
+	var m *Message
+	if cd.inline {
+		m = newMessage(q, s, cd, cd.data, max(1, int(o.version)))
+	} else {
+		data, st, err := s.Get(ctx, q.l.item(cd.id))
+		if err != nil {
+			m := &Message{q: q, id: cd.id, s: s}
+			_ = m.drop(ctx)
+			if errors.Is(err, zk.ErrNoNode) { // removed between our claim and our read
+				return nil, errGone
+			}
+			return nil, err
+		}
+		m = newMessage(q, s, cd, data, int(st.Cversion/2))
+	}
 	if q.o.maxDeliveries > 0 && m.Deliveries > q.o.maxDeliveries {
 		if err := q.deadLetter(ctx, m); err != nil {
 			return nil, err
@@ -110,12 +130,16 @@ func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*
 // lost reply, that receipt tells whether the take was ours.
 func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*Message, error) {
 	item, claim, receipt := q.l.item(cd.id), q.l.claim(cd.id), q.l.consumer(s.ID())
-	data, _, err := s.Get(ctx, item)
-	if errors.Is(err, zk.ErrNoNode) {
-		return nil, errGone
-	}
-	if err != nil {
-		return nil, err
+	data := cd.data
+	if !cd.inline {
+		var err error
+		data, _, err = s.Get(ctx, item)
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil, errGone
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return detach(ctx, q.c, func(dctx context.Context) (*Message, error) {
 		_, err := s.Multi(dctx,
@@ -152,39 +176,3 @@ func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*M
 	})
 }
 
-// registration remembers the session whose consumer node exists.
-type registration struct {
-	mu sync.Mutex
-	s  *zkrecipes.Session
-}
-
-// register returns the client's current session after making sure it has
-// its ephemeral node under consumers/: its disappearance tells waiting
-// consumers that this session's claims are gone.
-func (q *Queue) register(ctx context.Context) (*zkrecipes.Session, error) {
-	s, err := q.c.WaitSession(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q.reg.mu.Lock()
-	done := q.reg.s == s
-	q.reg.mu.Unlock()
-	if done {
-		return s, nil
-	}
-	_, err = s.Create(ctx, q.l.consumer(s.ID()), nil, zkrecipes.Ephemeral)
-	if err != nil && !errors.Is(err, zk.ErrNodeExists) {
-		return nil, fmt.Errorf("queue: register consumer: %w", err)
-	}
-	q.reg.mu.Lock()
-	q.reg.s = s
-	q.reg.mu.Unlock()
-	return s, nil
-}
-
-// registered returns the session whose consumer node we created, if any.
-func (q *Queue) registered() *zkrecipes.Session {
-	q.reg.mu.Lock()
-	defer q.reg.mu.Unlock()
-	return q.reg.s
-}

@@ -106,3 +106,29 @@ func wantArgs(cmd string, pos []string, min, max int) error {
 	}
 	return nil
 }
+
+// absPath turns a namespace-relative path into the server's path.
+func absPath(ns, p string) string {
+	ns = strings.TrimSuffix(ns, "/")
+	if ns == "" {
+		return p
+	}
+	if p == "/" {
+		return ns
+	}
+	return ns + p
+}
+
+// relPath is absPath's inverse for paths under ns.
+func relPath(ns, p string) string {
+	ns = strings.TrimSuffix(ns, "/")
+	switch {
+	case ns == "":
+		return p
+	case p == ns:
+		return "/"
+	case strings.HasPrefix(p, ns+"/"):
+		return p[len(ns):]
+	}
+	return p
+}

@@ -29,7 +29,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	err := a.main(ctx, args)
 	code := exitCode(ctx, err)
-	if err != nil && code != 0 && !errors.Is(err, errSilent) {
+	if err != nil && code != 0 {
 		var ee *exitError
 		sig, intr := interrupted(ctx)
 		switch {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -84,4 +85,28 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func (a *app) printStat(st *zk.Stat) {
+	for _, kv := range statFields(st) {
+		a.printf("%s = %s\n", kv[0], kv[1])
+	}
+}
+
+// statFields lists a stat the way zkCli prints it.
+func statFields(st *zk.Stat) [][2]string {
+	ms := func(v int64) string { return time.UnixMilli(v).UTC().Format("Mon Jan 02 15:04:05.000 UTC 2006") }
+	return [][2]string{
+		{"cZxid", fmt.Sprintf("0x%x", st.Czxid)},
+		{"ctime", ms(st.Ctime)},
+		{"mZxid", fmt.Sprintf("0x%x", st.Mzxid)},
+		{"mtime", ms(st.Mtime)},
+		{"pZxid", fmt.Sprintf("0x%x", st.Pzxid)},
+		{"cversion", fmt.Sprint(st.Cversion)},
+		{"dataVersion", fmt.Sprint(st.Version)},
+		{"aclVersion", fmt.Sprint(st.Aversion)},
+		{"ephemeralOwner", fmt.Sprintf("0x%x", st.EphemeralOwner)},
+		{"dataLength", fmt.Sprint(st.DataLength)},
+		{"numChildren", fmt.Sprint(st.NumChildren)},
+	}
 }

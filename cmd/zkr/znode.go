@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -262,54 +260,4 @@ func deleteTree(ctx context.Context, c *zkrecipes.Client, path string) error {
 		}
 		return err
 	}
-}
-
-func (a *app) printStat(st *zk.Stat) {
-	for _, kv := range statFields(st) {
-		a.printf("%s = %s\n", kv[0], kv[1])
-	}
-}
-
-// statFields lists a stat the way zkCli prints it.
-func statFields(st *zk.Stat) [][2]string {
-	ms := func(v int64) string { return time.UnixMilli(v).UTC().Format("Mon Jan 02 15:04:05.000 UTC 2006") }
-	return [][2]string{
-		{"cZxid", fmt.Sprintf("0x%x", st.Czxid)},
-		{"ctime", ms(st.Ctime)},
-		{"mZxid", fmt.Sprintf("0x%x", st.Mzxid)},
-		{"mtime", ms(st.Mtime)},
-		{"pZxid", fmt.Sprintf("0x%x", st.Pzxid)},
-		{"cversion", fmt.Sprint(st.Cversion)},
-		{"dataVersion", fmt.Sprint(st.Version)},
-		{"aclVersion", fmt.Sprint(st.Aversion)},
-		{"ephemeralOwner", fmt.Sprintf("0x%x", st.EphemeralOwner)},
-		{"dataLength", fmt.Sprint(st.DataLength)},
-		{"numChildren", fmt.Sprint(st.NumChildren)},
-	}
-}
-
-// absPath turns a namespace-relative path into the server's path.
-func absPath(ns, p string) string {
-	ns = strings.TrimSuffix(ns, "/")
-	if ns == "" {
-		return p
-	}
-	if p == "/" {
-		return ns
-	}
-	return ns + p
-}
-
-// relPath is absPath's inverse for paths under ns.
-func relPath(ns, p string) string {
-	ns = strings.TrimSuffix(ns, "/")
-	switch {
-	case ns == "":
-		return p
-	case p == ns:
-		return "/"
-	case strings.HasPrefix(p, ns+"/"):
-		return p[len(ns):]
-	}
-	return p
 }

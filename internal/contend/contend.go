@@ -39,14 +39,13 @@ type Config struct {
 	// OnWait, if set, is called each time Enter starts waiting on a watch;
 	// tests use it to count wake-ups.
 	OnWait func(watched string)
-	// Lazy makes Enter return as soon as the predicate holds instead of
-	// also waiting for the stat of our own node, which is requested in
-	// parallel with the first listing: Entry.Czxid then stays 0, and
-	// Entry.Token waits for that reply if it has not come yet. The request
-	// is still sent (pipelined ahead of whatever the caller sends next), so
-	// Token and the own-node watch behind Lost cost no round trip of their
-	// own. Used by locks, whose uncontended acquisition is then exactly
-	// create + list.
+	// Lazy makes Enter cost exactly one create plus one listing when the
+	// predicate holds at once: it neither waits for nor, usually, sends the
+	// request for our own node's stat. Entry.Czxid then stays 0 and
+	// Entry.Token is the fencing token: the parent's pzxid seen by the
+	// first listing when that listing proves no sibling was created since
+	// ours (see Token), else our czxid, requested in parallel with the wait.
+	// Entry.Lost sets its own-node watch when first called.
 	Lazy bool
 	// Check, if set, inspects every listing before the predicate; an error
 	// ends Enter (deleting our node) with that error. The semaphore uses it
@@ -63,8 +62,9 @@ type Entry struct {
 	Seq     int32
 	Czxid   int64 // zxid of our node's creation: a fencing token (0 with Config.Lazy: see Token)
 
-	ready  chan struct{}   // closed once the own-node request below answered
-	czxid  int64           // set before ready is closed
+	lazy   bool
+	ready  chan struct{}   // closed once token (or ownErr) is known
+	token  int64           // set before ready is closed
 	ownErr error           // set before ready is closed
 	watch  <-chan zk.Event // own-node watch, set before ready is closed
 	susp   <-chan struct{} // the session's suspension channel when we got in
@@ -89,16 +89,12 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	if err != nil {
 		return nil, err
 	}
-	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), ready: make(chan struct{})}
+	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), lazy: cfg.Lazy, ready: make(chan struct{})}
 	// Learn our czxid and set a watch on our own node (so a holder hears if
 	// an operator deletes it) in parallel with the first listing: the two
 	// requests are pipelined on one connection, costing no extra round trip.
-	if cfg.Lazy {
-		if !c.Go(e.fetchOwnLazy) {
-			e.ownErr = zkrecipes.ErrClosed
-			close(e.ready)
-		}
-	} else {
+	// Lazy entries decide after the first listing (see firstListing).
+	if !cfg.Lazy {
 		go e.fetchOwn(ctx)
 	}
 	err = e.wait(ctx, cfg, markers)
@@ -107,7 +103,7 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		if err == nil && e.ownErr != nil {
 			err = e.ownErr
 		}
-		e.Czxid = e.czxid
+		e.Czxid = e.token
 	}
 	if err != nil {
 		e.abandon(ctx)
@@ -120,14 +116,16 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 	s := e.Session
 	watchDir := false // the predicate asked for a children watch: list with one
+	first := e.lazy
 	for {
 		var children []string
+		var st *zk.Stat
 		var cw <-chan zk.Event
 		var err error
 		if watchDir {
-			children, _, cw, err = s.ChildrenW(ctx, cfg.Dir)
+			children, st, cw, err = s.ChildrenW(ctx, cfg.Dir)
 		} else {
-			children, _, err = s.Children(ctx, cfg.Dir)
+			children, st, err = s.Children(ctx, cfg.Dir)
 		}
 		if err != nil {
 			return err
@@ -139,6 +137,10 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 				return s.Err()
 			}
 			return fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
+		}
+		if first {
+			first = false
+			e.firstListing(st, nodes[self].Seq)
 		}
 		if cfg.Check != nil {
 			if err := cfg.Check(nodes, self); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // fetchOwn reads our node's stat and sets a watch on it, then closes
@@ -25,9 +26,34 @@ func (e *Entry) fetch(ctx context.Context) {
 	case err == nil && (!ok || st.EphemeralOwner != s.ID()):
 		err = fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
 	case err == nil:
-		e.czxid, e.watch = st.Czxid, ch
+		e.token, e.watch = st.Czxid, ch
 	}
 	e.ownErr = err
+}
+
+// firstListing settles a Lazy entry's token from its first listing, made
+// right after our create. ZooKeeper names a sequential node after the
+// number of children its parent ever had created (kept as the parent's
+// internal cversion, which the create then increments) and reports a
+// cversion of 2*creates - numChildren (creates plus deletes). So
+// cversion + numChildren == 2*(seq+1) proves that no sibling was created
+// between our create and this listing. The parent's pzxid P, the zxid of
+// the last child creation or deletion, is then the zxid of our create or
+// of a later deletion, and orders holders as our czxid would: every
+// earlier holder's node was deleted no later than P, every later holder's
+// node is created after this listing, with a greater zxid. Otherwise ask
+// for our czxid; the request runs while we wait, on a client-owned
+// goroutine. (int32 arithmetic wraps like the server's counters.)
+func (e *Entry) firstListing(st *zk.Stat, seq int32) {
+	if st != nil && st.Pzxid != 0 && st.Cversion+st.NumChildren == 2*(seq+1) {
+		e.token = st.Pzxid
+		close(e.ready)
+		return
+	}
+	if !e.c.Go(e.fetchOwnLazy) {
+		e.ownErr = zkrecipes.ErrClosed
+		close(e.ready)
+	}
 }
 
 // fetchOwnLazy is fetchOwn for Config.Lazy, on a client-owned goroutine:
@@ -48,16 +74,20 @@ func (e *Entry) fetchOwnLazy(life context.Context) {
 	}
 }
 
-// Token returns the zxid of our node's creation, a fencing token. With
-// Config.Lazy it may wait for the reply to the request sent at entry (it
-// normally arrives before the caller needs it); it returns 0 if that
-// request failed: the session ended or the node is gone.
+// Token returns the fencing token of the hold: the zxid of our node's
+// creation, or for a Lazy entry possibly the pzxid its first listing
+// proved equivalent (see firstListing). It is strictly greater than the
+// token of every earlier holder and smaller than that of every later one,
+// also across a reaped and recreated parent. A Lazy entry may wait for the
+// reply to the stat request sent while it waited (normally long arrived);
+// Token returns 0 if that request failed: the session ended or the node
+// is gone.
 func (e *Entry) Token() int64 {
 	<-e.ready
 	if e.ownErr != nil {
 		return 0
 	}
-	return e.czxid
+	return e.token
 }
 
 // Lost returns a channel closed when the hold ends without Leave: the
@@ -76,6 +106,7 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 		defer close(ch)
 		ready := e.ready
 		var watch <-chan zk.Event
+		var own <-chan ownWatch
 		for {
 			select {
 			case <-quit:
@@ -92,6 +123,15 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 					return
 				}
 				watch = e.watch
+				if watch == nil && e.ownErr == nil {
+					own = e.watchOwn(quit)
+				}
+			case w := <-own:
+				own = nil
+				if w.gone {
+					return
+				}
+				watch = w.ch
 			case ev, ok := <-watch:
 				if !ok || ev.Type == zk.EventNodeDeleted || ev.Type == zk.EventNotWatching {
 					return
@@ -108,4 +148,35 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 		once.Do(func() { close(quit) })
 		<-ch // the channel is closed when stop returns
 	}
+}
+
+type ownWatch struct {
+	ch   <-chan zk.Event
+	gone bool
+}
+
+// watchOwn sets the own-node watch of a Lazy entry whose token needed no
+// request, on a client-owned goroutine that ends when quit is closed.
+func (e *Entry) watchOwn(quit <-chan struct{}) <-chan ownWatch {
+	out := make(chan ownWatch, 1)
+	e.c.Go(func(life context.Context) {
+		ctx, cancel := context.WithCancel(life)
+		defer cancel()
+		go func() {
+			select {
+			case <-quit:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		s := e.Session
+		ok, st, ch, err := s.ExistsW(ctx, e.Path)
+		switch {
+		case err == nil && (!ok || st.EphemeralOwner != s.ID()):
+			out <- ownWatch{gone: true}
+		case err == nil:
+			out <- ownWatch{ch: ch}
+		}
+	})
+	return out
 }

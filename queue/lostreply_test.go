@@ -1,0 +1,172 @@
+package queue_test
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/queue"
+	"github.com/zkrecipes/zkrecipes/zktest"
+)
+
+// faulty returns a client whose connections d can cut, and a plain client,
+// sharing a namespace.
+func faulty(t *testing.T) (*zktest.FaultDialer, *zkrecipes.Client, *zkrecipes.Client) {
+	t.Helper()
+	ns := zktest.Namespace(t)
+	d := zktest.NewFaultDialer()
+	t.Cleanup(func() { _ = d.Close() })
+	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial))
+	return d, fc, zktest.ClientAt(t, zktest.Servers(t), ns)
+}
+
+// cutNextMulti loses the reply of the next transaction and checks that it
+// was sent.
+func cutNextMulti(t *testing.T, d *zktest.FaultDialer) func() {
+	t.Helper()
+	d.CutAfterRequest(zktest.OpMulti)
+	return func() { require.False(t, d.Armed(), "no transaction was sent") }
+}
+
+// Every transaction of the queue is recognised after its reply was lost
+// (the client does not retry a transaction that may have been applied):
+// each effect happens exactly once.
+func TestIntegration_Queue_LostReplies(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := testCtx(t, 60*time.Second)
+	d, fc, plain := faulty(t)
+	q := queue.New(fc, qpath)
+	obs := queue.New(plain, qpath)
+	length := func() int {
+		n, err := obs.Len(ctx)
+		require.NoError(t, err)
+		return n
+	}
+	put(t, ctx, q, "warm-up") // creates the queue's nodes
+	require.NoError(t, take(t, ctx, q).Ack(ctx))
+
+	t.Run("Put", func(t *testing.T) {
+		check := cutNextMulti(t, d)
+		id, err := q.Put(ctx, []byte("p"))
+		require.NoError(t, err)
+		check()
+		require.Equal(t, 1, length())
+		m := take(t, ctx, obs)
+		assert.Equal(t, id, m.ID)
+		require.NoError(t, m.Ack(ctx))
+	})
+	t.Run("PutLarge", func(t *testing.T) {
+		check := cutNextMulti(t, d)
+		data := bytes.Repeat([]byte("L"), 4096)
+		_, err := q.Put(ctx, data)
+		require.NoError(t, err)
+		check()
+		require.Equal(t, 1, length())
+		m := take(t, ctx, obs)
+		assert.Equal(t, data, m.Data)
+		require.NoError(t, m.Ack(ctx))
+	})
+	t.Run("PutBatch", func(t *testing.T) {
+		check := cutNextMulti(t, d)
+		ids, err := q.PutBatch(ctx, payloads("b", 10))
+		require.NoError(t, err)
+		check()
+		require.Len(t, ids, 10)
+		require.Equal(t, 10, length())
+		got := map[string]bool{}
+		for range ids {
+			m := take(t, ctx, obs)
+			got[m.ID] = true
+			require.NoError(t, m.Ack(ctx))
+		}
+		for _, id := range ids {
+			assert.True(t, got[id], id)
+		}
+	})
+	t.Run("Claim", func(t *testing.T) {
+		id := put(t, ctx, obs, "c")
+		check := cutNextMulti(t, d)
+		m := take(t, ctx, q)
+		check()
+		assert.Equal(t, id, m.ID)
+		assert.Equal(t, 1, m.Deliveries)
+		assert.Len(t, claims(t, plain), 1)
+		_, err := obs.Poll(ctx)
+		require.ErrorIs(t, err, queue.ErrEmpty, "claimed once, by us")
+		require.NoError(t, m.Ack(ctx))
+	})
+	t.Run("ClaimLarge", func(t *testing.T) {
+		_, err := obs.Put(ctx, bytes.Repeat([]byte("C"), 1000))
+		require.NoError(t, err)
+		check := cutNextMulti(t, d)
+		m := take(t, ctx, q)
+		check()
+		assert.Equal(t, 1, m.Deliveries)
+		require.NoError(t, m.Ack(ctx))
+		require.Zero(t, length())
+	})
+	t.Run("Ack", func(t *testing.T) {
+		put(t, ctx, obs, "a")
+		m := take(t, ctx, q)
+		check := cutNextMulti(t, d)
+		require.NoError(t, m.Ack(ctx))
+		check()
+		require.Zero(t, length())
+		assert.Empty(t, claims(t, plain))
+	})
+	t.Run("AckBatch", func(t *testing.T) {
+		_, err := obs.PutBatch(ctx, payloads("ab", 8))
+		require.NoError(t, err)
+		var ms []*queue.Message
+		for range 8 {
+			ms = append(ms, take(t, ctx, q))
+		}
+		check := cutNextMulti(t, d)
+		var wg sync.WaitGroup
+		for _, m := range ms {
+			wg.Go(func() { assert.NoError(t, m.Ack(ctx)) })
+		}
+		wg.Wait()
+		check()
+		require.Zero(t, length())
+		assert.Empty(t, claims(t, plain))
+	})
+	t.Run("Nack", func(t *testing.T) {
+		id := put(t, ctx, obs, "n")
+		m := take(t, ctx, q)
+		check := cutNextMulti(t, d)
+		require.NoError(t, m.Nack(ctx))
+		check()
+		assert.Empty(t, claims(t, plain))
+		m = take(t, ctx, obs)
+		assert.Equal(t, id, m.ID)
+		assert.Equal(t, 2, m.Deliveries)
+		require.NoError(t, m.Ack(ctx))
+	})
+	t.Run("DeadLetter", func(t *testing.T) {
+		put(t, ctx, obs, "dl")
+		m := take(t, ctx, q)
+		check := cutNextMulti(t, d)
+		require.NoError(t, m.DeadLetter(ctx))
+		check()
+		require.Zero(t, length())
+		n, err := obs.DeadLetterQueue().Len(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.NoError(t, take(t, ctx, obs.DeadLetterQueue()).Ack(ctx))
+	})
+	t.Run("AtMostOnceTake", func(t *testing.T) {
+		once := queue.New(fc, qpath, queue.WithAtMostOnce())
+		id := put(t, ctx, obs, "amo")
+		check := cutNextMulti(t, d)
+		m := take(t, ctx, once)
+		check()
+		assert.Equal(t, id, m.ID)
+		require.Zero(t, length())
+		assert.Empty(t, claims(t, plain))
+	})
+}
