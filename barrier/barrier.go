@@ -66,6 +66,7 @@ func (b *Barrier) Remove(ctx context.Context) error {
 // absent, so a returning Wait leaves no watch.
 func (b *Barrier) Wait(ctx context.Context) error {
 	for {
+		susp := b.c.Session().Suspended() // reconnecting can lose events (see view)
 		_, _, ch, err := b.c.GetW(ctx, b.path)
 		switch {
 		case errors.Is(err, zk.ErrNoNode):
@@ -82,6 +83,7 @@ func (b *Barrier) Wait(ctx context.Context) error {
 			}
 			// A data change, or EventNotWatching after a session loss:
 			// look again.
+		case <-susp:
 		case <-ctx.Done():
 			return fmt.Errorf("barrier: wait %s: %w", b.path, ctx.Err())
 		}

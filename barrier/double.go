@@ -135,6 +135,7 @@ func atMost(members []zkpath.Node, cutoff uint32) bool {
 
 func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.Node) (uint32, error) {
 	for {
+		susp := s.Suspended()
 		v, err := look(ctx, s, d.path, true)
 		if err != nil {
 			return 0, err
@@ -178,6 +179,7 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 		case stepWait:
 			select {
 			case <-v.watch: // the record changed: look again
+			case <-susp: // reconnecting can lose events: look again (see view)
 			case <-ctx.Done():
 				return 0, ctx.Err()
 			case <-s.Done():
@@ -213,6 +215,7 @@ func (d *Double) Leave(ctx context.Context) error {
 
 func (d *Double) leaveWait(ctx context.Context, s *zkrecipes.Session) error {
 	for {
+		susp := s.Suspended()
 		v, err := look(ctx, s, d.path, true)
 		if err != nil {
 			return err
@@ -257,6 +260,7 @@ func (d *Double) leaveWait(ctx context.Context, s *zkrecipes.Session) error {
 				return nil
 			}
 		case <-mw:
+		case <-susp: // reconnecting can lose events: look again (see view)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.Done():

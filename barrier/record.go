@@ -59,6 +59,13 @@ func parseRecord(data []byte) record {
 	return record{ok: true, cutoff: uint32(v), left: word == RecordLeft}
 }
 
+// A wait that sees its session suspended looks again once the connection
+// is back instead of trusting its watches: go-zookeeper re-registers
+// watches after a reconnection with the last zxid it has seen, which it
+// reads racily while replies on the new connection advance it, so an event
+// that happened while disconnected can be lost (go-zookeeper issue
+// samuel/go-zookeeper#260). Reading the state again makes that harmless.
+
 // view is one look at the barrier: its record (with the version to write
 // against and a data watch) and the member nodes sorted by sequence.
 type view struct {

@@ -44,6 +44,7 @@ func (e *electRecipe) work(ctx context.Context, w *worker) {
 		cancel()
 		if err != nil {
 			e.rec.op(w, call, opFailed, false)
+			w.stalled(ctx, electionPath, call, err)
 			continue
 		}
 		h := hold{worker: w.id, slot: w.slot, token: term.Token(), call: call, acquired: time.Now()}

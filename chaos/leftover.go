@@ -97,8 +97,9 @@ func (r *runner) leftovers(ctx context.Context, in *instance, res *Result) {
 		return
 	}
 	res.Leftover = len(left)
-	for _, p := range left {
-		in.rec.violate("znode left behind: %s", p)
+	if len(left) > 0 {
+		shown := left[:min(len(left), 10)]
+		in.rec.violate("%d znodes left behind: %s", len(left), strings.Join(shown, ", "))
 	}
 }
 

@@ -50,6 +50,7 @@ func (l *lockRecipe) work(ctx context.Context, w *worker) {
 		cancel()
 		if err != nil {
 			l.rec.op(w, call, opFailed, false)
+			w.stalled(ctx, lockPath, call, err)
 			continue
 		}
 		h := hold{worker: w.id, slot: w.slot, token: m.Token(), call: call, acquired: time.Now()}

@@ -15,8 +15,9 @@ import (
 // worker's session ended, so every claim has ended too.
 func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
 	drained := q.drain(ctx, c)
-	if n, err := queue.New(c, queuePath).Len(ctx); err != nil || n != 0 {
-		q.rec.violate("Len after the drain = %d (err %v), want 0", n, err)
+	left, err := queue.New(c, queuePath).Len(ctx)
+	if err != nil || left != 0 {
+		q.rec.violate("the drain stopped (Poll: ErrEmpty) with Len = %d (err %v) messages left", left, err)
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -38,16 +39,23 @@ func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Resul
 			}
 		}
 	}
-	unknown, delivered := 0, 0
+	unknown, delivered, missing := 0, 0, 0
 	for _, name := range names {
 		st := q.msgs[name]
-		res.Duplicates += q.checkMessage(name, st, lostAt)
+		dups, lost := q.checkMessage(name, st, lostAt, left == 0)
+		res.Duplicates += dups
+		if lost {
+			missing++
+		}
 		if st.put == opAmbiguous {
 			unknown++
 		}
 		if len(st.deliveries) > 0 {
 			delivered++
 		}
+	}
+	if missing > 0 && left != 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d messages put but never acknowledged: some of the %d the drain could not take", missing, left))
 	}
 	q.checkBatches()
 	res.Notes = append(res.Notes, fmt.Sprintf("%d messages, %d with an unknown put outcome, %d delivered, %d drained at the end",
@@ -79,8 +87,10 @@ func (q *queueRecipe) drain(ctx context.Context, c *zkrecipes.Client) int {
 }
 
 // checkMessage judges one message's deliveries and returns how many were
-// duplicates (hand-outs after a claim was lost rather than returned).
-func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delivery]time.Time) int {
+// duplicates (hand-outs after a claim was lost rather than returned), and
+// whether its put succeeded but it was never acknowledged: lost, if the
+// drain emptied the queue (drained).
+func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delivery]time.Time, drained bool) (int, bool) {
 	if !st.putTried {
 		q.rec.violate("%s was delivered but never put", name)
 	}
@@ -115,13 +125,14 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 			}
 		}
 	}
-	switch {
-	case acks > 1:
+	if acks > 1 {
 		q.rec.violate("%s was acknowledged %d times", name, acks)
-	case acks == 0 && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed"):
+	}
+	missing := acks == 0 && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed")
+	if missing && drained {
 		q.rec.violate("%s: put succeeded but it was never acknowledged nor left in the queue (%d hand-outs)", name, len(ds))
 	}
-	return dups
+	return dups, missing
 }
 
 // checkBatches checks that every batch whose put failed ambiguously was

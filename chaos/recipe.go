@@ -2,12 +2,16 @@ package chaos
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // recipe is one recipe's workload and checker. Each lives in its own file
@@ -86,8 +90,32 @@ type worker struct {
 	rec  *recorder
 	rng  *rand.Rand // only the worker's goroutine uses it
 
+	book *sessionBook
+
 	mu    sync.Mutex
 	ended map[int64]time.Time // session id -> when the client declared it lost
+}
+
+// sessionBook maps session ids to the workers that own them, for
+// diagnostics.
+type sessionBook struct {
+	mu sync.Mutex
+	m  map[int64]string
+}
+
+func (b *sessionBook) add(id int64, worker string) {
+	b.mu.Lock()
+	b.m[id] = worker
+	b.mu.Unlock()
+}
+
+func (b *sessionBook) owner(id int64) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if w, ok := b.m[id]; ok {
+		return w
+	}
+	return fmt.Sprintf("0x%x", uint64(id))
 }
 
 // watchSessions records when each of the worker's sessions ended, until
@@ -98,6 +126,9 @@ func (w *worker) watchSessions(sub *zkrecipes.Subscription) {
 		ch, err := sub.Next(context.Background())
 		if err != nil || ch.State == zkrecipes.Closed {
 			return
+		}
+		if ch.State == zkrecipes.Connected && ch.Session != nil {
+			w.book.add(ch.Session.ID(), w.id)
 		}
 		if ch.State == zkrecipes.Lost && ch.Session != nil {
 			w.mu.Lock()
@@ -163,4 +194,27 @@ func sleepOr(d time.Duration, stop ...<-chan struct{}) bool {
 	case <-b:
 		return false
 	}
+}
+
+// stalled describes an acquisition that timed out although the workload
+// was still running: who held what under dir at that moment. These are
+// diagnostics for a liveness problem, reported as notes.
+func (w *worker) stalled(ctx context.Context, dir string, call time.Time, err error) {
+	if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s waited from %s until %s (%v); session 0x%x connected=%v; under %s:",
+		w.id, w.rec.at(call), w.rec.at(time.Now()), err, uint64(w.sessionID()), w.c.Session().Connected(), dir)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	werr := walk(dctx, w.c, dir, func(nd node) {
+		if nd.stat.EphemeralOwner != 0 {
+			fmt.Fprintf(&b, " %s(owner %s)", zkpath.Base(nd.path), w.book.owner(nd.stat.EphemeralOwner))
+		}
+	})
+	if werr != nil {
+		fmt.Fprintf(&b, " (listing failed: %v)", werr)
+	}
+	w.rec.note(b.String())
 }

@@ -52,6 +52,7 @@ type recorder struct {
 	violations int
 	details    []string
 	counters   map[string]int
+	notes      []string // diagnostics (stalls), not violations
 }
 
 func newRecorder(t0 time.Time) *recorder {
@@ -76,6 +77,16 @@ func (r *recorder) violate(format string, args ...any) {
 	r.violations++
 	if len(r.details) < maxDetails {
 		r.details = append(r.details, fmt.Sprintf(format, args...))
+	}
+}
+
+// note keeps a diagnostic line (the first maxDetails).
+func (r *recorder) note(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counters["stalls"]++
+	if len(r.notes) < maxDetails {
+		r.notes = append(r.notes, s)
 	}
 }
 

@@ -41,6 +41,7 @@ func (s *semRecipe) work(ctx context.Context, w *worker) {
 		cancel()
 		if err != nil {
 			s.rec.op(w, call, opFailed, false)
+			w.stalled(ctx, semPath, call, err)
 			continue
 		}
 		h := hold{worker: w.id, slot: w.slot, call: call, acquired: time.Now()}

@@ -94,6 +94,10 @@ func (r *runner) run(ctx context.Context, specs []spec, sched Schedule) (*Report
 		in.rec.mu.Lock()
 		res.Violations += in.rec.violations
 		res.Details = append(res.Details, in.rec.details...)
+		if n := in.rec.counters["stalls"]; n > 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("%d acquisitions timed out while the workload ran:", n))
+			res.Notes = append(res.Notes, in.rec.notes...)
+		}
 		in.rec.mu.Unlock()
 		rep.Results = append(rep.Results, res)
 	}
@@ -116,6 +120,7 @@ func (r *runner) setup(ctx context.Context, specs []spec) ([]*instance, error) {
 		}
 	}
 	var insts []*instance
+	book := &sessionBook{m: map[int64]string{}}
 	for _, s := range specs {
 		ns := r.ns + "/" + s.name
 		in := &instance{spec: s, rec: newRecorder(time.Now())}
@@ -138,8 +143,9 @@ func (r *runner) setup(ctx context.Context, specs []spec) ([]*instance, error) {
 			w := &worker{
 				id: fmt.Sprintf("%s/%d", s.name, i), slot: i, c: c, link: l, rec: in.rec,
 				rng:   rand.New(rand.NewSource(r.cfg.Seed*131 + int64(len(insts))*17 + int64(i))),
-				ended: map[int64]time.Time{},
+				ended: map[int64]time.Time{}, book: book,
 			}
+			book.add(w.sessionID(), w.id)
 			go w.watchSessions(c.Subscribe())
 			in.workers = append(in.workers, w)
 		}

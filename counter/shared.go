@@ -156,6 +156,9 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 	sent := false
 	pause := 50 * time.Millisecond
 	for ctx.Err() == nil {
+		// After a suspension, read again rather than trust the watch:
+		// go-zookeeper can lose an event that happened while disconnected.
+		susp := s.c.Session().Suspended()
 		data, st, ch, err := s.c.GetW(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) {
 			// Wait for it to be created. This watch stays on the server
@@ -185,6 +188,7 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		}
 		select {
 		case <-ch:
+		case <-susp:
 		case <-ctx.Done():
 		}
 	}

@@ -81,6 +81,9 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
 		return nil, ErrCampaigning
 	}
+	// Not Config.Lazy: Enter must have seen our node exist, owned by this
+	// session, before we report leadership (Curator's double leaders came
+	// from trusting a node that was gone).
 	ent, err := contend.Enter(ctx, e.c, contend.Config{
 		Dir:       e.path,
 		Name:      NodePrefix,

@@ -100,7 +100,7 @@ func (t *Term) Done() <-chan struct{} { return t.ctx.Done() }
 // zxids never repeat, even when the election path is reaped and created
 // again). Pass it to external resources that must reject a deposed leader
 // which still acts, e.g. after a long pause.
-func (t *Term) Token() int64 { return t.ent.Czxid }
+func (t *Term) Token() int64 { return t.ent.Token() }
 
 // Node returns the path of the term's node, relative to the namespace.
 func (t *Term) Node() string { return t.ent.Path }

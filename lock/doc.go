@@ -18,7 +18,9 @@
 // whose deletion can let it in, so a release wakes one waiter (no herd
 // effect). After every wake-up the waiter lists the children again. One
 // shared loop (internal/contend) serves every type here and leader
-// election.
+// election. An uncontended Lock costs two requests (create, list) and
+// Unlock one (delete): the fencing token comes out of the listing, and the
+// watch on our own node that Lost needs is set only when Lost is called.
 //
 // # Guarantees
 //
@@ -34,9 +36,10 @@
 //     deleted with a context detached from the caller's, before returning
 //     while connected, otherwise by a client-owned goroutine while the
 //     session lives (after which the server removes it).
-//   - Token is a fencing token: the creation zxid of the lock node, strictly
-//     greater for every later holder of the path, also after the lock's
-//     container parent was reaped and recreated.
+//   - Token is a fencing token: a zxid (the lock node's creation zxid or
+//     an equivalent one, see Mutex.Token), strictly greater for every
+//     later holder of the path, also after the lock's container parent
+//     was reaped and recreated.
 //   - Handles are not reentrant. Curator's InterProcessMutex lets the
 //     owning thread lock again; Go has no thread identity, so a second Lock
 //     on a handle that holds (or is acquiring) the lock returns

@@ -329,6 +329,7 @@ func TestIntegration_Locker_ExpiryWhileHolding(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k kind) {
 		for _, policy := range []bool{false, true} {
 			t.Run(fmt.Sprintf("suspendedIsLost=%v", policy), func(t *testing.T) {
+				t.Parallel()
 				const timeout = 1500 * time.Millisecond
 				ns, cs := clients(t, 1)
 				fc, d := faultClient(t, ns, timeout)
@@ -396,6 +397,7 @@ func TestIntegration_Locker_ShortDisconnect(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k kind) {
 		for _, policy := range []bool{false, true} {
 			t.Run(fmt.Sprintf("suspendedIsLost=%v", policy), func(t *testing.T) {
+				t.Parallel()
 				ns, cs := clients(t, 1)
 				fc, d := faultClient(t, ns, 4*time.Second)
 				ctx := ctxFor(t, 30*time.Second)

@@ -223,3 +223,32 @@ func TestBadInput(t *testing.T) {
 	err := lock.NewMultiLock().Lock(ctx)
 	assert.True(t, errors.Is(err, zkrecipes.ErrInvalidArgument), "empty MultiLock: %v", err)
 }
+
+// An operator deleting the lock node ends the hold, whether Lost was
+// first called before or after the deletion.
+func TestIntegration_Mutex_LostWhenNodeDeleted(t *testing.T) {
+	zktest.SkipIfShort(t)
+	_, cs := clients(t, 2)
+	ctx := ctxFor(t, 20*time.Second)
+	for _, early := range []bool{true, false} {
+		m := lock.NewMutex(cs[0], "/lk", lock.WithSuspendedIsLost(false))
+		require.NoError(t, m.Lock(ctx))
+		tok := m.Token()
+		var lost <-chan struct{}
+		if early {
+			lost = m.Lost()
+			assert.False(t, isClosed(lost))
+		}
+		require.NoError(t, cs[1].Delete(ctx, m.Node(), -1))
+		if !early {
+			lost = m.Lost()
+		}
+		select {
+		case <-lost:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Lost did not close after the node was deleted (Lost called early: %v)", early)
+		}
+		assert.Equal(t, tok, m.Token(), "the token of the hold stays readable until Unlock")
+		require.NoError(t, m.Unlock(ctx))
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // cand is a message a taker may try to claim.
@@ -35,7 +37,7 @@ type cursor struct {
 	cands      []cand
 	pos        int
 	found      bool              // the last refresh found candidates
-	busy       map[msgID]bool    // being claimed, or held, by takers of this Queue
+	busy       map[msgID]*zkrecipes.Session // being claimed, or held, by takers of this Queue, in that session
 	stale      []<-chan struct{} // any closed: refresh before the next take
 	wake       []<-chan struct{} // when there is nothing to take: wait on these
 	until      time.Time         // refresh at this time (a delayed message becomes visible)
@@ -54,17 +56,17 @@ type cursor struct {
 }
 
 func newCursor(q *Queue) *cursor {
-	return &cursor{q: q, busy: map[msgID]bool{}, skip: map[bucketRef]time.Time{}, kick: make(chan struct{})}
+	return &cursor{q: q, busy: map[msgID]*zkrecipes.Session{}, skip: map[bucketRef]time.Time{}, kick: make(chan struct{})}
 }
 
 // next returns a candidate (marked busy), waiting until there is one. With
 // poll it lists afresh instead of waiting and returns ErrEmpty if there is
 // nothing to take.
-func (c *cursor) next(ctx context.Context, poll bool) (cand, error) {
+func (c *cursor) next(ctx context.Context, s *zkrecipes.Session, poll bool) (cand, error) {
 	fresh := poll
 	for {
 		c.mu.Lock()
-		if cd, ok := c.popLocked(); ok {
+		if cd, ok := c.popLocked(s); ok {
 			c.mu.Unlock()
 			return cd, nil
 		}
@@ -102,7 +104,7 @@ func (c *cursor) next(ctx context.Context, poll bool) (cand, error) {
 		c.refreshing = nil
 		close(ch)
 		if err == nil {
-			if cd, ok := c.popLocked(); ok {
+			if cd, ok := c.popLocked(s); ok {
 				c.mu.Unlock()
 				return cd, nil
 			}
@@ -137,7 +139,7 @@ func (c *cursor) pace(ctx context.Context, last time.Time, fresh bool) error {
 }
 
 // popLocked hands out the next candidate unless the cache is stale.
-func (c *cursor) popLocked() (cand, bool) {
+func (c *cursor) popLocked(s *zkrecipes.Session) (cand, bool) {
 	if c.staleLocked() {
 		c.cands, c.pos = nil, 0
 		return cand{}, false
@@ -145,8 +147,8 @@ func (c *cursor) popLocked() (cand, bool) {
 	for c.pos < len(c.cands) {
 		cd := c.cands[c.pos]
 		c.pos++
-		if !c.busy[cd.id] {
-			c.busy[cd.id] = true
+		if bs, busy := c.busy[cd.id]; !busy || bs.Err() != nil {
+			c.busy[cd.id] = s
 			return cd, true
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +72,8 @@ func claims(t *testing.T, c *zkrecipes.Client) []string {
 // many deletes), so that test cleanup of deep queues stays fast.
 func purge(t *testing.T, c *zkrecipes.Client, p string) {
 	t.Helper()
-	ctx := testCtx(t, 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // runs in t.Cleanup
+	defer cancel()
 	for _, b := range children(t, c, p+"/items") {
 		names := children(t, c, p+"/items/"+b)
 		for len(names) > 0 {
@@ -96,5 +96,3 @@ func payloads(prefix string, n int) [][]byte {
 	}
 	return out
 }
-
-func isClaimOf(name, id string) bool { return strings.HasSuffix(name, id) }

@@ -45,7 +45,7 @@ func newLayout(root string) layout {
 
 func (l layout) bucket(b bucketRef) string { return zkpath.Join(l.items, b.name()) }
 func (l layout) item(id msgID) string      { return zkpath.Join(l.items, id.bucket.name(), id.item) }
-func (l layout) claim(id msgID) string     { return zkpath.Join(l.claims, id.String()) }
+func (l layout) claim(id msgID) string     { return zkpath.Join(l.claims, id.claimName()) }
 func (l layout) consumer(session int64) string {
 	return zkpath.Join(l.consumers, fmt.Sprintf("%016x", uint64(session)))
 }
@@ -162,6 +162,17 @@ type msgID struct {
 }
 
 func (m msgID) String() string { return m.bucket.name() + idSeparator + m.item }
+
+// claimName names the claim of a message: its bucket, nonce and sequence,
+// without the inline data and delay, so that the claims directory lists
+// short names (tens of thousands of claims fit one listing).
+func (m msgID) claimName() string {
+	const head = len(itemPrefix) + 16 // m-<nonce>
+	if len(m.item) < head+1+zkpath.SeqLen {
+		return m.String()
+	}
+	return m.bucket.name() + idSeparator + m.item[:head] + "-" + m.item[len(m.item)-zkpath.SeqLen:]
+}
 
 func parseID(id string) (msgID, error) {
 	b, it, ok := strings.Cut(id, idSeparator)

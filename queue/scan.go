@@ -36,8 +36,10 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 		}
 	}
 	busy := make(map[msgID]bool, len(c.busy))
-	for id := range c.busy {
-		busy[id] = true
+	for id, s := range c.busy {
+		// A message held in a session that ended is free again (its
+		// claim is gone), even if its Message was never settled.
+		busy[id] = s.Err() == nil
 	}
 	c.mu.Unlock()
 
@@ -165,7 +167,7 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 		id := msgID{b, it.name}
 		cd := cand{id: id, prio: b.prio, inline: it.inline, data: it.data}
 		switch {
-		case claimed[id.String()]:
+		case claimed[id.claimName()]:
 		case busy[id]:
 			held = true
 		case it.visibleAt > ms:

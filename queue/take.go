@@ -44,10 +44,10 @@ func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
 	for {
 		// Register first: a consumer that waits gets its share of new
 		// messages (see partition).
-		_, err := q.register(ctx)
+		s, err := q.register(ctx)
 		var cd cand
 		if err == nil {
-			cd, err = q.cur.next(ctx, poll)
+			cd, err = q.cur.next(ctx, s, poll)
 		}
 		if err == nil {
 			var m *Message

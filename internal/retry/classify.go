@@ -4,6 +4,7 @@ package retry
 
 import (
 	"errors"
+	"net"
 
 	"github.com/go-zookeeper/zk"
 )
@@ -14,5 +15,16 @@ import (
 func Retryable(err error) bool {
 	return errors.Is(err, zk.ErrConnectionClosed) ||
 		errors.Is(err, zk.ErrNoServer) ||
-		errors.Is(err, zk.ErrSessionMoved)
+		errors.Is(err, zk.ErrSessionMoved) ||
+		isNetError(err)
+}
+
+// isNetError reports a socket error handed to a request: go-zookeeper
+// gives a request whose write failed (say, EPIPE after the connection was
+// cut) that write's error instead of ErrConnectionClosed. The request may
+// have reached the server in part or whole, exactly as with connection
+// loss.
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +22,8 @@ func TestRetryable(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", zk.ErrConnectionClosed), true},
 		{zk.ErrNoServer, true},
 		{zk.ErrSessionMoved, true},
+		{&net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, true},
+		{fmt.Errorf("wrapped: %w", &net.OpError{Op: "write", Net: "tcp", Err: syscall.ECONNRESET}), true},
 		{zk.ErrSessionExpired, false},
 		{zk.ErrNoNode, false},
 		{zk.ErrNodeExists, false},

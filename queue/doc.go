@@ -1,0 +1,130 @@
+// Package queue provides durable work queues on ZooKeeper: producers put
+// messages, consumers in any number of processes take them, and a message
+// whose consumer crashes is delivered again. What a RabbitMQ user expects
+// of a work queue (acknowledgements, redelivery, prefetch, priorities,
+// delays, dead letters, bounded queues), on the ZooKeeper they already run.
+//
+//	jobs := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+//	id, err := jobs.Put(ctx, []byte("resize image 42"))
+//	...
+//	err = jobs.Consume(ctx, func(ctx context.Context, m *queue.Message) error {
+//		return resize(ctx, m.Data) // nil: Ack; an error: Nack (dead-lettered after 5)
+//	}, queue.WithConcurrency(4))
+//
+// # Guarantees
+//
+// Delivery is at least once. Take (or Consume) claims a message for the
+// client's session with an ephemeral node; while the claim exists no
+// other consumer gets the message. Ack removes it, Nack returns it at once
+// in its original place, DeadLetter moves it to the dead-letter queue. If
+// the session ends first (crash, partition past the session timeout,
+// Close), the claim vanishes with it and the message is delivered again,
+// to a waiting consumer at once (it watches for the loss). Nothing a Put
+// stored is lost: a message leaves the queue only through Ack, Remove or
+// a dead-letter move. Without failures every message is handled exactly
+// once. Message.Deliveries counts hand-outs durably, crashes included.
+//
+// What at-least-once does not give: a consumer that is paused (GC, swap)
+// or partitioned past its session timeout may still be working on a
+// message that another consumer now has. Make handlers idempotent, and
+// watch Message.Lost (Consume cancels the handler's ctx on it). Its late
+// Ack fails with ErrClaimLost and does not remove the redelivered message.
+// WithAtMostOnce trades this for the opposite: a take removes the message,
+// which is never delivered twice and is lost if its consumer crashes.
+//
+// Put returns once the message is committed by a quorum (and synced to
+// disk if the servers fsync). A Put whose reply was lost to a connection
+// loss finds its message again by a nonce in its name: it is stored once,
+// never twice. PutBatch stores all its messages or none, in one
+// transaction, next to each other.
+//
+// Ordering: within a priority, messages are ordered by their commit: if a
+// Put returned before another began, its message comes first. This holds
+// across producers and buckets (a producer cannot add to a bucket that a
+// newer one has closed). A consumer hands out the highest priority first,
+// and within a priority the oldest visible, unclaimed message first;
+// one consumer taking one message at a time sees strict FIFO. Returned
+// messages (Nack, crash) keep their place and come before later ones.
+// With several consumers, messages are handed out concurrently, so
+// handlers run in overlapping order; besides, consumers split new messages
+// among themselves by a hash of their names (to avoid fighting over the
+// same ones) and a consumer takes over another's messages that waited
+// 100 ms unclaimed, newest first. Consumers see a new message a few
+// milliseconds late while the queue is busy (listings are spaced by 10 ms).
+//
+// Delays (PutAt) compare the consumer's clock with the time the producer
+// gave; clock skew between hosts shifts delivery by the skew. A delayed
+// message becomes visible in its put position, ahead of messages put after
+// it.
+//
+// Limits: a message holds up to MaxMessageSize bytes (ZooKeeper's 1 MB
+// node limit, less room for the request), a PutBatch up to MaxBatch
+// messages and 1 MB in all; larger input fails with ErrTooLarge before
+// anything is written. The depth of a queue is not bounded by ZooKeeper's
+// 1 MB limit on a child listing: messages are sharded into buckets of
+// about WithBucketSize messages, and a take lists one bucket, once per
+// bucket, so its cost does not grow with the depth (100,000 messages are
+// tested). The number of messages held by consumers at once is bounded by
+// the listing of the claims directory: some 20,000.
+//
+// A Queue value is safe for concurrent use; its goroutines share one
+// listing and batch their claims and acknowledgements into shared
+// transactions. Use one Queue per path per process: Queue values of one
+// session compete for the same share of messages.
+//
+// # Failure behaviour
+//
+//   - Connection loss (Suspended): operations wait and retry within the
+//     session; every transaction whose reply was lost (put, batch, claim,
+//     ack, nack, dead-letter move, at-most-once take) is recognised
+//     afterwards, never applied twice nor reported wrongly.
+//   - Session loss: held messages' claims are gone, Message.Lost closes,
+//     Ack, Nack and DeadLetter return ErrClaimLost (they are never applied
+//     in the next session); Take and Consume go on in the next session.
+//   - Cancellation: a Take whose ctx ends while waiting returns at once;
+//     if a claim was in flight it is released once it lands. A Put whose
+//     ctx ends while its write is in flight returns at once, and the
+//     message is removed once the write is known to have landed (a
+//     consumer may have taken it in between). Ack or Nack cut short may be
+//     called again.
+//   - Bounded queue (WithMaxItems): the bound is checked before each write,
+//     so concurrent producers may overshoot it by one put (or batch) each.
+//     Put waits for room on watches; TryPut returns ErrFull.
+//   - Bad input: ErrTooLarge, ErrInvalidPriority, ErrInvalidID, errors
+//     wrapping zkrecipes.ErrInvalidArgument; New panics on a nil client,
+//     an invalid path or an invalid option.
+//
+// Waiting costs no polling: consumers wait on watches (a put wakes them, a
+// Nack or a consumer's death too) and on a timer for the earliest delayed
+// message; producers of a full bounded queue wait on watches.
+//
+// # Znode layout
+//
+//	<path>/items/b-<prio>-<n>                  a bucket: lane <prio> (000-255), number <n>;
+//	                                           data "sealed" (version 1) once closed
+//	<path>/items/b-<prio>-<n>/m-<nonce>-[t<ms>-][d<data>-]<seq>
+//	                                           a message: persistent sequential; t: visible
+//	                                           from <ms> (unix ms); d: inline data (base64url,
+//	                                           up to MaxInline bytes), else the node's data
+//	<path>/claims/b-<prio>-<n>.m-<nonce>-<seq> ephemeral claim of a held message
+//	<path>/consumers/<session>                 ephemeral, one per consuming session
+//	<path>/signal                              its data is touched by each Nack
+//	<path>/dead                                the default dead-letter queue (same layout)
+//
+// A message id (Put's result, Message.ID) is "<bucket>.<item>". Producers
+// append to the newest bucket of a lane with a transaction that checks the
+// bucket is open (data version 0); the producer that fills it seals it and
+// creates the next one in one transaction. Consumers delete sealed buckets
+// once empty. A claim also bumps a version of the message, which counts
+// its deliveries.
+//
+// # Curator equivalent
+//
+// DistributedQueue with a lockPath (at-least-once) is Take/Consume;
+// SimpleDistributedQueue and DistributedQueue without a lockPath are
+// WithAtMostOnce; DistributedPriorityQueue is PutPriority (Curator takes
+// lower numbers first, this package higher ones, as RabbitMQ);
+// DistributedDelayQueue is PutAt; DistributedIdQueue's remove is Remove;
+// QueueSharder is built in (buckets). The znode formats differ: Go and
+// Java processes cannot share a queue.
+package queue
