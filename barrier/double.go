@@ -134,9 +134,10 @@ func atMost(members []zkpath.Node, cutoff uint32) bool {
 }
 
 func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.Node) (uint32, error) {
+	list := true // after a record change, read the record alone first
 	for {
 		susp := s.Suspended()
-		v, err := look(ctx, s, d.path, true)
+		v, err := look(ctx, s, d.path, list)
 		if err != nil {
 			return 0, err
 		}
@@ -148,6 +149,10 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 				return 0, d.gone(s)
 			}
 			return v.rec.cutoff, nil
+		}
+		if !list {
+			list = true
+			continue
 		}
 		if !contains(v.members, me.Name) {
 			return 0, d.gone(s)
@@ -178,7 +183,8 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 			}
 		case stepWait:
 			select {
-			case <-v.watch: // the record changed: look again
+			case <-v.watch: // the record changed: most likely it admits us
+				list = false
 			case <-susp: // reconnecting can lose events: look again (see view)
 			case <-ctx.Done():
 				return 0, ctx.Err()

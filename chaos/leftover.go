@@ -79,8 +79,16 @@ func (r *runner) awaitExpiry(ctx context.Context, insts []*instance) {
 // empty leaves with plain names are taken for the recipes' container
 // directories, which the server reaps by itself. Each is a violation.
 func (r *runner) leftovers(ctx context.Context, in *instance, res *Result) {
+	// The checker's own session may hold ephemeral nodes (a queue consumer
+	// registers one): close it, which deletes them, and look with a new one.
+	in.admin.Close()
+	var err error
+	if in.admin, err = r.connect(ctx, zkpath.Join(r.ns, in.spec.name)); err != nil {
+		in.rec.violate("cannot reconnect to look for leftovers: %v", err)
+		return
+	}
 	var left []string
-	err := walk(ctx, in.admin, "/", func(nd node) {
+	err = walk(ctx, in.admin, "/", func(nd node) {
 		owner := nd.stat.EphemeralOwner
 		switch {
 		case owner > 0:

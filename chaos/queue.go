@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type queueRecipe struct {
 	mu      sync.Mutex
 	msgs    map[string]*msgState // by payload
 	batches [][]string           // batches whose outcome is unknown
+	buckets int                  // empty bucket nodes accepted as leftovers
 }
 
 // msgState is what happened to one message.
@@ -60,7 +62,15 @@ type delivery struct {
 
 func (q *queueRecipe) setup(context.Context, *zkrecipes.Client) error { return nil }
 
-func (q *queueRecipe) leftoverOK(string, *zk.Stat) bool { return false }
+// leftoverOK accepts one empty bucket: the open one, which takes the next
+// put. Sealed buckets must be gone once drained.
+func (q *queueRecipe) leftoverOK(p string, _ *zk.Stat) bool {
+	if !strings.HasPrefix(p, queuePath+"/items/b-") || q.buckets > 0 {
+		return false
+	}
+	q.buckets++
+	return true
+}
 
 func (q *queueRecipe) state(payload string) *msgState {
 	m := q.msgs[payload]
@@ -119,7 +129,9 @@ func (q *queueRecipe) produce(ctx context.Context, w *worker, qu *queue.Queue) {
 			q.batches = append(q.batches, names) // cancelled batches may be removed piecemeal
 		}
 		q.mu.Unlock()
-		sleepOr(w.jitter(0, 10*time.Millisecond), ctx.Done())
+		// Keep the producers a little slower than the consumers, so the
+		// queue stays shallow and the drain at the end short.
+		sleepOr(time.Duration(n)*w.jitter(5*time.Millisecond, 45*time.Millisecond), ctx.Done())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
@@ -14,10 +15,16 @@ import (
 // check drains the queue, then judges every message. It runs after every
 // worker's session ended, so every claim has ended too.
 func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
-	drained := q.drain(ctx, c)
-	left, err := queue.New(c, queuePath).Len(ctx)
+	qu := queue.New(c, queuePath)
+	drained := q.drain(ctx, qu, true)
+	left, err := qu.Len(ctx)
+	if err == nil && left > 0 {
+		q.rec.violate("Poll returned ErrEmpty with Len = %d messages in the queue (no consumer left)", left)
+		drained += q.drain(ctx, qu, false)
+		left, err = qu.Len(ctx)
+	}
 	if err != nil || left != 0 {
-		q.rec.violate("the drain stopped (Poll: ErrEmpty) with Len = %d (err %v) messages left", left, err)
+		q.rec.violate("after draining with Take, Len = %d (err %v), want 0", left, err)
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -62,16 +69,24 @@ func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Resul
 		len(names), unknown, delivered, drained))
 }
 
-// drain takes and acknowledges whatever is left, as the "drain" consumer.
-func (q *queueRecipe) drain(ctx context.Context, c *zkrecipes.Client) int {
-	qu := queue.New(c, queuePath)
+// drain takes and acknowledges whatever is left, as the "drain" consumer:
+// with Poll until ErrEmpty, or with Take until a take waits for a while.
+func (q *queueRecipe) drain(ctx context.Context, qu *queue.Queue, poll bool) int {
 	for n := 0; ; n++ {
-		m, err := qu.Poll(ctx)
-		if errors.Is(err, queue.ErrEmpty) {
+		var m *queue.Message
+		var err error
+		if poll {
+			m, err = qu.Poll(ctx)
+		} else {
+			tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			m, err = qu.Take(tctx)
+			cancel()
+		}
+		if errors.Is(err, queue.ErrEmpty) || (!poll && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil) {
 			return n
 		}
 		if err != nil {
-			q.rec.violate("drain: Poll: %v", err)
+			q.rec.violate("drain: %v", err)
 			return n
 		}
 		d := &delivery{worker: "drain", taken: time.Now(), deliveries: m.Deliveries, how: "drain"}
@@ -130,9 +145,27 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 	}
 	missing := acks == 0 && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed")
 	if missing && drained {
-		q.rec.violate("%s: put succeeded but it was never acknowledged nor left in the queue (%d hand-outs)", name, len(ds))
+		q.rec.violate("%s: put succeeded but it was never acknowledged nor left in the queue; hand-outs: %s", name, q.describe(ds, lostAt))
 	}
 	return dups, missing
+}
+
+func (q *queueRecipe) describe(ds []*delivery, lostAt map[*delivery]time.Time) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, d := range ds {
+		s := fmt.Sprintf("%s took it at %s, %s", d.worker, q.rec.at(d.taken), d.how)
+		if !d.settled.IsZero() {
+			s += " at " + q.rec.at(d.settled)
+		}
+		if at, ok := lostAt[d]; ok {
+			s += ", claim lost at " + q.rec.at(at)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // checkBatches checks that every batch whose put failed ambiguously was

@@ -25,6 +25,15 @@ var regressions = []struct {
 			"client wrote, returned zk.ErrBadVersion, so the caller's read-modify-write loop applied it twice " +
 			"(foundation/0#908 read back as values 1493 and 1499; /plain ended above successes+ambiguous)",
 	},
+	{
+		name: "queue-claim-lost-ack-and-consume-redelivery",
+		cfg:  chaos.Config{Seed: 346232998, Duration: 40 * time.Second, Recipes: []string{"queue"}},
+		bug: "queue/2 took queue/0-64 at +4.35s and acked it as its link was black-holed (+4.4s): Ack " +
+			"returned ErrClaimLost (\"will be delivered again\") at +6.35s, yet the message was never " +
+			"delivered again nor left in the queue (the Ack had landed); and Consume (queue/4) ran its " +
+			"handler twice on queue/0-333 (+15.41s, +15.72s, both Deliveries = 1) within one live session " +
+			"after server 1 was killed",
+	},
 }
 
 func TestChaosRegressions(t *testing.T) {

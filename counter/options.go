@@ -23,8 +23,8 @@ type options struct {
 // Defaults of an AtomicLong's contention handling.
 const (
 	DefaultPromoteAfter = 8
-	DefaultBackoffBase  = 250 * time.Microsecond
-	DefaultBackoffMax   = 16 * time.Millisecond
+	DefaultBackoffBase  = time.Millisecond
+	DefaultBackoffMax   = 50 * time.Millisecond
 )
 
 func defaultOptions() options {

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	const producers, consumers, per = 2, 2, 150
 	cs := make([]*zkrecipes.Client, producers+consumers)
 	for i := range cs {
-		cs[i] = zktest.ClientAt(t, e.Addrs(), ns, zkrecipes.WithSessionTimeout(8*time.Second))
+		cs[i] = zktest.ClientAt(t, e.Addrs(), ns, zkrecipes.WithSessionTimeout(8*time.Second), zkrecipes.WithDialer(holdReads(net.DialTimeout)))
 	}
 	got := newDeliveries(producers * per)
 	cctx, stop := context.WithCancel(ctx)
