@@ -56,9 +56,11 @@
 //	P                                        container; data is the round record
 //	P/_c_<session+nonce>-member-<seq>        one ephemeral-sequential node per member
 //
-// The round record is "ready N" once the round whose last admitted member
-// has sequence N is complete (members with sequences up to N belong to it
-// or to earlier rounds), and "left N" once all of them have left. The
+// The round record is "ready N M" once the round of M members whose last
+// admitted member has sequence N is complete (members with sequences up to
+// N belong to it or to earlier rounds), and "left N M" once all of them
+// have left. A member admitted by a record with another M than its own
+// fails with [ErrMembersMismatch]: all members must agree on M. The
 // member that completes a round writes "ready" with a versioned set; the
 // last one out writes "left". Members watch P's data, and a member waiting
 // in Leave also watches one member still inside. The container is reaped

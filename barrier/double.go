@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -33,6 +32,7 @@ type Double struct {
 	node    string // our member node
 	order   uint32 // our node's zkpath.Node.Order
 	cutoff  uint32 // the round record that admitted us
+	czxid   int64  // creation of the barrier node we entered
 }
 
 // NewDouble returns a member of the double barrier at path for members
@@ -96,12 +96,13 @@ func (d *Double) Enter(ctx context.Context) error {
 		d.abandon(ctx, s, node)
 		return fmt.Errorf("barrier: enter %s: unexpected member node name %q", d.path, node)
 	}
-	cutoff, err := d.enterWait(ctx, s, me)
+	v, err := d.enterWait(ctx, s, me)
 	if err != nil {
 		d.abandon(ctx, s, node)
 		return fmt.Errorf("barrier: enter %s: %w", d.path, err)
 	}
-	d.entered, d.sess, d.node, d.order, d.cutoff = true, s, node, me.Order(), cutoff
+	d.entered, d.sess, d.node, d.order = true, s, node, me.Order()
+	d.cutoff, d.czxid = v.rec.cutoff, v.czxid
 	return nil
 }
 
@@ -133,29 +134,33 @@ func atMost(members []zkpath.Node, cutoff uint32) bool {
 	return len(members) > 0 && members[0].Order() <= cutoff
 }
 
-func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.Node) (uint32, error) {
-	list := true // after a record change, read the record alone first
+// enterWait returns the view whose record admits us.
+func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.Node) (view, error) {
+	list := true     // after a record change, read the record alone first
+	var ordered view // a view already taken in order, to act on next
 	for {
 		susp := s.Suspended()
-		v, err := look(ctx, s, d.path, list)
-		if err != nil {
-			return 0, err
+		v, err := ordered, error(nil)
+		if ordered.members == nil {
+			v, err = look(ctx, s, d.path, list)
 		}
-		if v.gone {
-			return 0, d.gone(s)
-		}
-		if v.rec.admits(me.Order()) {
-			if v.rec.left { // our round is over, so our node is gone
-				return 0, d.gone(s)
-			}
-			return v.rec.cutoff, nil
-		}
-		if !list {
+		ordered = view{}
+		switch {
+		case err != nil:
+			return v, err
+		case v.gone:
+			return v, d.gone(s)
+		case v.rec.admits(me.Order()) && v.rec.left: // our round is over, so our node is gone
+			return v, d.gone(s)
+		case v.rec.admits(me.Order()) && v.rec.n != d.n:
+			return v, fmt.Errorf("%w: the round was completed by a member of %d, we have %d", ErrMembersMismatch, v.rec.n, d.n)
+		case v.rec.admits(me.Order()):
+			return v, nil
+		case !list:
 			list = true
 			continue
-		}
-		if !contains(v.members, me.Name) {
-			return 0, d.gone(s)
+		case !contains(v.members, me.Name):
+			return v, d.gone(s)
 		}
 		switch d.decide(v, me.Order()) {
 		case stepWrite:
@@ -163,23 +168,26 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 			// a member that wrote first, or a stale view, loses with
 			// BadVersion and looks again. Our own order as the cutoff is
 			// unique to us, so a retried Set recognises its own write.
-			rec := record{ok: true, cutoff: me.Order()}
-			_, err := s.Set(ctx, d.path, rec.encode(), v.version)
+			rec := record{ok: true, cutoff: me.Order(), n: d.n}
+			st, err := s.Set(ctx, d.path, rec.encode(), v.version)
 			if err == nil {
-				return rec.cutoff, nil
+				v.rec, v.version = rec, st.Version
+				return v, nil
 			}
 			if !errors.Is(err, zk.ErrBadVersion) {
-				return 0, err
+				return v, err
 			}
 		case stepFull:
 			// The pipelined reads may have been answered out of order;
 			// refuse only on a listing taken after the record.
-			v, err := lookInOrder(ctx, s, d.path)
-			if err != nil {
-				return 0, err
+			if ordered, err = lookInOrder(ctx, s, d.path); err != nil {
+				return v, err
 			}
-			if !v.gone && !v.rec.admits(me.Order()) && d.decide(v, me.Order()) == stepFull {
-				return 0, ErrTooManyMembers
+			if !ordered.gone && !ordered.rec.admits(me.Order()) && d.decide(ordered, me.Order()) == stepFull {
+				return v, ErrTooManyMembers
+			}
+			if ordered.members == nil {
+				ordered.members = []zkpath.Node{} // act on it, even if empty
 			}
 		case stepWait:
 			select {
@@ -187,146 +195,10 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 				list = false
 			case <-susp: // reconnecting can lose events: look again (see view)
 			case <-ctx.Done():
-				return 0, ctx.Err()
+				return v, ctx.Err()
 			case <-s.Done():
-				return 0, s.Err()
+				return v, s.Err()
 			}
 		}
 	}
-}
-
-// Leave removes us from the barrier and blocks until every member of our
-// round has left (or vanished with its session), ctx is done, or our
-// session is lost. Our node is deleted first, whatever happens; on failure
-// Leave returns the cause, and the Double may Enter again.
-func (d *Double) Leave(ctx context.Context) error {
-	if err := d.lock(ctx); err != nil {
-		return err
-	}
-	defer d.unlock()
-	if !d.entered {
-		return ErrNotEntered
-	}
-	d.entered = false
-	s := d.sess
-	if err := d.deleteNode(ctx, s, d.node); err != nil {
-		d.abandon(ctx, s, d.node)
-		return fmt.Errorf("barrier: leave %s: %w", d.path, err)
-	}
-	if err := d.leaveWait(ctx, s); err != nil {
-		return fmt.Errorf("barrier: leave %s: %w", d.path, err)
-	}
-	return nil
-}
-
-func (d *Double) leaveWait(ctx context.Context, s *zkrecipes.Session) error {
-	for {
-		susp := s.Suspended()
-		v, err := look(ctx, s, d.path, true)
-		if err != nil {
-			return err
-		}
-		if v.gone || v.rec.ok && (v.rec.cutoff > d.cutoff || v.rec.cutoff == d.cutoff && v.rec.left) {
-			return nil // the round is over: see the package doc
-		}
-		var rest []zkpath.Node
-		for _, m := range v.members {
-			if m.Order() <= d.cutoff && m.Order() != d.order {
-				rest = append(rest, m)
-			}
-		}
-		if len(rest) == 0 {
-			rec := record{ok: true, cutoff: d.cutoff, left: true}
-			_, err := s.Set(ctx, d.path, rec.encode(), v.version)
-			if err == nil || errors.Is(err, zk.ErrNoNode) {
-				return nil
-			}
-			if !errors.Is(err, zk.ErrBadVersion) {
-				return err
-			}
-			continue // someone else closed the round, or a new one began
-		}
-		// Also watch one member that is still inside, so that a member
-		// which vanishes with its session (and so writes no record) still
-		// wakes us. Each waiter watches its nearest predecessor, so a
-		// departure wakes one or two waiters, not all of them.
-		_, _, mw, err := s.GetW(ctx, zkpath.Join(d.path, pick(rest, d.order).Name))
-		if errors.Is(err, zk.ErrNoNode) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		select {
-		case ev := <-v.watch:
-			// Only the round's last leaver ("left") or a new round (which
-			// forms only once our round's members are gone) changes the
-			// record after it admitted us; deletion means nobody is left.
-			if ev.Type == zk.EventNodeDataChanged || ev.Type == zk.EventNodeDeleted {
-				return nil
-			}
-		case <-mw:
-		case <-susp: // reconnecting can lose events: look again (see view)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.Done():
-			return s.Err()
-		}
-	}
-}
-
-// pick returns the member just below order, or the highest if none is.
-func pick(rest []zkpath.Node, order uint32) zkpath.Node {
-	best := rest[len(rest)-1]
-	for _, m := range rest {
-		if m.Order() < order {
-			best = m
-		}
-	}
-	return best
-}
-
-func (d *Double) gone(s *zkrecipes.Session) error {
-	if err := s.Err(); err != nil {
-		return err
-	}
-	return ErrNodeGone
-}
-
-// deleteNode deletes our member node on a context detached from ctx, so
-// that a cancelled caller still leaves nothing behind. A node already gone
-// (with its session, or deleted by someone else) counts as deleted.
-func (d *Double) deleteNode(ctx context.Context, s *zkrecipes.Session, node string) error {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout()+time.Second)
-	defer cancel()
-	err := s.Delete(dctx, node, -1)
-	if err == nil || errors.Is(err, zk.ErrNoNode) {
-		return nil
-	}
-	if s.Err() != nil {
-		return s.Err() // the node went with the session
-	}
-	return err
-}
-
-// abandon removes our node after a failed Enter or Leave: at once while
-// connected, else on a client-owned goroutine for as long as the session
-// lives (after that the server removes the node anyway).
-func (d *Double) abandon(ctx context.Context, s *zkrecipes.Session, node string) {
-	if s.Err() != nil {
-		return
-	}
-	if s.Connected() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		err := s.Delete(dctx, node, -1)
-		cancel()
-		if err == nil || errors.Is(err, zk.ErrNoNode) || s.Err() != nil {
-			return
-		}
-	}
-	d.c.Go(func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
-		defer cancel()
-		_ = s.Delete(dctx, node, -1)
-	})
 }

@@ -232,3 +232,16 @@ func TestIntegration_Double_SessionLossInEnter(t *testing.T) {
 	require.NoError(t, one.Enter(ctx))
 	require.NoError(t, one.Leave(ctx))
 }
+
+func TestIntegration_Double_MembersMismatch(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := ctxFor(t, 20*time.Second)
+	cs, _ := clientsAt(t, 2)
+	a := enterAsync(ctx, barrier.NewDouble(cs[0], "/b", 3))
+	waitMembers(t, cs[0], "/b", 1)
+	b := barrier.NewDouble(cs[1], "/b", 2)
+	require.NoError(t, b.Enter(ctx), "b completes a round of 2")
+	assert.ErrorIs(t, result(t, a, 10*time.Second), barrier.ErrMembersMismatch)
+	require.NoError(t, b.Leave(ctx))
+	waitMembers(t, cs[0], "/b", 0)
+}

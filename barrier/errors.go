@@ -19,6 +19,10 @@ var (
 	// ErrNotEntered is returned by [Double.Leave] on a Double that has not
 	// entered (or has already left).
 	ErrNotEntered = errors.New("barrier: not entered")
+	// ErrMembersMismatch is returned by [Double.Enter] when the round that
+	// admitted us was completed by a member created with a different member
+	// count: the participants of one barrier must agree on it.
+	ErrMembersMismatch = errors.New("barrier: members disagree on the member count")
 	// ErrNodeGone means our member node vanished while the session lived:
 	// someone else deleted it.
 	ErrNodeGone = errors.New("barrier: member node was deleted")

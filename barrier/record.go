@@ -3,6 +3,7 @@ package barrier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -17,9 +18,9 @@ const (
 	// MemberPrefix names a member node: protected ephemeral-sequential,
 	// "_c_<session and nonce>-member-<seq>".
 	MemberPrefix = "member-"
-	// RecordReady and RecordLeft start the barrier node's data: "ready N"
-	// once the round whose last admitted member has sequence N is complete,
-	// "left N" once all of that round's members have left.
+	// RecordReady and RecordLeft start the barrier node's data: "ready N M"
+	// once the round of M members whose last admitted member has sequence N
+	// is complete, "left N M" once all of that round's members have left.
 	RecordReady = "ready"
 	RecordLeft  = "left"
 )
@@ -31,6 +32,7 @@ type record struct {
 	ok     bool   // false: no round yet (or data we do not own)
 	cutoff uint32 // Order of the last member admitted to the latest round
 	left   bool   // all members of that round have left
+	n      int    // the member count of the member that wrote the record
 }
 
 // admits reports whether the member with order o belongs to the latest
@@ -42,21 +44,22 @@ func (r record) encode() []byte {
 	if r.left {
 		word = RecordLeft
 	}
-	return []byte(word + " " + strconv.FormatUint(uint64(r.cutoff), 10))
+	return fmt.Appendf(nil, "%s %d %d", word, r.cutoff, r.n)
 }
 
 // parseRecord reads a round record. Anything else (an empty container, a
 // node made by someone else) means "no round yet".
 func parseRecord(data []byte) record {
-	word, num, ok := strings.Cut(string(data), " ")
-	if !ok || (word != RecordReady && word != RecordLeft) {
+	f := strings.Fields(string(data))
+	if len(f) != 3 || (f[0] != RecordReady && f[0] != RecordLeft) {
 		return record{}
 	}
-	v, err := strconv.ParseUint(num, 10, 32)
-	if err != nil {
+	v, err1 := strconv.ParseUint(f[1], 10, 32)
+	n, err2 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil {
 		return record{}
 	}
-	return record{ok: true, cutoff: uint32(v), left: word == RecordLeft}
+	return record{ok: true, cutoff: uint32(v), left: f[0] == RecordLeft, n: n}
 }
 
 // A wait that sees its session suspended looks again once the connection
@@ -71,6 +74,7 @@ func parseRecord(data []byte) record {
 type view struct {
 	rec     record
 	version int32
+	czxid   int64 // the barrier node's creation: tells a recreated node apart
 	watch   <-chan zk.Event
 	gone    bool // the barrier node does not exist
 	members []zkpath.Node
@@ -101,7 +105,7 @@ func look(ctx context.Context, s *zkrecipes.Session, path string, list bool) (vi
 		v.gone = true
 		err = nil
 	case err == nil:
-		v.rec, v.version, v.watch = parseRecord(data), st.Version, ch
+		v.rec, v.version, v.czxid, v.watch = parseRecord(data), st.Version, st.Czxid, ch
 	}
 	if list {
 		k := <-kc

@@ -9,12 +9,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/lock"
 )
-
-// LockPrefix names the nodes of the promotion lock, as Curator's
-// InterProcessMutex names them ("_c_<uuid>-lock-<seq>").
-const LockPrefix = "lock-"
 
 // AtomicLong is a 64-bit counter in one znode, byte-compatible with
 // Curator's DistributedAtomicLong. Every operation is a versioned
@@ -105,10 +101,11 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 	if a.o.err != nil {
 		return r, false, a.o.err
 	}
-	var lock *contend.Entry
+	var held *lock.Mutex
 	defer func() {
-		if lock != nil {
-			a.unpromote(ctx, lock)
+		if held != nil {
+			// Best effort: the node dies with its session anyway.
+			_ = held.Unlock(context.WithoutCancel(ctx))
 		}
 	}()
 	cur, version, fresh := a.recall()
@@ -147,11 +144,12 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 		default:
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
-		if lock == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
-			if lock, err = a.promote(ctx); err != nil {
+		if held == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
+			m := lock.NewMutex(a.c, a.o.lockPath)
+			if err := m.Lock(ctx); err != nil {
 				return r, false, fmt.Errorf("counter: %s %s: promotion lock: %w", op, a.path, err)
 			}
-			r.Promoted = true
+			held, r.Promoted = m, true
 		}
 		if err := sleep(ctx, pause(a.o.backoffBase, a.o.backoffMax, r.Attempts, rand.Int64N)); err != nil {
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
@@ -190,18 +188,6 @@ func (a *AtomicLong) recall() (int64, int32, bool) {
 	}
 	v, err := DecodeInt64(data)
 	return v, version, err == nil
-}
-
-func (a *AtomicLong) promote(ctx context.Context) (*contend.Entry, error) {
-	return contend.Enter(ctx, a.c, contend.Config{
-		Dir: a.o.lockPath, Name: LockPrefix, Predicate: contend.MaxLeases(1),
-	})
-}
-
-func (a *AtomicLong) unpromote(ctx context.Context, e *contend.Entry) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Session.Timeout()+time.Second)
-	defer cancel()
-	_ = e.Leave(dctx) // best effort: the node dies with its session anyway
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -42,7 +42,8 @@
 //	                              or 4 bytes (SharedCount); empty data reads as 0
 //	path/_w_<session>-<nonce>     ephemeral write marker: each writer's latest, deleted
 //	                              by its next write or with its session
-//	lockPath/_c_<uuid>-lock-<seq> the promotion lock's contenders (WithPromotionLock)
+//	lockPath/_c_<uuid>-lock-<seq> the promotion lock's contenders (WithPromotionLock):
+//	                              a [lock.Mutex], Curator's InterProcessMutex layout
 //
 // Missing parents are created as containers. The counter node cannot be
 // deleted while a marker exists under it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -59,13 +60,33 @@ func (q *Queue) claimMany(batch []*op[claimOp]) {
 
 func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 	ctx := batch[0].v.ctx // a detached context (see detach)
-	for len(batch) > 0 {
-		var reqs []any
-		first := make([]int, len(batch)) // index of each claim's first operation
-		for i, o := range batch {
-			first[i] = len(reqs)
-			reqs = append(reqs, q.claimOps(o.v.cd)...)
-		}
+	rest := q.claimTx(ctx, s, batch)
+	if len(rest) == 0 {
+		return
+	}
+	// A claim failed because the listing it came from was stale; so may
+	// others. Claim the rest one by one, concurrently (pipelined): each
+	// stale one then costs one request, not a resend of all the others.
+	var wg sync.WaitGroup
+	for _, o := range rest {
+		wg.Go(func() { q.claimTx(ctx, s, []*op[claimOp]{o}) })
+	}
+	wg.Wait()
+}
+
+// claimTx claims batch in one transaction. It answers every op (nil err:
+// claimed) and returns nil, or, if one claim made the transaction fail
+// (taken or gone), answers that one and returns the others, unanswered.
+func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[claimOp]) []*op[claimOp] {
+	var reqs []any
+	first := make([]int, len(batch)) // index of each claim's first operation
+	for i, o := range batch {
+		first[i] = len(reqs)
+		reqs = append(reqs, q.claimOps(o.v.cd)...)
+	}
+	for {
+		dbg.claimBatches.Add(1)
+		dbg.claimOps.Add(int64(len(batch)))
 		res, err := s.Multi(ctx, reqs...)
 		if err != nil && ambiguous(err) && s.Err() == nil && ctx.Err() == nil {
 			// Lost reply: the transaction applied iff the first claim is ours.
@@ -75,7 +96,7 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 				err = eerr
 			case ok && st.EphemeralOwner == s.ID():
 				q.countLost(ctx, s, batch)
-				return
+				return nil
 			default:
 				continue // not applied: send it again
 			}
@@ -86,14 +107,14 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 					o.v.version = res[first[i]+1].Stat.Version
 				}
 			}
-			return
+			return nil
 		}
 		i := failedOp(res)
 		if i < 0 || !(errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoNode)) {
 			for _, o := range batch {
 				o.err = err
 			}
-			return
+			return nil
 		}
 		k := len(first) - 1
 		for first[k] > i {
@@ -103,13 +124,15 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 		switch {
 		case i == first[k] && errors.Is(err, zk.ErrNodeExists):
 			culprit.err = errTaken
+			dbg.taken.Add(1)
 		case i == first[k]: // NoNode: the claims directory is gone, so is the queue
 			q.ensured.Store(false)
 			culprit.err = fmt.Errorf("queue: claim %s: %w", culprit.v.cd.id, err)
 		default:
 			culprit.err = errGone
+			dbg.gone.Add(1)
 		}
-		batch = append(batch[:k:k], batch[k+1:]...)
+		return append(batch[:k:k], batch[k+1:]...)
 	}
 }
 

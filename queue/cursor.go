@@ -36,13 +36,13 @@ type cursor struct {
 	mu         sync.Mutex
 	cands      []cand
 	pos        int
-	found      bool              // the last refresh found candidates
+	found      bool                         // the last refresh found candidates
 	busy       map[msgID]*zkrecipes.Session // being claimed, or held, by takers of this Queue, in that session
-	stale      []<-chan struct{} // any closed: refresh before the next take
-	wake       []<-chan struct{} // when there is nothing to take: wait on these
-	until      time.Time         // refresh at this time (a delayed message becomes visible)
-	refreshing chan struct{}     // non-nil while one taker refreshes for all
-	kick       chan struct{}     // closed (and replaced) when waiting takers must list again
+	stale      []<-chan struct{}            // any closed: refresh before the next take
+	wake       []<-chan struct{}            // when there is nothing to take: wait on these
+	until      time.Time                    // refresh at this time (a delayed message becomes visible)
+	refreshing chan struct{}                // non-nil while one taker refreshes for all
+	kick       chan struct{}                // closed (and replaced) when waiting takers must list again
 
 	skip     map[bucketRef]time.Time // sealed buckets with nothing to take until then (zero: until a release)
 	releases []<-chan struct{}       // signal and consumers watches: when closed, forget skip

@@ -6,10 +6,10 @@ import (
 )
 
 var dbg struct {
-	refresh, claimBatches, claimOps, taken, gone, ackBatches, ackOps, gets, waits, lists atomic.Int64
+	refresh, claimBatches, claimOps, taken, gone, ackBatches, ackOps, waits, helped, own, staleUntil atomic.Int64
 }
 
 func DebugStats() string {
-	return fmt.Sprintf("refresh=%d lists=%d waits=%d claimBatches=%d claimOps=%d taken=%d gone=%d ackBatches=%d ackOps=%d",
-		dbg.refresh.Load(), dbg.lists.Load(), dbg.waits.Load(), dbg.claimBatches.Load(), dbg.claimOps.Load(), dbg.taken.Load(), dbg.gone.Load(), dbg.ackBatches.Load(), dbg.ackOps.Load())
+	return fmt.Sprintf("refresh=%d waits=%d claimBatches=%d claimOps=%d taken=%d gone=%d ackBatches=%d ackOps=%d own=%d helped=%d",
+		dbg.refresh.Load(), dbg.waits.Load(), dbg.claimBatches.Load(), dbg.claimOps.Load(), dbg.taken.Load(), dbg.gone.Load(), dbg.ackBatches.Load(), dbg.ackOps.Load(), dbg.own.Load(), dbg.helped.Load())
 }

@@ -117,7 +117,6 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 // watch: a put there must wake waiting takers.
 func (c *cursor) list(ctx context.Context, b bucketRef, isNewest bool) ([]string, *zk.Stat, <-chan struct{}, error) {
 	p := c.q.l.bucket(b)
-	dbg.lists.Add(1)
 	if !isNewest {
 		items, st, err := c.q.c.Children(ctx, p)
 		return items, st, nil, err
@@ -158,10 +157,10 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].seq < items[j].seq })
 	var (
-		own, helped []cand
-		later       time.Time
-		held        bool
-		ms          = now.UnixMilli()
+		own, foreign, late []cand // late: foreign ones waiting for helpLate
+		later              time.Time
+		held               bool
+		ms                 = now.UnixMilli()
 	)
 	for _, it := range items {
 		id := msgID{b, it.name}
@@ -180,21 +179,34 @@ func (c *cursor) pick(b bucketRef, names []string, claimed map[string]bool, busy
 				seen = now
 			}
 			c.nextWaiting[id] = seen
-			if now.Sub(seen) >= helpAfter {
-				helped = append(helped, cd)
-			} else {
+			age := now.Sub(seen)
+			if age < helpAfter {
 				later = earliest(later, seen.Add(helpAfter))
+				continue
+			}
+			foreign = append(foreign, cd)
+			if age >= helpLate {
+				late = append(late, cd)
 			}
 		}
 	}
-	slices.Reverse(helped)
-	return append(own, helped...), later, held
+	if len(own) > 0 {
+		// Help others only from a listing made after our share ran out
+		// (their consumer may be about to take them), unless they have
+		// waited long: their consumer is stuck.
+		return append(own, late...), later, held
+	}
+	slices.Reverse(foreign)
+	return foreign, later, held
 }
 
 // helpAfter is how long a message in another consumer's share must wait
 // unclaimed (as seen by this consumer's listings) before this consumer
-// takes it.
-const helpAfter = 100 * time.Millisecond
+// takes it when it has none of its own; helpLate, when it has.
+const (
+	helpAfter = 100 * time.Millisecond
+	helpLate  = time.Second
+)
 
 // partition splits new messages among the live consumers (the children of
 // consumers/) by a hash of their names, so that consumers listing the same

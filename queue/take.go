@@ -175,4 +175,3 @@ func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*M
 		}
 	})
 }
-

@@ -234,7 +234,6 @@ func runQueue(ctx context.Context, p *Params, e *Emitter, batch bool) error {
 	if batch {
 		r["put_unit"] = fmt.Sprintf("batch of %d", queueBatch)
 	}
-	p.Logf("debug: %s", queue.DebugStats())
 	e.Emit(r)
 	return nil
 }
