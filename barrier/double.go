@@ -136,15 +136,17 @@ func atMost(members []zkpath.Node, cutoff uint32) bool {
 
 // enterWait returns the view whose record admits us.
 func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.Node) (view, error) {
-	list := true     // after a record change, read the record alone first
-	var ordered view // a view already taken in order, to act on next
+	list := true   // after a record change, read the record alone first
+	var next *view // a view already taken in order, to act on first
 	for {
 		susp := s.Suspended()
-		v, err := ordered, error(nil)
-		if ordered.members == nil {
+		var v view
+		var err error
+		if next != nil {
+			v, next = *next, nil
+		} else {
 			v, err = look(ctx, s, d.path, list)
 		}
-		ordered = view{}
 		switch {
 		case err != nil:
 			return v, err
@@ -180,15 +182,14 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 		case stepFull:
 			// The pipelined reads may have been answered out of order;
 			// refuse only on a listing taken after the record.
-			if ordered, err = lookInOrder(ctx, s, d.path); err != nil {
+			o, err := lookInOrder(ctx, s, d.path)
+			if err != nil {
 				return v, err
 			}
-			if !ordered.gone && !ordered.rec.admits(me.Order()) && d.decide(ordered, me.Order()) == stepFull {
+			if !o.gone && !o.rec.admits(me.Order()) && d.decide(o, me.Order()) == stepFull {
 				return v, ErrTooManyMembers
 			}
-			if ordered.members == nil {
-				ordered.members = []zkpath.Node{} // act on it, even if empty
-			}
+			next = &o
 		case stepWait:
 			select {
 			case <-v.watch: // the record changed: most likely it admits us
