@@ -42,7 +42,9 @@ type Client struct {
 
 	goMu     sync.Mutex
 	goClosed bool
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // running jobs
+	workers  sync.WaitGroup // worker goroutines, idle or not
+	jobs     chan func()    // unbuffered: a send succeeds only to an idle worker
 }
 
 type genEvent struct {
@@ -77,6 +79,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		evSig:    make(chan struct{}, 1),
 		closing:  make(chan struct{}),
 		pumpDone: make(chan struct{}),
+		jobs:     make(chan func()),
 	}
 	c.ops = ops{c: c}
 	c.life, c.endLife = context.WithCancel(context.Background())
@@ -286,12 +289,16 @@ func (c *Client) Close() error {
 		c.goClosed = true
 		c.goMu.Unlock()
 		c.wg.Wait()
+		c.workers.Wait()
 	})
 	return nil
 }
 
 // spawn runs fn on a goroutine that Close waits for. It reports false (and
-// does not run fn) once the client is closed.
+// does not run fn) once the client is closed. Goroutines are reused: every
+// operation runs on one (go-zookeeper takes no context), and a fresh
+// goroutine per operation costs a stack's growth and a wake-up each time,
+// several percent of a loopback round trip.
 func (c *Client) spawn(fn func()) bool {
 	c.goMu.Lock()
 	defer c.goMu.Unlock()
@@ -299,11 +306,34 @@ func (c *Client) spawn(fn func()) bool {
 		return false
 	}
 	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		fn()
-	}()
+	select {
+	case c.jobs <- fn: // an idle worker took it
+	default:
+		c.workers.Add(1)
+		go c.worker(fn)
+	}
 	return true
+}
+
+// idleWorker is how long a worker waits for more work before exiting.
+const idleWorker = 2 * time.Second
+
+func (c *Client) worker(fn func()) {
+	defer c.workers.Done()
+	idle := time.NewTimer(idleWorker)
+	defer idle.Stop()
+	for {
+		fn()
+		c.wg.Done()
+		idle.Reset(idleWorker)
+		select {
+		case fn = <-c.jobs:
+		case <-idle.C:
+			return
+		case <-c.closing:
+			return
+		}
+	}
 }
 
 // Go runs fn on a goroutine owned by the client: Close cancels fn's ctx and

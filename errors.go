@@ -14,6 +14,11 @@ var (
 	// it completed. Ephemeral nodes of that session are gone (or will be once
 	// the server expires it); nothing was retried in a new session.
 	ErrSessionLost = errors.New("zkrecipes: session lost")
+	// ErrUncertain means a write's reply was lost and what the server holds
+	// now cannot tell whether it was applied: it may or may not have been.
+	// It also wraps zk.ErrConnectionClosed. Recipes that need certainty make
+	// their writes recognisable (unique data, marker nodes) and look.
+	ErrUncertain = errors.New("zkrecipes: outcome unknown: the write may have been applied before the connection was lost")
 	// ErrInvalidPath is wrapped by every path validation error.
 	ErrInvalidPath = zkpath.ErrInvalidPath
 	// ErrInvalidArgument is wrapped by errors for bad options and arguments.

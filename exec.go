@@ -90,7 +90,7 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 		if err == nil {
 			return v, nil
 		}
-		if !retry.Retryable(err) {
+		if !retry.Retryable(err) || errors.Is(err, ErrUncertain) {
 			return zero, o.fail(op, path, g, err)
 		}
 		if b == nil {

@@ -102,10 +102,17 @@ func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 }
 
 // Set writes data if the node's version equals version (-1: any version).
-// A versioned Set retried after a connection loss whose first attempt did
-// land sees BadVersion; if the node then holds exactly our data at
-// version+1, that is our own write and Set reports success, so nothing is
-// applied twice and nothing is reported as a conflict that was not one.
+//
+// A versioned Set whose reply was lost to a connection loss is retried;
+// if the retry meets BadVersion, the first attempt may have landed. When the
+// node is at version+1 with other data than ours, someone else won and Set
+// returns zk.ErrBadVersion: ours was not applied. In every other case (our
+// data at version+1, which another writer could have written too, or a
+// later version) the outcome is unknown and Set returns an error wrapping
+// ErrUncertain and zk.ErrConnectionClosed, never a guess: a caller that
+// treated our own landed write as a conflict would apply it twice, and one
+// that took another writer's identical write as ours would apply it zero
+// times. Callers whose data is unique to the write can Get and compare.
 func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
 	ap, err := o.abs(p, false)
 	if err != nil {
@@ -115,12 +122,13 @@ func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 		st, err := conn.Set(ap, data, version)
 		if retried && version >= 0 && errors.Is(err, zk.ErrBadVersion) {
 			cur, cst, gerr := conn.Get(ap)
-			if gerr != nil {
+			if gerr != nil && !errors.Is(gerr, zk.ErrNoNode) {
 				return nil, gerr
 			}
-			if cst.Version == version+1 && bytes.Equal(cur, data) {
-				return cst, nil
+			if gerr == nil && cst.Version == version+1 && !bytes.Equal(cur, data) {
+				return nil, err // another write took version+1: ours never landed
 			}
+			return nil, fmt.Errorf("%w (%w)", ErrUncertain, zk.ErrConnectionClosed)
 		}
 		return st, err
 	})
