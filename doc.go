@@ -28,8 +28,9 @@
 // never across a session loss. Writes that are not naturally idempotent are
 // made safe to retry: sequential creates are protected (their name carries
 // the session id and a nonce, so a create whose reply was lost is found
-// again), a versioned Set that in fact landed is recognised as ours, and a
-// retried Delete that finds the node gone succeeds.
+// again), a retried Delete that finds the node gone succeeds, and a
+// versioned Set whose reply was lost reports [ErrUncertain] rather than
+// guess whether it landed.
 //
 // # Namespace, ACLs and paths
 //

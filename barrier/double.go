@@ -168,15 +168,15 @@ func (d *Double) enterWait(ctx context.Context, s *zkrecipes.Session, me zkpath.
 		case stepWrite:
 			// The version check makes this the one record of the round:
 			// a member that wrote first, or a stale view, loses with
-			// BadVersion and looks again. Our own order as the cutoff is
-			// unique to us, so a retried Set recognises its own write.
+			// BadVersion and looks again. After a lost reply (uncertain)
+			// we look again too: whoever's record is there now decides.
 			rec := record{ok: true, cutoff: me.Order(), n: d.n}
 			st, err := s.Set(ctx, d.path, rec.encode(), v.version)
 			if err == nil {
 				v.rec, v.version = rec, st.Version
 				return v, nil
 			}
-			if !errors.Is(err, zk.ErrBadVersion) {
+			if !errors.Is(err, zk.ErrBadVersion) && !errors.Is(err, zkrecipes.ErrUncertain) {
 				return v, err
 			}
 		case stepFull:

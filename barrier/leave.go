@@ -60,10 +60,10 @@ func (d *Double) leaveWait(ctx context.Context, s *zkrecipes.Session) error {
 			if err == nil || errors.Is(err, zk.ErrNoNode) {
 				return nil
 			}
-			if !errors.Is(err, zk.ErrBadVersion) {
+			if !errors.Is(err, zk.ErrBadVersion) && !errors.Is(err, zkrecipes.ErrUncertain) {
 				return err
 			}
-			continue // someone else closed the round, or a new one began
+			continue // someone closed the round, or a new one began: look
 		}
 		// Also watch one member that is still inside, so that a member
 		// which vanishes with its session (and so writes no record) still

@@ -16,6 +16,7 @@
 #   ZKR=path/to/zkr                        prebuilt binary (default: go build ./cmd/zkr)
 #   PORT=NNNN                              ZooKeeper port (default: a free one; never 2181)
 #   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
+#   SECTION_TIMEOUT=900                    seconds before a hung bench program is killed
 #   KEEP_TMP=1                             keep the temporary harness copy
 set -euo pipefail
 
@@ -24,6 +25,7 @@ ANCHORS_DIR="${ANCHORS_DIR:-$REPO/../shared/anchors}"
 IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
 export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
 export BENCH_ARGS="${BENCH_ARGS:-}"
+export SECTION_TIMEOUT="${SECTION_TIMEOUT:-900}"
 
 say() { echo "[side-by-side] $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -104,6 +106,12 @@ for line, impl in [
         sys.exit("side-by-side: run-all.sh has changed: cannot find: " + line)
     s = s.replace(line, 'if [[ " $IMPLS " == *" %s "* ]]; then %s; fi' % (impl, line), 1)
 s = s.replace('"go": "$(go version', '"zkr": "$("$ZKR_BIN" version 2>/dev/null || echo dev)", "go": "$(go version', 1)
+# A bench program that hangs (seen with kazoo's DoubleBarrier on a loaded
+# machine) must not stall the whole run: each one gets SECTION_TIMEOUT.
+for cmd in ['./gozk/gozk-bench --connect', 'java -Xms256m', '"$PY" kazoo/bench.py', '"$ZKR_BIN" bench']:
+    if cmd not in s:
+        sys.exit("side-by-side: run-all.sh has changed: cannot find: " + cmd)
+    s = s.replace(cmd, 'timeout "$SECTION_TIMEOUT" ' + cmd)
 run.write_text(s)
 
 agg = h / "aggregate.py"

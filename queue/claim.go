@@ -85,8 +85,6 @@ func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[c
 		reqs = append(reqs, q.claimOps(o.v.cd)...)
 	}
 	for {
-		dbg.claimBatches.Add(1)
-		dbg.claimOps.Add(int64(len(batch)))
 		res, err := s.Multi(ctx, reqs...)
 		if err != nil && ambiguous(err) && s.Err() == nil && ctx.Err() == nil {
 			// Lost reply: the transaction applied iff the first claim is ours.
@@ -124,13 +122,11 @@ func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[c
 		switch {
 		case i == first[k] && errors.Is(err, zk.ErrNodeExists):
 			culprit.err = errTaken
-			dbg.taken.Add(1)
 		case i == first[k]: // NoNode: the claims directory is gone, so is the queue
 			q.ensured.Store(false)
 			culprit.err = fmt.Errorf("queue: claim %s: %w", culprit.v.cd.id, err)
 		default:
 			culprit.err = errGone
-			dbg.gone.Add(1)
 		}
 		return append(batch[:k:k], batch[k+1:]...)
 	}

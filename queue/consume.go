@@ -26,7 +26,8 @@ type Handler func(ctx context.Context, m *Message) error
 // logger, and the message comes back when its claim ends.
 //
 // When ctx is done, Consume stops taking, returns the messages it holds but
-// has not started to the queue, waits for running handlers (their ctx is
+// has not started to the queue (in at-most-once mode: puts them back at
+// the end of their lane), waits for running handlers (their ctx is
 // cancelled) and settles their messages with a context of its own before
 // it returns. A handler that panics crashes the program, as in a plain
 // goroutine; its messages come back once the session ends.
@@ -107,11 +108,14 @@ func (r *run) fetch(ctx context.Context, stop context.CancelCauseFunc) {
 func (r *run) handle(ctx context.Context) {
 	for m := range r.work {
 		if ctx.Err() != nil { // stopping: give it back untouched
-			r.settle(ctx, m, "nack", m.Nack)
+			r.settle(ctx, m, "return", r.giveBack(m))
 			continue
 		}
 		err := r.call(ctx, m)
 		switch {
+		case err != nil && m.atMostOnce: // nothing to return: it left the queue when taken
+			r.q.c.Logger().Warn("queue: consume: handler failed, message dropped (at-most-once)", "queue", r.q.path, "id", m.ID, "err", err)
+			r.settle(ctx, m, "ack", m.Ack)
 		case err == nil:
 			r.settle(ctx, m, "ack", m.Ack)
 		case r.q.o.maxDeliveries > 0 && m.Deliveries >= r.q.o.maxDeliveries:
@@ -119,6 +123,20 @@ func (r *run) handle(ctx context.Context) {
 		default:
 			r.settle(ctx, m, "nack", m.Nack)
 		}
+	}
+}
+
+// giveBack returns a message that no handler started: Nack, or in
+// at-most-once mode (it left the queue when taken) a put at the end of its
+// lane.
+func (r *run) giveBack(m *Message) func(context.Context) error {
+	if !m.atMostOnce {
+		return m.Nack
+	}
+	return func(ctx context.Context) error {
+		_, err := r.q.write(ctx, r.q.c, false, m.Priority, []putItem{{data: m.Data}}, nil)
+		_ = m.Ack(ctx) // settles the Message; a no-op in the queue
+		return err
 	}
 }
 

@@ -74,7 +74,6 @@ func (c *cursor) next(ctx context.Context, s *zkrecipes.Session, poll bool) (can
 			// Nothing to take and nothing changed since the last listing.
 			wake, until := append(c.wake[:len(c.wake):len(c.wake)], c.kick), c.until
 			c.mu.Unlock()
-			dbg.waits.Add(1)
 			if err := waitFor(ctx, wake, until); err != nil {
 				return cand{}, err
 			}

@@ -20,6 +20,7 @@ import (
 // requests at depth 100,000 as at depth 100.
 func TestIntegration_Queue_Deep(t *testing.T) {
 	zktest.SkipIfShort(t)
+	t.Parallel() // slow: let the other tests run meanwhile
 	const depth = 100000
 	ctx := testCtx(t, 120*time.Second)
 	ns := zktest.Namespace(t)

@@ -42,15 +42,18 @@
 // Put returned before another began, its message comes first. This holds
 // across producers and buckets (a producer cannot add to a bucket that a
 // newer one has closed). A consumer hands out the highest priority first,
-// and within a priority the oldest visible, unclaimed message first;
-// one consumer taking one message at a time sees strict FIFO. Returned
+// and within a priority the oldest visible, unclaimed message first: a
+// sole consumer taking one message at a time sees strict FIFO. Returned
 // messages (Nack, crash) keep their place and come before later ones.
 // With several consumers, messages are handed out concurrently, so
-// handlers run in overlapping order; besides, consumers split new messages
-// among themselves by a hash of their names (to avoid fighting over the
-// same ones) and a consumer takes over another's messages that waited
-// 100 ms unclaimed, newest first. Consumers see a new message a few
-// milliseconds late while the queue is busy (listings are spaced by 10 ms).
+// handlers run in overlapping order. Besides, consumers (the sessions with
+// a Take in progress or a message held, and for 2 s after) split the
+// messages among themselves by a hash of their names, so that they do not
+// fight over the same ones; each takes its own share in order, and takes
+// over another's messages, newest first, once they waited unclaimed for
+// 100 ms while it has nothing of its own, or for 1 s. While the queue is
+// busy, consumers list it at most every 10 ms, so they see a new message
+// up to that much later.
 //
 // Delays (PutAt) compare the consumer's clock with the time the producer
 // gave; clock skew between hosts shifts delivery by the skew. A delayed

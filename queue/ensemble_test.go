@@ -21,6 +21,7 @@ import (
 // is delivered (at least once).
 func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	zktest.SkipIfShort(t)
+	t.Parallel() // slow: let the other tests run meanwhile
 	ctx := testCtx(t, 120*time.Second)
 	e := zktest.NewEnsemble(t, 3)
 	ns := zktest.Namespace(t)

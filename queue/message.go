@@ -141,7 +141,6 @@ func (q *Queue) ackIn(s *zkrecipes.Session, batch []*op[ackOp]) {
 		for _, o := range batch {
 			reqs = append(reqs, &zk.DeleteRequest{Path: q.l.claim(o.v.m.id), Version: -1}, &zk.DeleteRequest{Path: q.l.item(o.v.m.id), Version: -1})
 		}
-		dbg.ackBatches.Add(1); dbg.ackOps.Add(int64(len(batch)))
 		res, err := s.Multi(ctx, reqs...)
 		i := failedOp(res)
 		switch {

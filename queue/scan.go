@@ -20,7 +20,6 @@ import (
 // whose watch event is still on its way).
 func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 	q := c.q
-	dbg.refresh.Add(1)
 	if err := q.ensure(ctx); err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
 		}
 		if err == nil {
 			var m *Message
-			if m, err = q.claim(ctx, cd); err == nil {
+			if m, err = q.claim(ctx, s, cd); err == nil {
 				if !m.atMostOnce {
 					q.enter() // a held message keeps the consumer registered
 				}
@@ -75,12 +75,8 @@ func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
 	}
 }
 
-// claim makes a candidate ours, in the client's current session.
-func (q *Queue) claim(ctx context.Context, cd cand) (*Message, error) {
-	s, err := q.register(ctx)
-	if err != nil {
-		return nil, err
-	}
+// claim makes a candidate ours, in session s.
+func (q *Queue) claim(ctx context.Context, s *zkrecipes.Session, cd cand) (*Message, error) {
 	if q.o.atMostOnce {
 		return q.takeOnce(ctx, s, cd)
 	}
