@@ -16,11 +16,12 @@
 // is lost with the connection. Comparing the node's data afterwards cannot
 // tell our write from another client's that wrote the same bytes from the
 // same version (two increments of 41 both write 42), so each write is a
-// transaction that also creates a marker node named with a fresh nonce;
+// transaction that also sets our session's marker node to a fresh nonce;
 // after a lost reply the same transaction is sent again (its version check
 // lets at most one of the two commit) and the marker says whether ours
 // did. The only exception is a write in flight when its session is lost:
-// then the call returns [ErrIndeterminate], as the outcome cannot be known.
+// then the call returns [ErrIndeterminate] (which also matches
+// [zkrecipes.ErrUncertain]), as the outcome cannot be known.
 //
 // A reader sees the value of the server it is connected to, which may lag
 // the leader; writes are linearizable.
@@ -40,13 +41,15 @@
 //
 //	path                          persistent; the value: 8 bytes big-endian (AtomicLong)
 //	                              or 4 bytes (SharedCount); empty data reads as 0
-//	path/_w_<session>-<nonce>     ephemeral write marker: each writer's latest, deleted
-//	                              by its next write or with its session
+//	path/_w_<session id>          ephemeral write marker: one per session that writes the
+//	                              counter, set to a fresh nonce by each of its writes
 //	lockPath/_c_<uuid>-lock-<seq> the promotion lock's contenders (WithPromotionLock):
 //	                              a [lock.Mutex], Curator's InterProcessMutex layout
 //
 // Missing parents are created as containers. The counter node cannot be
-// deleted while a marker exists under it.
+// deleted while a marker exists under it (delete its children first).
+// Writers of one client to one counter share a marker and take turns for
+// the write itself, so they queue locally instead of conflicting remotely.
 //
 // # Curator equivalent
 //

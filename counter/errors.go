@@ -10,7 +10,8 @@ var (
 	// ErrIndeterminate means a write was in flight when its session was
 	// lost (or, for a cancelled call, while the connection was down), so it
 	// cannot be known whether it was applied. It is returned only then; in
-	// every other case a call reports exactly what happened.
+	// every other case a call reports exactly what happened. Errors that
+	// match it also match zkrecipes.ErrUncertain.
 	ErrIndeterminate = errors.New("counter: outcome of a write in flight is unknown")
 )
 

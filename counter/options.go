@@ -20,11 +20,11 @@ type options struct {
 	err          error // first invalid option, reported by every method
 }
 
-// Defaults of an AtomicLong's contention handling.
+// Defaults of an AtomicLong's contention handling (see WithBackoff).
 const (
 	DefaultPromoteAfter = 8
-	DefaultBackoffBase  = time.Millisecond
-	DefaultBackoffMax   = 50 * time.Millisecond
+	DefaultBackoffBase  = 2 * time.Millisecond
+	DefaultBackoffMax   = 100 * time.Millisecond
 )
 
 func defaultOptions() options {
@@ -69,8 +69,12 @@ func WithPromoteAfter(n int) Option {
 }
 
 // WithBackoff sets the wait after the n-th lost optimistic write: random
-// in [0, min(max, base·2ⁿ)), which keeps contenders from colliding in
-// lock step (defaults DefaultBackoffBase and DefaultBackoffMax).
+// in [d/2, d) with d = min(max, base·2ⁿ⁻¹), which keeps contenders from
+// colliding in lock step (defaults DefaultBackoffBase and
+// DefaultBackoffMax). Under heavy contention long waits win: the writer
+// that just succeeded knows the new version and writes again at once,
+// while losers that retry early only add failed writes to the server's
+// log. Use WithPromotionLock to bound how long an unlucky writer waits.
 func WithBackoff(base, max time.Duration) Option {
 	return func(o *options) {
 		if base < 0 || max < base {

@@ -218,7 +218,7 @@ func indeterminate(ctx context.Context, s *zkrecipes.Session, err error) error {
 	} else if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return fmt.Errorf("%w: %w", ErrIndeterminate, err)
+	return fmt.Errorf("%w (%w): %w", ErrIndeterminate, zkrecipes.ErrUncertain, err)
 }
 
 // pause returns the jittered wait before attempt n+1 of a contended

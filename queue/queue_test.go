@@ -206,3 +206,37 @@ func TestIntegration_Queue_IDs(t *testing.T) {
 	assert.True(t, strings.HasSuffix(id, claim[len(claim)-10:]), "claim %s of %s", claim, id)
 	require.NoError(t, m.Ack(ctx))
 }
+
+// Consumers waiting on an empty queue send no requests: they wait on
+// watches, also while a delayed message is pending (a timer).
+func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := testCtx(t, 30*time.Second)
+	ns := zktest.Namespace(t)
+	var reqs counter
+	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
+	prod := queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath)
+	_, err := prod.PutAt(ctx, []byte("later"), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	q := queue.New(cons, qpath)
+	got := make(chan *queue.Message, 3)
+	for range 3 { // three takers of one Queue share one listing and its watches
+		go func() {
+			if m, err := q.Take(ctx); err == nil {
+				got <- m
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // let them settle into waiting
+	before := reqs.n.Load()
+	time.Sleep(time.Second)
+	assert.Zero(t, reqs.n.Load()-before, "requests while waiting")
+	put(t, ctx, prod, "now")
+	select {
+	case m := <-got:
+		assert.Equal(t, "now", string(m.Data))
+		require.NoError(t, m.Ack(ctx))
+	case <-time.After(10 * time.Second):
+		t.Fatal("a put did not wake the waiting takers")
+	}
+}

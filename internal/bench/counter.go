@@ -118,9 +118,9 @@ func runCounter(ctx context.Context, p *Params, e *Emitter) error {
 	p50 := Pct(lat, 0.5)
 	e.Emit(Result{
 		"impl": p.Impl, "workload": "W5",
-		"variant":  "counter.AtomicLong (versioned multi with write marker, cached version, jittered backoff)",
-		"incr_s":   R2(float64(total) / el.Seconds()),
-		"final":    final, "expected": total, "final_ok": final == total,
+		"variant": "counter.AtomicLong (versioned multi with write marker, cached version, jittered backoff)",
+		"incr_s":  R2(float64(total) / el.Seconds()),
+		"final":   final, "expected": total, "final_ok": final == total,
 		"completed_increments": completed.Load(), "errors": errs.Load(),
 		"elapsed_s": R2(el.Seconds()),
 		"p50_us":    p50, "p99_us": Pct(lat, 0.99),
