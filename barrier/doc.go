@@ -15,7 +15,8 @@
 // guess. Every wake-up is re-checked against the server, so watch events,
 // reconnections or spurious wake-ups cannot let a member through early.
 // (Curator's DistributedDoubleBarrier could be bypassed that way until
-// CURATOR GH-1290; this package is tested over many rounds for it.)
+// apache/curator#1290 was fixed; this package is tested over many rounds
+// for it.)
 //
 // Exactly members participants form a round. A member that arrives when
 // members others are already waiting, or while a round is under way (not

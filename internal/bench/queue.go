@@ -35,7 +35,7 @@ func init() {
 	})
 	Register(Workload{
 		Name: "queue-depth",
-		Help: "take latency (Take, then Ack and a refill put, untimed) at each --w4-depths depth; p50/p99 and their ratio deepest/shallowest",
+		Help: "take latency at each --w4-depths depth (Take timed; Ack and a refill Put keep the depth, untimed; round trips count Take+Ack); p50/p99 and their ratio deepest/shallowest",
 		Run:  runQueueDepth,
 	})
 }
