@@ -37,9 +37,6 @@ vet:
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
-	# Tests that cannot build under -race (go-zookeeper v1.0.4's own data race
-	# on watches across reconnects trips the detector); they run here without it.
-	$(GO) test -count=1 -timeout 5m -run 'UnderConnectionCuts' ./barrier/
 
 test-short:
 	$(GO) test -short -race ./...

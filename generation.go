@@ -31,6 +31,7 @@ type generation struct {
 	// when the server last sent us anything, as nanoseconds since epochMono
 	lastRead atomic.Int64
 	authed   chan struct{} // closed once the credentials were added to the session
+	dials    atomic.Int64  // connections made; all but the first are reconnections
 
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
 	sockMu sync.Mutex
@@ -64,6 +65,9 @@ func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 		nc, err := next(network, address, timeout)
 		if err != nil {
 			return nil, err
+		}
+		if g.dials.Add(1) > 1 {
+			nc = newHoldConn(nc)
 		}
 		sc := &sniffConn{Conn: nc, g: g}
 		g.sockMu.Lock()

@@ -1,5 +1,3 @@
-//go:build !race
-
 package barrier_test
 
 import (
@@ -11,12 +9,6 @@ import (
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
-
-// This test does not build with -race: go-zookeeper v1.0.4 reads its last
-// zxid without synchronisation when it re-registers watches after a
-// reconnection (samuel/go-zookeeper#260, still in go-zookeeper/zk), and
-// the race detector reports that on nearly every cut while watches are
-// set. Run it with `go test ./barrier` (no -race).
 
 // Connection cuts make go-zookeeper deliver session events and re-register
 // watches; none of that may let a member through early (the Curator

@@ -108,12 +108,19 @@ func (c *cursor) next(ctx context.Context, s *zkrecipes.Session, poll bool) (can
 				return cd, nil
 			}
 		}
+		found := c.found
 		c.mu.Unlock()
 		if err != nil {
 			return cand{}, err
 		}
-		if poll {
+		if poll && !found {
 			return cand{}, ErrEmpty
+		}
+		if poll {
+			// The listing found candidates but was stale at once (it
+			// dropped a drained bucket, whose watch fired) or others took
+			// them first: list again, as Take does.
+			continue
 		}
 		fresh = false
 	}
