@@ -1,13 +1,16 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // claimOp is one claim for the batcher; version is set on success for an
@@ -27,10 +30,12 @@ type claimOp struct {
 // other message gets a child created and deleted, which bumps its child
 // version by two per delivery (read back with its data). The operations
 // fail if another consumer holds the claim (NodeExists on the first) or
-// the message is gone (NoNode on the next).
-func (q *Queue) claimOps(cd cand) []any {
+// the message is gone (NoNode on the next). The claim's data is the
+// transaction's nonce: after a lost reply it tells our claim from an
+// earlier one of the same session.
+func (q *Queue) claimOps(cd cand, nonce []byte) []any {
 	item := q.l.item(cd.id)
-	claim := &zk.CreateRequest{Path: q.l.claim(cd.id), Flags: zk.FlagEphemeral}
+	claim := &zk.CreateRequest{Path: q.l.claim(cd.id), Data: nonce, Flags: zk.FlagEphemeral}
 	if cd.inline {
 		return []any{claim, &zk.SetDataRequest{Path: item, Version: -1}}
 	}
@@ -79,20 +84,23 @@ func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {
 // (taken or gone), answers that one and returns the others, unanswered.
 func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[claimOp]) []*op[claimOp] {
 	var reqs []any
+	nonce := []byte(strconv.FormatUint(zkpath.Nonce(), 16))
 	first := make([]int, len(batch)) // index of each claim's first operation
 	for i, o := range batch {
 		first[i] = len(reqs)
-		reqs = append(reqs, q.claimOps(o.v.cd)...)
+		reqs = append(reqs, q.claimOps(o.v.cd, nonce)...)
 	}
 	for {
 		res, err := s.Multi(ctx, reqs...)
 		if err != nil && ambiguous(err) && s.Err() == nil && ctx.Err() == nil {
-			// Lost reply: the transaction applied iff the first claim is ours.
-			ok, st, eerr := s.Exists(ctx, q.l.claim(batch[0].v.cd.id))
+			// Lost reply: the transaction applied iff its claims carry its
+			// nonce. An owner check would not do: the claim may be an
+			// earlier one of this session.
+			applied, eerr := q.claimedWith(ctx, s, batch, nonce)
 			switch {
 			case eerr != nil:
 				err = eerr
-			case ok && st.EphemeralOwner == s.ID():
+			case applied:
 				q.countLost(ctx, s, batch)
 				return nil
 			default:
@@ -130,6 +138,24 @@ func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[c
 		}
 		return append(batch[:k:k], batch[k+1:]...)
 	}
+}
+
+// claimedWith reports whether every claim of batch holds nonce: the
+// transaction that wrote them applied (it is atomic: all or none).
+func (q *Queue) claimedWith(ctx context.Context, s *zkrecipes.Session, batch []*op[claimOp], nonce []byte) (bool, error) {
+	for _, o := range batch {
+		data, _, err := s.Get(ctx, q.l.claim(o.v.cd.id))
+		if errors.Is(err, zk.ErrNoNode) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !bytes.Equal(data, nonce) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // countLost reads the delivery counts of inline messages claimed by a

@@ -38,6 +38,7 @@ type cursor struct {
 	pos        int
 	found      bool                         // the last refresh found candidates
 	busy       map[msgID]*zkrecipes.Session // being claimed, or held, by takers of this Queue, in that session
+	held       map[msgID]*zkrecipes.Session // handed out by this Queue and not settled, in that session
 	stale      []<-chan struct{}            // any closed: refresh before the next take
 	wake       []<-chan struct{}            // when there is nothing to take: wait on these
 	until      time.Time                    // refresh at this time (a delayed message becomes visible)
@@ -56,7 +57,7 @@ type cursor struct {
 }
 
 func newCursor(q *Queue) *cursor {
-	return &cursor{q: q, busy: map[msgID]*zkrecipes.Session{}, skip: map[bucketRef]time.Time{}, kick: make(chan struct{})}
+	return &cursor{q: q, busy: map[msgID]*zkrecipes.Session{}, held: map[msgID]*zkrecipes.Session{}, skip: map[bucketRef]time.Time{}, kick: make(chan struct{})}
 }
 
 // next returns a candidate (marked busy), waiting until there is one. With
@@ -153,6 +154,9 @@ func (c *cursor) popLocked(s *zkrecipes.Session) (cand, bool) {
 	for c.pos < len(c.cands) {
 		cd := c.cands[c.pos]
 		c.pos++
+		if c.holdsLocked(cd.id) {
+			continue // never hand out a message this Queue holds
+		}
 		if bs, busy := c.busy[cd.id]; !busy || bs.Err() != nil {
 			c.busy[cd.id] = s
 			return cd, true
@@ -175,11 +179,26 @@ func (c *cursor) staleLocked() bool {
 	return false
 }
 
+// holdsLocked reports whether a Message of this Queue holds id, in a
+// session that lives.
+func (c *cursor) holdsLocked(id msgID) bool {
+	hs, ok := c.held[id]
+	return ok && hs.Err() == nil
+}
+
+// hold records a message handed out, until done or released.
+func (c *cursor) hold(id msgID, s *zkrecipes.Session) {
+	c.mu.Lock()
+	c.held[id] = s
+	c.mu.Unlock()
+}
+
 // done forgets a candidate once its message was settled or taken by
 // someone else.
 func (c *cursor) done(id msgID) {
 	c.mu.Lock()
 	delete(c.busy, id)
+	delete(c.held, id)
 	c.mu.Unlock()
 }
 
@@ -189,6 +208,7 @@ func (c *cursor) done(id msgID) {
 func (c *cursor) released(id msgID) {
 	c.mu.Lock()
 	delete(c.busy, id)
+	delete(c.held, id)
 	c.cands, c.pos = nil, 0
 	c.found = true
 	c.unskip = true

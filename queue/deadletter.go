@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // deadLetter moves a claimed message to the dead-letter queue: one
@@ -30,6 +31,9 @@ func (q *Queue) deadLetter(ctx context.Context, m *Message) error {
 	if err == nil {
 		q.c.Logger().Info("queue: message dead-lettered", "queue", q.path, "id", m.ID, "deliveries", m.Deliveries, "to", dlq.path)
 		return nil
+	}
+	if errors.Is(err, ErrOutcomeUnknown) { // not ErrClaimLost: the move may have landed
+		return fmt.Errorf("queue: dead-letter %s: %w: %w", m.ID, zkrecipes.ErrUncertain, err)
 	}
 	if lost := m.lostErr(err); lost != nil {
 		return lost

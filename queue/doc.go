@@ -84,6 +84,10 @@
 //   - Session loss: held messages' claims are gone, Message.Lost closes,
 //     Ack, Nack and DeadLetter return ErrClaimLost (they are never applied
 //     in the next session); Take and Consume go on in the next session.
+//     An Ack in flight when the session ended reports what landed: nil if
+//     the message is gone, ErrClaimLost if it is still there, an error
+//     wrapping zkrecipes.ErrUncertain if that could not be read (likewise
+//     a dead-letter move whose outcome could not be read).
 //   - Cancellation: a Take whose ctx ends while waiting returns at once;
 //     if a claim was in flight it is released once it lands. A Put whose
 //     ctx ends while its write is in flight returns at once, and the

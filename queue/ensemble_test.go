@@ -28,7 +28,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	const producers, consumers, per = 2, 2, 150
 	cs := make([]*zkrecipes.Client, producers+consumers)
 	for i := range cs {
-		cs[i] = zktest.ClientAt(t, e.Addrs(), ns, zkrecipes.WithSessionTimeout(8*time.Second), zkrecipes.WithDialer(holdReads(net.DialTimeout)))
+		cs[i] = zktest.ClientAt(t, e.Addrs(), ns, zkrecipes.WithSessionTimeout(8*time.Second), zkrecipes.WithDialer(net.DialTimeout))
 	}
 	got := newDeliveries(producers * per)
 	cctx, stop := context.WithCancel(ctx)

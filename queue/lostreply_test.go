@@ -20,7 +20,7 @@ func faulty(t *testing.T) (*zktest.FaultDialer, *zkrecipes.Client, *zkrecipes.Cl
 	ns := zktest.Namespace(t)
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { _ = d.Close() })
-	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(holdReads(d.Dial)))
+	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial))
 	return d, fc, zktest.ClientAt(t, zktest.Servers(t), ns)
 }
 

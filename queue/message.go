@@ -49,7 +49,10 @@ func (m *Message) Lost() <-chan struct{} {
 // if the claim ended first (the message is, or will be, delivered again),
 // ctx's error if ctx is done first (then Ack may be called again), and
 // ErrSettled after an earlier settlement. A lost reply is recognised: the
-// acknowledgement is applied once.
+// acknowledgement is applied once. If the session ended while the Ack was
+// in flight, the message's presence (read in the next session) tells:
+// gone, nil; still there, ErrClaimLost; unreadable, an error wrapping
+// zkrecipes.ErrUncertain.
 func (m *Message) Ack(ctx context.Context) error {
 	return m.settle(ctx, "ack", func(ctx context.Context) error {
 		_, err := detach(ctx, m.q.c, func(dctx context.Context) (struct{}, error) {
@@ -152,7 +155,7 @@ func (q *Queue) ackIn(s *zkrecipes.Session, batch []*op[ackOp]) {
 			batch = append(batch[:i/2:i/2], batch[i/2+1:]...)
 		case s.Err() != nil:
 			for _, o := range batch {
-				o.err = o.v.m.lostErr(err)
+				o.err = o.v.m.ackOutcome(ctx, err)
 			}
 			return
 		default: // lost reply, or an unexpected error: settle each on its own
@@ -173,15 +176,18 @@ func (m *Message) ack(ctx context.Context) error {
 		if err == nil {
 			return nil
 		}
-		if lost := m.lostErr(err); lost != nil {
-			return lost
+		if m.lostErr(err) != nil {
+			return m.ackOutcome(ctx, err)
 		}
 		if ambiguous(err) && ctx.Err() == nil {
 			// Lost reply: applied iff the message is gone (we still hold the
 			// claim, so nobody else could have removed it but Remove).
 			ok, _, eerr := m.s.Exists(ctx, item)
+			if eerr != nil && m.lostErr(eerr) != nil {
+				return m.ackOutcome(ctx, err)
+			}
 			if eerr != nil {
-				return orLost(m, eerr)
+				return eerr
 			}
 			if !ok {
 				return nil
@@ -199,6 +205,38 @@ func (m *Message) ack(ctx context.Context) error {
 			return fmt.Errorf("%w: claim deleted by someone else", ErrClaimLost)
 		}
 		return err
+	}
+}
+
+// ackOutcome settles an Ack whose claim's session ended (before or after
+// the transaction was sent, err): the transaction deletes the message, a
+// persistent node, so the message's absence says it landed (nil) and its
+// presence that it did not (ErrClaimLost: it will be delivered again). If
+// that cannot be read, the outcome is unknown: zkrecipes.ErrUncertain.
+func (m *Message) ackOutcome(ctx context.Context, err error) error {
+	ok, eerr := m.q.exists(ctx, m.q.l.item(m.id))
+	switch {
+	case eerr != nil:
+		return fmt.Errorf("%w: %w (after %w)", zkrecipes.ErrUncertain, eerr, err)
+	case ok:
+		return fmt.Errorf("%w: %w", ErrClaimLost, err)
+	default:
+		return nil
+	}
+}
+
+// exists reads whether p exists in whatever session is current, waiting
+// for one, until ctx is done.
+func (q *Queue) exists(ctx context.Context, p string) (bool, error) {
+	for {
+		s, err := q.c.WaitSession(ctx)
+		if err != nil {
+			return false, err
+		}
+		ok, _, err := s.Exists(ctx, p)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return ok, err
+		}
 	}
 }
 

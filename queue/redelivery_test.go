@@ -59,7 +59,7 @@ func TestIntegration_Queue_SessionExpiryRedelivers(t *testing.T) {
 	ns := zktest.Namespace(t)
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { _ = d.Close() })
-	crashy := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(holdReads(d.Dial)))
+	crashy := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(d.Dial))
 	other := zktest.ClientAt(t, zktest.Servers(t), ns)
 	qa, qb := queue.New(crashy, qpath), queue.New(other, qpath)
 	ids := map[string]bool{}

@@ -40,6 +40,9 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 		// claim is gone), even if its Message was never settled.
 		busy[id] = s.Err() == nil
 	}
+	for id := range c.held {
+		busy[id] = busy[id] || c.holdsLocked(id)
+	}
 	c.mu.Unlock()
 
 	names, _, itemsCh, err := q.w.children(ctx, q.l.items)

@@ -54,6 +54,7 @@ func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
 			if m, err = q.claim(ctx, s, cd); err == nil {
 				if !m.atMostOnce {
 					q.enter() // a held message keeps the consumer registered
+					q.cur.hold(cd.id, s)
 				}
 				return m, nil
 			}
