@@ -31,21 +31,12 @@ func runDoubleBarrier(ctx context.Context, p *Params, e *Emitter) error {
 	}
 	n, rounds := p.W6Clients, p.W6Rounds
 	var reqs Counter
-	cs := make([]*zkrecipes.Client, 0, n)
-	defer func() {
-		if len(cs) > 0 {
-			removeRounds(cs[0], rounds)
-		}
-		for _, c := range cs {
-			c.Close()
-		}
-	}()
-	for range n {
-		c, err := connectBench(ctx, p, benchRoot(p)+"-w6", &reqs)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, c)
+	cs, release, err := connectMany(ctx, p, benchRoot(p)+"-w6", n, &reqs, func(c *zkrecipes.Client) {
+		removeRounds(c, rounds)
+	})
+	defer release()
+	if err != nil {
+		return err
 	}
 	roundPath := func(r int) string { return fmt.Sprintf("/w6/round-%d", r) }
 

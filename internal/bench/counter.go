@@ -33,21 +33,12 @@ func runCounter(ctx context.Context, p *Params, e *Emitter) error {
 	n, incs := p.W5Clients, p.W5Increments
 	const path = "/w5/counter"
 	var reqs Counter // every session's requests
-	cs := make([]*zkrecipes.Client, 0, n)
-	defer func() {
-		if len(cs) > 0 {
-			removeCounter(cs[0], path)
-		}
-		for _, c := range cs {
-			c.Close()
-		}
-	}()
-	for range n {
-		c, err := connectBench(ctx, p, benchRoot(p)+"-w5", &reqs)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, c)
+	cs, release, err := connectMany(ctx, p, benchRoot(p)+"-w5", n, &reqs, func(c *zkrecipes.Client) {
+		removeCounter(c, path)
+	})
+	defer release()
+	if err != nil {
+		return err
 	}
 	// Create the node before the gate opens, as Curator's first increment
 	// would, so that every session starts from the same state.

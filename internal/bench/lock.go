@@ -39,6 +39,29 @@ func connectBench(ctx context.Context, p *Params, ns string, n *Counter) (*zkrec
 	return zkrecipes.Connect(cctx, p.Servers, opts...)
 }
 
+// connectMany opens n clients in namespace ns, all counting their requests
+// in reqs. The returned release runs cleanup on the first client (if any
+// connected) and closes them all; defer it even when an error is returned.
+func connectMany(ctx context.Context, p *Params, ns string, n int, reqs *Counter, cleanup func(*zkrecipes.Client)) ([]*zkrecipes.Client, func(), error) {
+	cs := make([]*zkrecipes.Client, 0, n)
+	release := func() {
+		if len(cs) > 0 {
+			cleanup(cs[0])
+		}
+		for _, c := range cs {
+			c.Close()
+		}
+	}
+	for range n {
+		c, err := connectBench(ctx, p, ns, reqs)
+		if err != nil {
+			return nil, release, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, release, nil
+}
+
 // removeNamespace deletes the lock directory and the namespace node, best
 // effort (the lock directory is a container the server reaps anyway).
 func removeNamespace(c *zkrecipes.Client, dirs ...string) {
@@ -112,21 +135,12 @@ func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
 	}
 	n := p.W2Clients
 	var reqs Counter // every client's requests
-	cs := make([]*zkrecipes.Client, 0, n)
-	defer func() {
-		if len(cs) > 0 {
-			removeNamespace(cs[0], "/w2/lock", "/w2")
-		}
-		for _, c := range cs {
-			c.Close()
-		}
-	}()
-	for range n {
-		c, err := connectBench(ctx, p, benchRoot(p)+"-w2", &reqs)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, c)
+	cs, release, err := connectMany(ctx, p, benchRoot(p)+"-w2", n, &reqs, func(c *zkrecipes.Client) {
+		removeNamespace(c, "/w2/lock", "/w2")
+	})
+	defer release()
+	if err != nil {
+		return err
 	}
 
 	var (
