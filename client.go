@@ -22,7 +22,6 @@ type Client struct {
 
 	mu       sync.Mutex
 	cur      *generation
-	gens     uint64
 	state    State
 	subs     map[*Subscription]struct{}
 	closed   bool
@@ -102,9 +101,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 // newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump
 // cannot look at the generation before it is complete.
 func (c *Client) newGenerationLocked() (*generation, error) {
-	c.gens++
 	g := &generation{
-		num:     c.gens,
 		retired: make(chan struct{}),
 		ready:   make(chan struct{}),
 		authed:  make(chan struct{}),

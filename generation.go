@@ -19,7 +19,6 @@ import (
 // the Conn is closed, and a fresh generation takes over. A request issued
 // on a generation therefore runs in its session or not at all.
 type generation struct {
-	num     uint64
 	conn    *zk.Conn
 	retired chan struct{} // closed when the session is lost or the client closed
 	err     error         // set before retired is closed
@@ -37,9 +36,8 @@ type generation struct {
 	sockMu sync.Mutex
 	socks  map[*sniffConn]struct{}
 
-	ready   chan struct{} // closed once sess is set
-	sess    *Session      // owned by the pump; read after ready
-	sessSet atomic.Bool
+	ready chan struct{} // closed once sess is set
+	sess  *Session      // owned by the pump; read after ready
 }
 
 var errRetired = errors.New("zkrecipes: connection retired")
