@@ -237,6 +237,13 @@ func (e *Entry) abandon(ctx context.Context) {
 			return
 		}
 	}
+	e.deleteLater()
+}
+
+// deleteLater keeps deleting our node on a client-owned goroutine until it
+// is gone or the session ends (after which the server removes it anyway).
+func (e *Entry) deleteLater() {
+	s := e.Session
 	e.c.Go(func(life context.Context) {
 		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
 		defer cancel()
@@ -268,11 +275,6 @@ func (e *Entry) Release(ctx context.Context) error {
 	if err == nil || e.Session.Err() != nil {
 		return nil
 	}
-	s := e.Session
-	e.c.Go(func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
-		defer cancel()
-		_ = deleteOwn(dctx, s, e.Path)
-	})
+	e.deleteLater()
 	return err
 }
