@@ -205,11 +205,15 @@ func TestIntegration_Client_LostReplyCreateIsAdopted(t *testing.T) {
 	_, err := c.Create(ctx, "/dir", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	for _, mode := range []zkrecipes.CreateMode{zkrecipes.EphemeralSequential, zkrecipes.PersistentSequential} {
-		dials := d.Dials()
+		dials, sent := d.Dials(), len(d.Sent())
 		d.CutAfterRequest(1) // opCreate: the server applies it, the reply is lost
 		p, err := c.Create(ctx, "/dir/n-", []byte("d"), mode)
 		require.NoError(t, err, "mode %d", mode)
 		assert.Greater(t, d.Dials(), dials, "the connection was really cut")
+		// The server we reconnect to may not have applied the create yet:
+		// the lookup must sync before it lists.
+		assert.Equal(t, []int32{zktest.OpCreate, zktest.OpSync, zktest.OpGetChildren2},
+			firstRequests(d.Sent()[sent:], 3), "mode %d", mode)
 		kids, _, err := c.Children(ctx, "/dir")
 		require.NoError(t, err)
 		assert.Len(t, kids, 1, "exactly one node, mode %d: %v", mode, kids)
@@ -280,4 +284,16 @@ func TestIntegration_Client_CancelledSequentialCreateLeavesNothing(t *testing.T)
 		kids, _, err := c.Children(ctx, "/dir")
 		return err == nil && len(kids) == 0
 	}, 15*time.Second, 20*time.Millisecond, "the cancelled create's node was removed")
+}
+
+// firstRequests returns the first n opcodes of sent that are not pings or
+// go-zookeeper's re-sent watches.
+func firstRequests(sent []int32, n int) []int32 {
+	var out []int32
+	for _, op := range sent {
+		if op != zktest.OpPing && op != zktest.OpSetWatches && len(out) < n {
+			out = append(out, op)
+		}
+	}
+	return out
 }

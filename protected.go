@@ -104,8 +104,19 @@ func isRetired(g *generation) bool {
 
 // findProtected lists dir for the child carrying prefix. For ephemeral
 // nodes it also checks the owner: only our session's node is ours.
+//
+// It syncs first. The server we reconnected to need only be as recent as
+// the replies we read, not the create whose reply was lost: that create
+// may be committed by a quorum without this server having applied it yet,
+// and a listing without it would make us create a second node. A sync
+// reaches the leader after our create did (a create the old server sends
+// later is refused: the session moved), so the listing after it is
+// decisive.
 func (o ops) findProtected(ctx context.Context, g *generation, dir, prefix string, mode CreateMode, sid int64) (string, error) {
 	found, err := do(ctx, ops{c: o.c, gen: g}, "children", o.rel(dir), func(conn *zk.Conn, _ bool) (string, error) {
+		if _, err := conn.Sync(dir); err != nil && !errors.Is(err, zk.ErrNoNode) {
+			return "", err
+		}
 		children, _, err := conn.Children(dir)
 		if errors.Is(err, zk.ErrNoNode) {
 			return "", nil

@@ -52,6 +52,7 @@ type msgState struct {
 
 // delivery is one hand-out of a message.
 type delivery struct {
+	id         string // Message.ID: the stored message handed out
 	worker     string
 	taken      time.Time
 	deliveries int    // Message.Deliveries as reported
@@ -137,7 +138,7 @@ func (q *queueRecipe) produce(ctx context.Context, w *worker, qu *queue.Queue) {
 
 // delivered records a hand-out and checks it against the previous one.
 func (q *queueRecipe) delivered(w *worker, m *queue.Message) *delivery {
-	d := &delivery{worker: w.id, taken: time.Now(), deliveries: m.Deliveries, claim: watchLoss(m.Lost())}
+	d := &delivery{id: m.ID, worker: w.id, taken: time.Now(), deliveries: m.Deliveries, claim: watchLoss(m.Lost())}
 	q.mu.Lock()
 	st := q.state(string(m.Data))
 	st.deliveries = append(st.deliveries, d)

@@ -89,7 +89,7 @@ func (q *queueRecipe) drain(ctx context.Context, qu *queue.Queue, poll bool) int
 			q.rec.violate("drain: %v", err)
 			return n
 		}
-		d := &delivery{worker: "drain", taken: time.Now(), deliveries: m.Deliveries, how: "drain"}
+		d := &delivery{id: m.ID, worker: "drain", taken: time.Now(), deliveries: m.Deliveries, how: "drain"}
 		if err := m.Ack(ctx); err != nil {
 			q.rec.violate("drain: Ack of %q: %v", m.Data, err)
 			d.how = "unknown"
@@ -111,6 +111,13 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 	}
 	ds := st.deliveries
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].taken.Before(ds[j].taken) })
+	stored := map[string]bool{}
+	for _, d := range ds {
+		stored[d.id] = true
+	}
+	if len(stored) > 1 {
+		q.rec.violate("%s was stored %d times (a put applied more than once); hand-outs: %s", name, len(stored), q.describe(ds, lostAt))
+	}
 	acks, dups := 0, 0
 	lateAcks := 0
 	for i, d := range ds {
@@ -174,7 +181,7 @@ func (q *queueRecipe) describe(ds []*delivery, lostAt map[*delivery]time.Time) s
 	}
 	var parts []string
 	for _, d := range ds {
-		s := fmt.Sprintf("%s took it at %s, %s", d.worker, q.rec.at(d.taken), d.how)
+		s := fmt.Sprintf("%s took %s at %s, %s", d.worker, d.id, q.rec.at(d.taken), d.how)
 		if !d.settled.IsZero() {
 			s += " at " + q.rec.at(d.settled)
 		}

@@ -98,7 +98,14 @@ func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, ite
 func (q *Queue) findPut(ctx context.Context, b bucketRef, nonce uint64) ([]msgID, error) {
 	prefix := noncePrefix(nonce)
 	for {
-		names, _, err := q.c.Children(ctx, q.l.bucket(b))
+		var names []string
+		s, err := q.c.WaitSession(ctx)
+		if err == nil {
+			err = catchUp(ctx, s, q.l.bucket(b))
+		}
+		if err == nil {
+			names, _, err = s.Children(ctx, q.l.bucket(b))
+		}
 		if errors.Is(err, zk.ErrNoNode) {
 			// Only a sealed bucket is deleted, once emptied: our items, if
 			// they were stored, have been consumed already.

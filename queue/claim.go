@@ -143,6 +143,9 @@ func (q *Queue) claimTx(ctx context.Context, s *zkrecipes.Session, batch []*op[c
 // claimedWith reports whether every claim of batch holds nonce: the
 // transaction that wrote them applied (it is atomic: all or none).
 func (q *Queue) claimedWith(ctx context.Context, s *zkrecipes.Session, batch []*op[claimOp], nonce []byte) (bool, error) {
+	if err := catchUp(ctx, s, q.l.claims); err != nil {
+		return false, err
+	}
 	for _, o := range batch {
 		data, _, err := s.Get(ctx, q.l.claim(o.v.cd.id))
 		if errors.Is(err, zk.ErrNoNode) {

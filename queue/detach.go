@@ -70,6 +70,23 @@ func cleanupHorizon(c *zkrecipes.Client) time.Duration {
 	return 2*c.SessionTimeout() + 5*time.Second
 }
 
+// catchUp makes s's server catch up with the leader before a read that
+// decides the outcome of a write whose reply was lost. The server we
+// reconnected to need only be as recent as the replies we read, not the
+// write we lost: a quorum may have committed it before this server
+// applied it, and a read that misses it would make us write again (a
+// message put twice). The sync reaches the leader after our write did: a
+// write that the old server forwards later is refused, the session having
+// moved. In a new session the old one may live on at the server for a
+// tick; the sync does not cover a write it still has in flight.
+func catchUp(ctx context.Context, s *zkrecipes.Session, p string) error {
+	err := s.Sync(ctx, p)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	return err
+}
+
 // ambiguous reports whether a write failed without a server answer, so it
 // may or may not have been applied: the reply was lost with the
 // connection, or the session ended while the request was in flight.

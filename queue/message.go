@@ -182,7 +182,11 @@ func (m *Message) ack(ctx context.Context) error {
 		if ambiguous(err) && ctx.Err() == nil {
 			// Lost reply: applied iff the message is gone (we still hold the
 			// claim, so nobody else could have removed it but Remove).
-			ok, _, eerr := m.s.Exists(ctx, item)
+			eerr := catchUp(ctx, m.s, item)
+			var ok bool
+			if eerr == nil {
+				ok, _, eerr = m.s.Exists(ctx, item)
+			}
 			if eerr != nil && m.lostErr(eerr) != nil {
 				return m.ackOutcome(ctx, err)
 			}
@@ -233,7 +237,10 @@ func (q *Queue) exists(ctx context.Context, p string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		ok, _, err := s.Exists(ctx, p)
+		var ok bool
+		if err = catchUp(ctx, s, p); err == nil {
+			ok, _, err = s.Exists(ctx, p)
+		}
 		if err == nil || !transient(err) || ctx.Err() != nil {
 			return ok, err
 		}
@@ -253,7 +260,11 @@ func (m *Message) nack(ctx context.Context) error {
 			return lost
 		}
 		if ambiguous(err) && ctx.Err() == nil {
-			ok, _, eerr := m.s.Exists(ctx, claim)
+			eerr := catchUp(ctx, m.s, claim)
+			var ok bool
+			if eerr == nil {
+				ok, _, eerr = m.s.Exists(ctx, claim)
+			}
 			if eerr != nil {
 				return orLost(m, eerr)
 			}

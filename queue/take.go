@@ -145,7 +145,11 @@ func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*M
 			&zk.DeleteRequest{Path: item, Version: -1},
 			&zk.SetDataRequest{Path: receipt, Data: []byte(cd.id.String()), Version: -1})
 		if err != nil && ambiguous(err) && s.Err() == nil && dctx.Err() == nil {
-			got, _, gerr := s.Get(dctx, receipt)
+			gerr := catchUp(dctx, s, receipt)
+			var got []byte
+			if gerr == nil {
+				got, _, gerr = s.Get(dctx, receipt)
+			}
 			if gerr != nil {
 				return nil, gerr
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +30,7 @@ const (
 	OpCreate2         int32 = 15
 	OpCreateContainer int32 = 19
 	OpCreateTTL       int32 = 21
+	OpSetWatches      int32 = 101
 )
 
 // FaultDialer injects network faults between ZooKeeper clients and
@@ -46,6 +48,7 @@ type FaultDialer struct {
 	done       chan struct{} // closed by Close
 	armed      bool
 	armedOp    int32
+	sent       []int32 // opcodes of the requests written, in order
 }
 
 // NewFaultDialer returns a dialer that passes everything through until a
@@ -184,6 +187,16 @@ func (d *FaultDialer) Armed() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.armed
+}
+
+// Sent returns the opcodes of the requests written so far on every
+// connection, in order (connect handshakes excepted, pings included: see
+// the Op* constants). Tests use it to check which requests a recovery
+// path makes.
+func (d *FaultDialer) Sent() []int32 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.sent)
 }
 
 // Conns returns the number of live connections: dialed, not yet closed,
@@ -383,18 +396,18 @@ func (c *faultConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	c.outFrame.feed(p, func(index int, head []byte) {
-		if !armed || index == 0 || len(head) < 8 {
+		if index == 0 || len(head) < 8 {
 			return // frame 0 is the connect request, which has no header
 		}
-		if op := int32(binary.BigEndian.Uint32(head[4:8])); op == armedOp {
-			d.mu.Lock()
-			if d.armed && d.armedOp == op && c.state == connOpen && !c.cutPending {
-				d.armed = false
-				c.cutPending = true
-				c.cutXid = int32(binary.BigEndian.Uint32(head[:4]))
-			}
-			d.mu.Unlock()
+		op := int32(binary.BigEndian.Uint32(head[4:8]))
+		d.mu.Lock()
+		d.sent = append(d.sent, op)
+		if armed && op == armedOp && d.armed && d.armedOp == op && c.state == connOpen && !c.cutPending {
+			d.armed = false
+			c.cutPending = true
+			c.cutXid = int32(binary.BigEndian.Uint32(head[:4]))
 		}
+		d.mu.Unlock()
 	})
 	n, err := c.raw.Write(p)
 	if err != nil {
