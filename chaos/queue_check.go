@@ -117,6 +117,13 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 	}
 	if len(stored) > 1 {
 		q.rec.violate("%s was stored %d times (a put applied more than once); hand-outs: %s", name, len(stored), q.describe(ds, lostAt))
+		for id := range stored {
+			if n := putNonce(id); n != "" {
+				for _, l := range q.rec.logs.context(n, time.Second) {
+					q.rec.note(name + ": " + l)
+				}
+			}
+		}
 	}
 	acks, dups := 0, 0
 	lateAcks := 0
@@ -207,4 +214,14 @@ func (q *queueRecipe) checkBatches() {
 			q.rec.violate("batch %v (put failed) was stored in part: %d of %d messages seen", names, seen, len(names))
 		}
 	}
+}
+
+// putNonce returns the nonce of the put that stored the message with this
+// id ("b-<prio>-<n>.m-<nonce>-..."), as the queue logs it.
+func putNonce(id string) string {
+	_, item, ok := strings.Cut(id, ".m-")
+	if !ok || len(item) < 16 {
+		return ""
+	}
+	return item[:16]
 }

@@ -40,7 +40,7 @@ type opRec struct {
 }
 
 // maxDetails bounds the violation descriptions kept per recipe.
-const maxDetails = 25
+const maxDetails = 200
 
 // recorder collects one recipe's operations, violations and counters. It
 // is safe for concurrent use by the recipe's workers.
@@ -53,10 +53,11 @@ type recorder struct {
 	details    []string
 	counters   map[string]int
 	notes      []string // diagnostics (stalls), not violations
+	logs       *logBook // what the recipe's clients logged
 }
 
 func newRecorder(t0 time.Time) *recorder {
-	return &recorder{t0: t0, counters: map[string]int{}}
+	return &recorder{t0: t0, counters: map[string]int{}, logs: newLogBook(t0)}
 }
 
 // op records an operation of worker w that started at start and ends now.

@@ -135,7 +135,7 @@ func (r *runner) setup(ctx context.Context, specs []spec) ([]*instance, error) {
 		}
 		for i := range s.workers {
 			l := newLink()
-			c, err := r.connect(ctx, ns, zkrecipes.WithDialer(l.Dial))
+			c, err := r.connect(ctx, ns, zkrecipes.WithDialer(l.Dial), zkrecipes.WithLogger(in.rec.logs.logger(fmt.Sprintf("%s/%d", s.name, i))))
 			if err != nil {
 				l.close()
 				return insts, fmt.Errorf("chaos: client for %s/%d: %w", s.name, i, err)

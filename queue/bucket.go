@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // producer caches, per priority lane, the newest bucket it knows.
@@ -23,117 +20,6 @@ type producer struct {
 // (pinned: a dead-letter move must not outlive the claim it consumes).
 type multier interface {
 	Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
-}
-
-// write stores items in the newest open bucket of lane prio in one
-// transaction, together with extra operations. The transaction checks
-// that the bucket is still open (data version 0): a sealed bucket takes
-// no more items, so an item is never placed behind one stored later in a
-// newer bucket. All items share one nonce in their names, which finds the
-// transaction again after a lost reply: it applied iff an item carrying
-// the nonce exists.
-func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, items []putItem, extra []any) ([]msgID, error) {
-	nonce := zkpath.Nonce()
-	b, err := q.newestBucket(ctx, prio)
-	if err != nil {
-		return nil, err
-	}
-	for hops := 0; ; hops++ {
-		if hops > 1000 {
-			return nil, fmt.Errorf("queue: no open bucket found in lane %d after %d tries", prio, hops)
-		}
-		bp := q.l.bucket(b)
-		reqs := make([]any, 0, 1+len(items)+len(extra))
-		reqs = append(reqs, &zk.CheckVersionRequest{Path: bp, Version: 0})
-		for _, it := range items {
-			var data []byte
-			if !isInline(it.data) {
-				data = it.data
-			}
-			reqs = append(reqs, &zk.CreateRequest{Path: bp + "/" + itemBase(nonce, it.visibleAt, it.data), Data: data, Flags: zk.FlagSequence})
-		}
-		reqs = append(reqs, extra...)
-		res, err := m.Multi(ctx, reqs...)
-		if err == nil {
-			ids := make([]msgID, len(items))
-			var top int64
-			for i := range items {
-				ids[i] = msgID{b, zkpath.Base(res[1+i].String)}
-				if it, ok := parseItem(ids[i].item); ok && it.seq > top {
-					top = it.seq
-				}
-			}
-			if top >= int64(q.o.bucketSize)-1 {
-				q.seal(ctx, b)
-			}
-			return ids, nil
-		}
-		if ambiguous(err) {
-			ids, ferr := q.findPut(ctx, b, nonce)
-			switch {
-			case ferr != nil:
-				return nil, fmt.Errorf("%w: %w (after %w)", ErrOutcomeUnknown, ferr, err)
-			case ids != nil:
-				return ids, nil
-			case pinned && errors.Is(err, zkrecipes.ErrSessionLost):
-				return nil, err
-			}
-			continue // not applied: try again
-		}
-		switch i := failedOp(res); {
-		case i == 0 && errors.Is(err, zk.ErrBadVersion): // sealed: its successor exists or existed
-			b = q.learnNewest(prio, b.next())
-		case i == 0 && errors.Is(err, zk.ErrNoNode): // drained and deleted after sealing
-			if b, err = q.relistNewest(ctx, prio); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, err
-		}
-	}
-}
-
-// findPut looks for the items of the transaction with nonce in bucket b,
-// retrying reads until ctx is done. It returns nil ids if there are none.
-func (q *Queue) findPut(ctx context.Context, b bucketRef, nonce uint64) ([]msgID, error) {
-	prefix := noncePrefix(nonce)
-	for {
-		var names []string
-		s, err := q.c.WaitSession(ctx)
-		if err == nil {
-			err = catchUp(ctx, s, q.l.bucket(b))
-		}
-		if err == nil {
-			names, _, err = s.Children(ctx, q.l.bucket(b))
-		}
-		if errors.Is(err, zk.ErrNoNode) {
-			// Only a sealed bucket is deleted, once emptied: our items, if
-			// they were stored, have been consumed already.
-			return nil, fmt.Errorf("bucket %s is gone", b.name())
-		}
-		if err == nil {
-			var found []itemInfo
-			for _, n := range names {
-				if len(n) > len(prefix) && n[:len(prefix)] == prefix {
-					if it, ok := parseItem(n); ok {
-						found = append(found, it)
-					}
-				}
-			}
-			if len(found) == 0 {
-				return nil, nil
-			}
-			sort.Slice(found, func(i, j int) bool { return found[i].seq < found[j].seq })
-			ids := make([]msgID, len(found))
-			for i, it := range found {
-				ids[i] = msgID{b, it.name}
-			}
-			return ids, nil
-		}
-		if !transient(err) || !sleep(ctx, 50*time.Millisecond) {
-			return nil, err
-		}
-	}
 }
 
 // seal closes bucket b and opens its successor in one transaction, so that

@@ -80,14 +80,25 @@
 //   - Connection loss (Suspended): operations wait and retry within the
 //     session; every transaction whose reply was lost (put, batch, claim,
 //     ack, nack, dead-letter move, at-most-once take) is recognised
-//     afterwards, never applied twice nor reported wrongly.
+//     afterwards, never applied twice nor reported wrongly. A put is sent
+//     again: its receipt (an ephemeral node named by its nonce, created
+//     by the same transaction) lets at most one attempt apply, even when
+//     the first attempt's messages were consumed before the producer
+//     could look for them. Lookups after a lost reply sync first, since
+//     the server reconnected to may not have applied the write yet.
 //   - Session loss: held messages' claims are gone, Message.Lost closes,
 //     Ack, Nack and DeadLetter return ErrClaimLost (they are never applied
 //     in the next session); Take and Consume go on in the next session.
 //     An Ack in flight when the session ended reports what landed: nil if
 //     the message is gone, ErrClaimLost if it is still there, an error
 //     wrapping zkrecipes.ErrUncertain if that could not be read (likewise
-//     a dead-letter move whose outcome could not be read).
+//     a dead-letter move whose outcome could not be read). A put in doubt
+//     when its session ended is decided by its receipt if the server still
+//     has it, else by its messages; if they are gone too (never stored, or
+//     already consumed) Put returns an error wrapping ErrOutcomeUnknown.
+//     A put that applied but whose messages were consumed before it
+//     learned their sequence numbers returns ids ending in zeros, which
+//     name no message.
 //   - Cancellation: a Take whose ctx ends while waiting returns at once;
 //     if a claim was in flight it is released once it lands. A Put whose
 //     ctx ends while its write is in flight returns at once, and the
@@ -116,6 +127,7 @@
 //	<path>/claims/b-<prio>-<n>.m-<nonce>-<seq> ephemeral claim of a held message
 //	<path>/consumers/<session>                 ephemeral, one per consuming session
 //	<path>/signal                              its data is touched by each Nack
+//	<path>/receipts/r-<nonce>                  ephemeral receipt of a put, deleted once settled
 //	<path>/dead                                the default dead-letter queue (same layout)
 //
 // A message id (Put's result, Message.ID) is "<bucket>.<item>". Producers

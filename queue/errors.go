@@ -32,8 +32,9 @@ var (
 	// in at-most-once mode: it left the queue when it was taken.
 	ErrNotClaimed = errors.New("queue: message was taken at most once and cannot be returned")
 	// ErrOutcomeUnknown is returned by a put whose reply was lost and whose
-	// outcome could not be established before giving up (the connection
-	// stayed down for longer than twice the session timeout): the message
-	// may or may not be in the queue.
+	// outcome could not be established: the connection stayed down for
+	// longer than twice the session timeout, or the session ended with the
+	// put in doubt and its messages are not in the queue (never stored, or
+	// consumed already). The message may or may not have been stored.
 	ErrOutcomeUnknown = errors.New("queue: outcome of the write unknown")
 )

@@ -16,6 +16,7 @@ const (
 	claimsDir    = "claims"    // <path>/claims/<id>: ephemeral claims of consumers
 	consumersDir = "consumers" // <path>/consumers/<session>: one ephemeral node per consuming session
 	signalNode   = "signal"    // <path>/signal: its data changes when a claim is released
+	receiptsDir  = "receipts"  // <path>/receipts/r-<nonce>: ephemeral receipts of puts in flight
 	deadDir      = "dead"      // <path>/dead: the default dead-letter queue (itself a queue)
 
 	bucketPrefix = "b-" // bucket b-<priority 3 digits>-<number 10 digits>
@@ -30,7 +31,7 @@ var sealed = []byte("sealed")
 
 // layout holds the paths of one queue, relative to the client's namespace.
 type layout struct {
-	root, items, claims, consumers, signal string
+	root, items, claims, consumers, signal, receipts string
 }
 
 func newLayout(root string) layout {
@@ -40,11 +41,15 @@ func newLayout(root string) layout {
 		claims:    zkpath.Join(root, claimsDir),
 		consumers: zkpath.Join(root, consumersDir),
 		signal:    zkpath.Join(root, signalNode),
+		receipts:  zkpath.Join(root, receiptsDir),
 	}
 }
 
 func (l layout) bucket(b bucketRef) string { return zkpath.Join(l.items, b.name()) }
 func (l layout) item(id msgID) string      { return zkpath.Join(l.items, id.bucket.name(), id.item) }
+func (l layout) receipt(nonce uint64) string {
+	return zkpath.Join(l.receipts, fmt.Sprintf("r-%016x", nonce))
+}
 func (l layout) claim(id msgID) string     { return zkpath.Join(l.claims, id.claimName()) }
 func (l layout) consumer(session int64) string {
 	return zkpath.Join(l.consumers, fmt.Sprintf("%016x", uint64(session)))

@@ -41,6 +41,7 @@ type Queue struct {
 	ensured atomic.Bool
 	w       *watches
 	prod    producer
+	rcpt    receipts
 	cur     *cursor
 	reg     registration
 	claims  batcher[claimOp]
@@ -97,11 +98,13 @@ func (q *Queue) ensure(ctx context.Context) error {
 	if q.ensured.Load() {
 		return nil
 	}
-	if ok, _, err := q.c.Exists(ctx, q.l.signal); err == nil && ok {
+	// The receipts directory is made last (and was added after the
+	// others): once it exists, so does everything else.
+	if ok, _, err := q.c.Exists(ctx, q.l.receipts); err == nil && ok {
 		q.ensured.Store(true)
 		return nil
 	}
-	for _, p := range []string{q.l.root, q.l.items, q.l.claims, q.l.consumers, q.l.signal} {
+	for _, p := range []string{q.l.root, q.l.items, q.l.claims, q.l.consumers, q.l.signal, q.l.receipts} {
 		_, err := q.c.Create(ctx, p, nil, zkrecipes.Persistent, zkrecipes.WithParents())
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("queue: create %s: %w", p, err)
