@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/lock"
 )
@@ -91,44 +93,95 @@ func runLockUncontended(ctx context.Context, p *Params, e *Emitter) error {
 		return err
 	}
 	defer c.Close()
-	defer removeNamespace(c, "/w1/lock", "/w1")
+	defer removeNamespace(c, "/w1/lock", "/w1/raw", "/w1")
+	// Three arms, interleaved in blocks so that they see the same server
+	// and disk: the mutex with the caller's (cancellable) ctx, the mutex
+	// with a ctx that cannot be cancelled (operations then run on the
+	// caller's goroutine, as in clients without cancellation), and the
+	// floor itself: go-zookeeper's create (ephemeral sequential),
+	// getChildren, delete on the same connection.
 	m := lock.NewMutex(c, "/w1/lock")
-	cycle := func() error {
-		if err := m.Lock(ctx); err != nil {
+	cycle := func(ctx context.Context) func() error {
+		return func() error {
+			if err := m.Lock(ctx); err != nil {
+				return err
+			}
+			return m.Unlock(ctx)
+		}
+	}
+	if _, err := c.Create(ctx, "/w1/raw", nil, zkrecipes.Persistent, zkrecipes.WithParents()); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+		return err
+	}
+	conn, rawDir := c.Conn(), c.Namespace()+"/w1/raw"
+	raw := func() error {
+		p, err := conn.Create(rawDir+"/lock-", nil, zk.FlagEphemeral|zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		if err != nil {
 			return err
 		}
-		return m.Unlock(ctx)
+		if _, _, err := conn.Children(rawDir); err != nil {
+			return err
+		}
+		return conn.Delete(p, -1)
 	}
+	arms := []struct {
+		run   func() error
+		lat   []time.Duration
+		spent time.Duration
+		reqs  int64
+	}{{run: cycle(ctx)}, {run: cycle(context.WithoutCancel(ctx))}, {run: raw}}
 	for i := 0; i < p.W1Warmup; i++ {
-		if err := cycle(); err != nil {
-			return err
+		for a := range arms {
+			if err := arms[a].run(); err != nil {
+				return err
+			}
 		}
 	}
-	lat := make([]time.Duration, 0, p.W1Cycles)
-	r0 := reqs.Requests()
-	t0 := time.Now()
-	for i := 0; i < p.W1Cycles; i++ {
-		s := time.Now()
-		if err := cycle(); err != nil {
-			return err
+	const block = 50
+	for done := 0; done < p.W1Cycles; done += block {
+		n := min(block, p.W1Cycles-done)
+		for a := range arms {
+			arm := &arms[a]
+			r0, t0 := reqs.Requests(), time.Now()
+			for range n {
+				s := time.Now()
+				if err := arm.run(); err != nil {
+					return err
+				}
+				arm.lat = append(arm.lat, time.Since(s))
+			}
+			arm.spent += time.Since(t0)
+			arm.reqs += reqs.Requests() - r0
 		}
-		lat = append(lat, time.Since(s))
 	}
-	el := time.Since(t0)
-	rt := float64(reqs.Requests()-r0) / float64(p.W1Cycles)
-	p50 := Pct(lat, 0.5)
-	e.Emit(Result{
-		"impl": p.Impl, "workload": "W1", "variant": "lock.Mutex",
-		"cycles_s": R2(float64(p.W1Cycles) / el.Seconds()), "p50_us": p50, "p99_us": Pct(lat, 0.99),
-		"cycles":             p.W1Cycles,
-		"p50_x_rtt":          R2(p50 / floor.ExistsP50),
-		"p50_x_floor":        R2(p50 / (floor.EphSeqPairP50 + floor.ExistsP50)),
-		"round_trips_per_op": R2(rt),
-	})
+	floorP50 := Pct(arms[2].lat, 0.5)
+	for a, variant := range []string{"lock.Mutex", "lock.Mutex (ctx never cancelled)"} {
+		arm := arms[a]
+		p50 := Pct(arm.lat, 0.5)
+		e.Emit(Result{
+			"impl": p.Impl, "workload": "W1", "variant": variant,
+			"cycles_s": R2(float64(len(arm.lat)) / arm.spent.Seconds()), "p50_us": p50, "p99_us": Pct(arm.lat, 0.99),
+			"cycles":                   len(arm.lat),
+			"p50_x_rtt":                R2(p50 / floor.ExistsP50),
+			"p50_x_floor":              R2(p50 / (floor.EphSeqPairP50 + floor.ExistsP50)),
+			"p50_x_floor_interleaved":  R2(p50 / floorP50),
+			"floor_interleaved_p50_us": floorP50,
+			"round_trips_per_op":       R2(float64(arm.reqs) / float64(len(arm.lat))),
+		})
+	}
 	return nil
 }
 
 func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
+	// As W1: the caller's ctx, then a ctx that cannot be cancelled.
+	if err := runLockContendedWith(ctx, ctx, "lock.Mutex", p, e); err != nil {
+		return err
+	}
+	return runLockContendedWith(ctx, context.WithoutCancel(ctx), "lock.Mutex (ctx never cancelled)", p, e)
+}
+
+// runLockContendedWith runs W2 with the mutexes called with opCtx; ctx
+// bounds the run.
+func runLockContendedWith(ctx, opCtx context.Context, variant string, p *Params, e *Emitter) error {
 	floor, err := Floor(ctx, p)
 	if err != nil {
 		return fmt.Errorf("raw round trip: %w", err)
@@ -172,7 +225,7 @@ func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
 			m := lock.NewMutex(cs[id], "/w2/lock")
 			var local []time.Duration
 			for now() < end && ctx.Err() == nil {
-				if err := m.Lock(ctx); err != nil {
+				if err := m.Lock(opCtx); err != nil {
 					errs.Add(1)
 					mu.Lock()
 					if firstErr == nil {
@@ -202,7 +255,7 @@ func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
 				lastHolder.Store(int64(id))
 				inside.Add(-1)
 				lastRelStart.Store(now())
-				if err := m.Unlock(ctx); err != nil {
+				if err := m.Unlock(opCtx); err != nil {
 					errs.Add(1)
 				}
 			}
@@ -222,7 +275,7 @@ func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
 	rt := float64(reqs.Requests()-r0) / float64(totalAcq.Load())
 	p50 := Pct(handoffs, 0.5)
 	e.Emit(Result{
-		"impl": p.Impl, "workload": "W2", "variant": "lock.Mutex",
+		"impl": p.Impl, "workload": "W2", "variant": variant,
 		"acq_s":          R2(float64(measuredAcq.Load()) / p.W2Duration.Seconds()),
 		"handoff_p50_us": p50, "handoff_p99_us": Pct(handoffs, 0.99),
 		"violations":   violations.Load(),
