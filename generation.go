@@ -35,6 +35,7 @@ type generation struct {
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
 	sockMu sync.Mutex
 	socks  map[*sniffConn]struct{}
+	writes writeWatches // see Session.CreateAndList
 
 	ready chan struct{} // closed once sess is set
 	sess  *Session      // owned by the pump; read after ready
@@ -124,6 +125,16 @@ func (s *sniffConn) Close() error {
 	delete(s.g.socks, s)
 	s.g.sockMu.Unlock()
 	return s.Conn.Close()
+}
+
+// Write passes go-zookeeper's frames on (one request per call) and shows
+// them to the generation's write watches.
+func (s *sniffConn) Write(p []byte) (int, error) {
+	n, err := s.Conn.Write(p)
+	if err == nil {
+		s.g.wrote(p)
+	}
+	return n, err
 }
 
 func (s *sniffConn) Read(p []byte) (int, error) {

@@ -216,3 +216,27 @@ func TestIntegration_Client_RequestQueuedBeforeLossNeverRunsInNewSession(t *test
 	require.NoError(t, err)
 	assert.Empty(t, kids, "no request of the lost session ran in the new one")
 }
+
+// An operation whose ctx can never be cancelled runs on the caller's
+// goroutine (no hand-off to a pooled one); the session's end still ends it.
+func TestIntegration_Client_UncancellableOpEndsWithSession(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d := zktest.NewFaultDialer()
+	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
+	sub := c.Subscribe()
+	defer sub.Close()
+	d.Blackhole()
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := c.Get(context.Background(), "/")
+		errc <- err
+	}()
+	expectState(t, sub, zkrecipes.Lost, 5*time.Second)
+	select {
+	case err := <-errc:
+		assert.ErrorIs(t, err, zkrecipes.ErrSessionLost)
+	case <-time.After(3 * time.Second):
+		t.Fatal("a Get with context.Background() outlived its session by 3s")
+	}
+	d.Heal()
+}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -100,8 +101,13 @@ func fill(ctx context.Context, q *queue.Queue, depth, size int) error {
 
 // drop deletes a queue and its messages, many deletes per transaction
 // (a transaction that fails on a node with children is redone child by child).
+// Nodes that vanish meanwhile (a put's receipt, deleted by its producer) are
+// not an error.
 func drop(ctx context.Context, c *zkrecipes.Client, path string) error {
 	kids, _, err := c.Children(ctx, path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -120,5 +126,8 @@ func drop(ctx context.Context, c *zkrecipes.Client, path string) error {
 		}
 		kids = kids[k:]
 	}
-	return c.Delete(ctx, path, -1)
+	if err := c.Delete(ctx, path, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return err
+	}
+	return nil
 }

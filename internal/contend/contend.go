@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -85,11 +86,16 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	if len(markers) == 0 {
 		markers = []string{cfg.Name}
 	}
-	path, err := s.Create(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
-	if err != nil {
-		return nil, err
+	// The first listing rides behind the create, in the same round trip.
+	path, kids, st, lerr := s.CreateAndList(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	if path == "" {
+		return nil, lerr
 	}
 	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), lazy: cfg.Lazy, ready: make(chan struct{})}
+	var first *listing
+	if lerr == nil && slices.Contains(kids, e.Name) {
+		first = &listing{kids, st}
+	}
 	// Learn our czxid and set a watch on our own node (so a holder hears if
 	// an operator deletes it) in parallel with the first listing: the two
 	// requests are pipelined on one connection, costing no extra round trip.
@@ -97,7 +103,7 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	if !cfg.Lazy {
 		go e.fetchOwn(ctx)
 	}
-	err = e.wait(ctx, cfg, markers)
+	err := e.wait(ctx, cfg, markers, first)
 	if !cfg.Lazy {
 		<-e.ready
 		if err == nil && e.ownErr != nil {
@@ -113,7 +119,15 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	return e, nil
 }
 
-func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
+// listing is a listing of the contenders' directory made after our create.
+type listing struct {
+	children []string
+	st       *zk.Stat
+}
+
+// wait lists until the predicate holds; pre, if not nil, is the first
+// listing, made already.
+func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *listing) error {
 	s := e.Session
 	watchDir := false // the predicate asked for a children watch: list with one
 	first := e.lazy
@@ -122,7 +136,9 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string) error {
 		var st *zk.Stat
 		var cw <-chan zk.Event
 		var err error
-		if watchDir {
+		if pre != nil {
+			children, st, pre = pre.children, pre.st, nil
+		} else if watchDir {
 			children, st, cw, err = s.ChildrenW(ctx, cfg.Dir)
 		} else {
 			children, st, err = s.Children(ctx, cfg.Dir)

@@ -1,0 +1,145 @@
+package zkrecipes
+
+import (
+	"context"
+	"encoding/binary"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// CreateAndList creates p, as Create does, and lists p's parent in the same
+// round trip: the listing is sent as soon as the create is on the wire, and
+// ZooKeeper answers a session's requests in order, so the listing normally
+// already holds the new node. When it does not (the create was sent again
+// after a connection loss, created the parents first, or another create of
+// this session under the same parent went out first), CreateAndList lists
+// again: the listing it returns always holds the new node. Contention
+// recipes use it to learn their position in one round trip instead of two.
+//
+// If the create succeeded but the listing failed, the created path is
+// returned with the listing's error: the node exists.
+func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
+	dir := zkpath.Parent(p)
+	adir, err := s.abs(dir, true)
+	if err != nil {
+		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
+	}
+	g := s.gen
+	sent := g.watchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
+	defer g.unwatchWrite(sent)
+	created := make(chan result[string], 1)
+	if !s.c.spawn(func() {
+		path, err := s.Create(ctx, p, data, mode, opts...)
+		created <- result[string]{path, err}
+	}) {
+		return "", nil, nil, &OpError{Op: "create", Path: p, Err: ErrClosed}
+	}
+	type listing struct {
+		kids []string
+		st   *zk.Stat
+		err  error
+	}
+	listed := make(chan listing, 1)
+	var cr result[string]
+	select {
+	case <-sent.done:
+		// Our create is on the wire: the listing goes out behind it.
+		if !s.c.spawn(func() {
+			kids, st, err := s.Children(ctx, dir)
+			listed <- listing{kids, st, err}
+		}) {
+			listed <- listing{err: ErrClosed}
+		}
+		cr = <-created
+	case cr = <-created:
+		// Done before we saw it sent (or it failed): list after it.
+		if cr.err == nil {
+			kids, st, err := s.Children(ctx, dir)
+			listed <- listing{kids, st, err}
+		} else {
+			listed <- listing{}
+		}
+	}
+	l := <-listed
+	if cr.err != nil {
+		return "", nil, nil, cr.err
+	}
+	if l.err != nil || !slices.Contains(l.kids, zkpath.Base(cr.v)) {
+		l.kids, l.st, l.err = s.Children(ctx, dir)
+	}
+	return cr.v, l.kids, l.st, l.err
+}
+
+// isCreateUnder reports whether frame, one request as go-zookeeper writes
+// it (length, xid, opcode, then the path as length and bytes), creates a
+// child of dir.
+func isCreateUnder(frame []byte, dir string) bool {
+	if len(frame) < 16 {
+		return false
+	}
+	switch int32(binary.BigEndian.Uint32(frame[8:12])) {
+	case 1, 15, 19, 21: // create, create2, createContainer, createTTL
+	default:
+		return false
+	}
+	n := int(int32(binary.BigEndian.Uint32(frame[12:16])))
+	if n < 0 || 16+n > len(frame) {
+		return false
+	}
+	path := string(frame[16 : 16+n])
+	return strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
+}
+
+// writeWatch is a one-shot wait for a request frame that match accepts to
+// be written to one of the generation's sockets.
+type writeWatch struct {
+	match func(frame []byte) bool
+	done  chan struct{}
+	once  sync.Once
+}
+
+type writeWatches struct {
+	n  atomic.Int32 // len(ws), read without the lock on every write
+	mu sync.Mutex
+	ws map[*writeWatch]struct{}
+}
+
+func (g *generation) watchWrite(match func([]byte) bool) *writeWatch {
+	w := &writeWatch{match: match, done: make(chan struct{})}
+	g.writes.mu.Lock()
+	if g.writes.ws == nil {
+		g.writes.ws = map[*writeWatch]struct{}{}
+	}
+	g.writes.ws[w] = struct{}{}
+	g.writes.n.Store(int32(len(g.writes.ws)))
+	g.writes.mu.Unlock()
+	return w
+}
+
+func (g *generation) unwatchWrite(w *writeWatch) {
+	g.writes.mu.Lock()
+	delete(g.writes.ws, w)
+	g.writes.n.Store(int32(len(g.writes.ws)))
+	g.writes.mu.Unlock()
+}
+
+// wrote is called with every frame written to the generation's sockets.
+func (g *generation) wrote(frame []byte) {
+	if g.writes.n.Load() == 0 {
+		return
+	}
+	g.writes.mu.Lock()
+	defer g.writes.mu.Unlock()
+	for w := range g.writes.ws {
+		if w.match(frame) {
+			w.once.Do(func() { close(w.done) })
+			delete(g.writes.ws, w)
+		}
+	}
+	g.writes.n.Store(int32(len(g.writes.ws)))
+}

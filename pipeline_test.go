@@ -1,0 +1,46 @@
+package zkrecipes_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+	"github.com/zkrecipes/zkrecipes/zktest"
+)
+
+// CreateAndList sends the listing right behind the create, so the listing
+// holds the new node; after a lost create reply it still returns the one
+// node created (its listing is then checked by the caller).
+func TestIntegration_Session_CreateAndList(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d := zktest.NewFaultDialer()
+	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
+	ctx := ctxFor(t, 30*time.Second)
+	s, err := c.WaitSession(ctx)
+	require.NoError(t, err)
+	for i := range 20 {
+		from := len(d.Sent())
+		p, kids, st, err := s.CreateAndList(ctx, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+		require.NoError(t, err)
+		require.NotNil(t, st)
+		assert.Len(t, kids, i+1)
+		assert.True(t, slices.Contains(kids, zkpath.Base(p)), "listing %v lacks %s", kids, p)
+		ops := firstRequests(d.Sent()[from:], 2)
+		assert.Equal(t, zktest.OpGetChildren2, ops[len(ops)-1], "the listing follows the create: %v", ops)
+	}
+	d.CutAfterRequest(zktest.OpCreate)
+	if !d.Armed() {
+		t.Fatal("not armed")
+	}
+	p, _, _, err := s.CreateAndList(ctx, "/dir/n-", nil, zkrecipes.EphemeralSequential)
+	require.NoError(t, err)
+	assert.False(t, d.Armed(), "the create's reply was lost")
+	kids, _, err := c.Children(ctx, "/dir")
+	require.NoError(t, err)
+	assert.Len(t, kids, 21, "one node per call")
+	assert.True(t, slices.Contains(kids, zkpath.Base(p)))
+}
