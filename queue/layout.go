@@ -50,7 +50,7 @@ func (l layout) item(id msgID) string      { return zkpath.Join(l.items, id.buck
 func (l layout) receipt(nonce uint64) string {
 	return zkpath.Join(l.receipts, fmt.Sprintf("r-%016x", nonce))
 }
-func (l layout) claim(id msgID) string     { return zkpath.Join(l.claims, id.claimName()) }
+func (l layout) claim(id msgID) string { return zkpath.Join(l.claims, id.claimName()) }
 func (l layout) consumer(session int64) string {
 	return zkpath.Join(l.consumers, fmt.Sprintf("%016x", uint64(session)))
 }
