@@ -96,11 +96,11 @@ func isCreateUnder(frame []byte, dir string) bool {
 }
 
 // writeWatch is a one-shot wait for a request frame that match accepts to
-// be written to one of the generation's sockets.
+// be written to one of the generation's sockets. It fires at most once:
+// wrote removes it, under the lock, as it closes done.
 type writeWatch struct {
 	match func(frame []byte) bool
 	done  chan struct{}
-	once  sync.Once
 }
 
 type writeWatches struct {
@@ -137,7 +137,7 @@ func (g *generation) wrote(frame []byte) {
 	defer g.writes.mu.Unlock()
 	for w := range g.writes.ws {
 		if w.match(frame) {
-			w.once.Do(func() { close(w.done) })
+			close(w.done)
 			delete(g.writes.ws, w)
 		}
 	}

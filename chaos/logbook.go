@@ -28,19 +28,6 @@ func (b *logBook) logger(who string) *slog.Logger {
 	return slog.New(&bookHandler{b: b, who: who})
 }
 
-// grep returns the lines that contain s.
-func (b *logBook) grep(s string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, l := range b.lines {
-		if strings.Contains(l, s) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // context returns the lines that contain s and, before each, the lines
 // its logger wrote in the preceding window.
 func (b *logBook) context(s string, window time.Duration) []string {

@@ -16,12 +16,6 @@ type producer struct {
 	newest map[int]int64
 }
 
-// multier is a *zkrecipes.Client (any session) or a *zkrecipes.Session
-// (pinned: a dead-letter move must not outlive the claim it consumes).
-type multier interface {
-	Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
-}
-
 // seal closes bucket b and opens its successor in one transaction, so that
 // a successor exists exactly when its predecessor is sealed. Failures are
 // left to the next put, which sees the high sequence number again.

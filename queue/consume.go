@@ -134,7 +134,7 @@ func (r *run) giveBack(m *Message) func(context.Context) error {
 		return m.Nack
 	}
 	return func(ctx context.Context) error {
-		_, err := r.q.write(ctx, r.q.c, false, m.Priority, []putItem{{data: m.Data}}, nil)
+		_, err := r.q.write(ctx, nil, m.Priority, []putItem{{data: m.Data}}, nil)
 		_ = m.Ack(ctx) // settles the Message; a no-op in the queue
 		return err
 	}

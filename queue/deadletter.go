@@ -27,7 +27,7 @@ func (q *Queue) deadLetter(ctx context.Context, m *Message) error {
 		&zk.DeleteRequest{Path: q.l.claim(m.id), Version: -1},
 		&zk.DeleteRequest{Path: q.l.item(m.id), Version: -1},
 	}
-	_, err := dlq.write(ctx, m.s, true, m.Priority, []putItem{{data: m.Data}}, extra)
+	_, err := dlq.write(ctx, m.s, m.Priority, []putItem{{data: m.Data}}, extra)
 	if err == nil {
 		q.c.Logger().Info("queue: message dead-lettered", "queue", q.path, "id", m.ID, "deliveries", m.Deliveries, "to", dlq.path)
 		return nil

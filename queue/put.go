@@ -83,7 +83,7 @@ func (q *Queue) put(ctx context.Context, prio int, items []putItem, try bool) ([
 		}
 	}
 	ids, err := detach(ctx, q.c,
-		func(dctx context.Context) ([]msgID, error) { return q.write(dctx, q.c, false, prio, items, nil) },
+		func(dctx context.Context) ([]msgID, error) { return q.write(dctx, nil, prio, items, nil) },
 		func(dctx context.Context, ids []msgID) { q.unput(dctx, ids) })
 	if err != nil {
 		return nil, fmt.Errorf("queue: put to %s: %w", q.path, err)

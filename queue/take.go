@@ -171,7 +171,7 @@ func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*M
 		return m, nil
 	}, func(dctx context.Context, m *Message) {
 		// Never handed to anyone: put it back (at the end of its lane).
-		if _, err := q.write(dctx, q.c, false, m.Priority, []putItem{{data: m.Data}}, nil); err != nil {
+		if _, err := q.write(dctx, nil, m.Priority, []putItem{{data: m.Data}}, nil); err != nil {
 			q.c.Logger().Warn("queue: could not put back a message whose take was cancelled", "id", m.ID, "err", err)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,9 +24,9 @@ import (
 // messages' presence decides (they carry the nonce in their names); if
 // they are gone too (consumed, or never stored), the outcome is unknown.
 //
-// With pinned, m is the session to write in (a dead-letter move must not
+// A non-nil pin is the session to write in (a dead-letter move must not
 // outlive the claim it consumes); otherwise the client's current one.
-func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, items []putItem, extra []any) ([]msgID, error) {
+func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, items []putItem, extra []any) ([]msgID, error) {
 	nonce := zkpath.Nonce()
 	receipt := q.l.receipt(nonce)
 	b, err := q.newestBucket(ctx, prio)
@@ -41,7 +42,7 @@ func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, ite
 		if hops > 1000 {
 			return nil, fmt.Errorf("queue: no open bucket found in lane %d after %d tries", prio, hops)
 		}
-		s, err := q.writeSession(ctx, m, pinned)
+		s, err := q.writeSession(ctx, pin)
 		switch {
 		case lost != nil && (err != nil || s != lostIn || ctx.Err() != nil):
 			return q.resolveLost(ctx, receipt, tried, nonce, items, lost)
@@ -83,42 +84,41 @@ func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, ite
 			}
 			return ids, nil
 		}
+		// Not applied, or not known to be: the receipts it was to delete
+		// wait for the next transaction (if a lost one applied after all, a
+		// later delete meets NoNode and forgets them), but for one found
+		// gone already.
 		i := failedOp(res)
+		if i >= firstDrop && errors.Is(err, zk.ErrNoNode) {
+			delete(drop, dropped[i-firstDrop])
+		}
+		q.giveBack(drop)
 		switch {
 		case ambiguous(err):
-			q.giveBack(drop) // deleted if it applied: a later delete meets NoNode and forgets them
-			if !containsBucket(tried, b) {
+			if !slices.Contains(tried, b) {
 				tried = append(tried, b)
 			}
 			lost, lostIn = err, s
 			q.c.Logger().Debug("queue: put's reply lost, sending it again", "queue", q.path, "nonce", fmt.Sprintf("%016x", nonce), "bucket", b.name(), "err", err)
-			continue
 		case i == 0 && errors.Is(err, zk.ErrNodeExists): // an earlier attempt applied
-			q.giveBack(drop)
 			q.settled(receipt, s)
-			if !containsBucket(tried, b) {
+			if !slices.Contains(tried, b) {
 				tried = append(tried, b)
 			}
 			return q.idsOf(ctx, s, tried, nonce, items)
 		case i == 0 && errors.Is(err, zk.ErrNoNode): // no receipts directory: the queue was deleted, or made by an older version
-			q.giveBack(drop)
 			q.ensured.Store(false)
 			if err := q.ensure(ctx); err != nil {
 				return nil, err
 			}
 		case i == 1 && errors.Is(err, zk.ErrBadVersion): // sealed: its successor exists or existed
-			q.giveBack(drop)
 			b = q.learnNewest(prio, b.next())
 		case i == 1 && errors.Is(err, zk.ErrNoNode): // drained and deleted after sealing
-			q.giveBack(drop)
 			if b, err = q.relistNewest(ctx, prio); err != nil {
 				return nil, err
 			}
-		case i >= firstDrop && errors.Is(err, zk.ErrNoNode): // a receipt to delete is gone already
-			delete(drop, dropped[i-firstDrop])
-			q.giveBack(drop)
+		case i >= firstDrop && errors.Is(err, zk.ErrNoNode): // a receipt to delete was gone: send again without it
 		default:
-			q.giveBack(drop)
 			if lost != nil {
 				return q.resolveLost(ctx, receipt, tried, nonce, items, lost)
 			}
@@ -127,11 +127,10 @@ func (q *Queue) write(ctx context.Context, m multier, pinned bool, prio int, ite
 	}
 }
 
-// writeSession returns the session to write in.
-func (q *Queue) writeSession(ctx context.Context, m multier, pinned bool) (*zkrecipes.Session, error) {
-	if pinned {
-		s := m.(*zkrecipes.Session)
-		return s, s.Err()
+// writeSession returns pin, or the client's current session if pin is nil.
+func (q *Queue) writeSession(ctx context.Context, pin *zkrecipes.Session) (*zkrecipes.Session, error) {
+	if pin != nil {
+		return pin, pin.Err()
 	}
 	return q.c.WaitSession(ctx)
 }
@@ -219,7 +218,7 @@ func positions(tried []bucketRef, found []itemAt, nonce uint64, items []putItem)
 	j := 0
 	for i, it := range items {
 		base := itemBase(nonce, it.visibleAt, it.data)
-		if j < len(found) && strings.TrimSuffix(found[j].it.name, seqSuffix(found[j].it.name)) == base {
+		if j < len(found) && strings.HasPrefix(found[j].it.name, base) && len(found[j].it.name) == len(base)+zkpath.SeqLen {
 			ids[i] = msgID{found[j].b, found[j].it.name}
 			j++
 			continue
@@ -227,20 +226,4 @@ func positions(tried []bucketRef, found []itemAt, nonce uint64, items []putItem)
 		ids[i] = msgID{b, base + strings.Repeat("0", zkpath.SeqLen)}
 	}
 	return ids
-}
-
-func seqSuffix(name string) string {
-	if len(name) < zkpath.SeqLen {
-		return ""
-	}
-	return name[len(name)-zkpath.SeqLen:]
-}
-
-func containsBucket(bs []bucketRef, b bucketRef) bool {
-	for _, x := range bs {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
