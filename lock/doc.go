@@ -16,11 +16,19 @@
 // Every contender creates an ephemeral-sequential node; the nodes are
 // ordered by their sequence number and each waiter watches only the node
 // whose deletion can let it in, so a release wakes one waiter (no herd
-// effect). After every wake-up the waiter lists the children again. One
+// effect). After a wake-up the waiter lists the children again, unless its
+// last listing proved that the deleted node was the only one ahead that
+// could keep it out and the watch on its own node, set on the same
+// connection, has not fired: sequence numbers only grow, so nothing can
+// get ahead of it, and a server sends a connection's events in the order
+// of the changes, so had its own node been deleted first it would know.
+// After a reconnection it lists again. So the next in line behind a holder
+// takes over on the deletion event alone, one round trip sooner. One
 // shared loop (internal/contend) serves every type here and leader
-// election. An uncontended Lock costs two requests (create, list) and
-// Unlock one (delete): the fencing token comes out of the listing, and the
-// watch on our own node that Lost needs is set only when Lost is called.
+// election. An uncontended Lock costs two requests (create, list), sent
+// back to back so that the listing adds no round trip, and Unlock one
+// (delete): the fencing token comes out of the listing, and the watch on
+// our own node that Lost needs is set only when Lost is called.
 //
 // # Guarantees
 //

@@ -68,7 +68,10 @@ type Entry struct {
 	token  int64           // set before ready is closed
 	ownErr error           // set before ready is closed
 	watch  <-chan zk.Event // own-node watch, set before ready is closed
-	susp   <-chan struct{} // the session's suspension channel when we got in
+	// the Session.Connections count under which watch was set and
+	// answered (0: unknown), set before ready is closed
+	watchConn int64
+	susp      <-chan struct{} // the session's suspension channel when we got in
 }
 
 // Enter creates our node and waits until the predicate holds, ctx is done
@@ -97,9 +100,9 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		first = &listing{kids, st}
 	}
 	// Learn our czxid and set a watch on our own node (so a holder hears if
-	// an operator deletes it) in parallel with the first listing: the two
-	// requests are pipelined on one connection, costing no extra round trip.
-	// Lazy entries decide after the first listing (see firstListing).
+	// an operator deletes it, and a waiter may trust a wake-up without
+	// listing again: see ownIntact) in parallel with the wait. Lazy entries
+	// decide after the first listing (see firstListing).
 	if !cfg.Lazy {
 		go e.fetchOwn(ctx)
 	}
@@ -154,16 +157,16 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 			}
 			return fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
 		}
-		if first {
-			first = false
-			e.firstListing(st, nodes[self].Seq)
-		}
 		if cfg.Check != nil {
 			if err := cfg.Check(nodes, self); err != nil {
 				return err
 			}
 		}
 		ok, watch := cfg.Predicate(nodes, self)
+		if first && (ok || !cfg.NoWait) {
+			first = false
+			e.firstListing(st, nodes[self].Seq, ok)
+		}
 		if ok {
 			e.Seq = nodes[self].Seq
 			return nil
@@ -173,6 +176,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 		}
 		var ch <-chan zk.Event
 		pred := cfg.Dir
+		last := watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch)
 		if watch != WatchChildren {
 			watchDir = false
 		}
@@ -200,13 +204,34 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 			cfg.OnWait(pred)
 		}
 		select {
-		case <-ch:
+		case ev := <-ch:
+			if last && ev.Type == zk.EventNodeDeleted && e.ownIntact() {
+				// The one node between us and the resource is gone and
+				// ours is not: no need to list again (see lastObstacle).
+				e.Seq = nodes[self].Seq
+				return nil
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.Done():
 			return s.Err()
 		}
 	}
+}
+
+// lastObstacle reports whether the watched node is all that keeps the
+// predicate from holding: it would hold on this listing without it. Then
+// its deletion alone admits us, whatever else changed meanwhile, because
+// a change can only remove nodes ahead of us (sequence numbers only grow,
+// so no node is ever created ahead of ours) and a predicate never turns
+// false when nodes ahead of us go.
+func lastObstacle(pred Predicate, nodes []zkpath.Node, self, watch int) bool {
+	if watch >= self {
+		return false
+	}
+	rest := slices.Delete(slices.Clone(nodes), watch, watch+1)
+	ok, _ := pred(rest, self-1)
+	return ok
 }
 
 func parse(children []string, markers []string) []zkpath.Node {

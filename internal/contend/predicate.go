@@ -6,6 +6,8 @@ import "github.com/zkrecipes/zkrecipes/internal/zkpath"
 // whether we hold the resource; if not, it names the single contender whose
 // deletion could change the answer, which is the only node we watch. Every
 // waiter watches a different node, so a release wakes one waiter: no herd.
+// A predicate must be monotone: removing contenders ahead of self never
+// turns ok from true to false (the wait relies on it, see lastObstacle).
 type Predicate func(nodes []zkpath.Node, self int) (ok bool, watch int)
 
 // WatchChildren, returned by a Predicate as the node to watch, asks for a
