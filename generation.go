@@ -113,12 +113,24 @@ func monoNow() int64 { return int64(time.Since(epochMono)) }
 // (length, protocolVersion, timeOut as int32, sessionId as int64), because
 // go-zookeeper exposes neither reliably; and it notes when the server last
 // spoke, from which a partitioned client dates its session's expiry.
+//
+// It also buffers reads: go-zookeeper reads every reply in two calls (its
+// length, then the rest), and replies often arrive several at a time, so
+// reading what the socket holds at once saves a system call per reply or
+// more. Only go-zookeeper's one receiving goroutine reads.
 type sniffConn struct {
 	net.Conn
 	g    *generation
 	head [20]byte
 	n    int
+
+	buf      []byte // read from the socket, not yet passed on: buf[pos:end]
+	pos, end int
+	err      error // the socket's error, passed on once buf is drained
 }
+
+// readBufSize is enough for most replies; a larger read skips the buffer.
+const readBufSize = 16 << 10
 
 func (s *sniffConn) Close() error {
 	s.g.sockMu.Lock()
@@ -138,18 +150,48 @@ func (s *sniffConn) Write(p []byte) (int, error) {
 }
 
 func (s *sniffConn) Read(p []byte) (int, error) {
-	n, err := s.Conn.Read(p)
-	if n > 0 {
+	var n int
+	switch {
+	case s.pos < s.end:
+		n = copy(p, s.buf[s.pos:s.end])
+		s.pos += n
+	case s.err != nil:
+		err := s.err
+		s.err = nil
+		return 0, err
+	case len(p) >= readBufSize:
+		var err error
+		if n, err = s.Conn.Read(p); n == 0 {
+			return 0, err
+		}
+		s.err = err
 		s.g.lastRead.Store(monoNow())
-		if s.n < len(s.head) {
-			s.n += copy(s.head[s.n:], p[:n])
-			if s.n == len(s.head) {
-				if ms := int32(binary.BigEndian.Uint32(s.head[8:12])); ms > 0 {
-					s.g.timeoutMs.Store(ms)
-				}
-				s.g.sid.Store(int64(binary.BigEndian.Uint64(s.head[12:20])))
+	default:
+		if s.buf == nil {
+			s.buf = make([]byte, readBufSize)
+		}
+		m, err := s.Conn.Read(s.buf)
+		if m == 0 {
+			return 0, err
+		}
+		s.err = err
+		s.g.lastRead.Store(monoNow())
+		n = copy(p, s.buf[:m])
+		s.pos, s.end = n, m
+	}
+	s.sniff(p[:n])
+	return n, nil
+}
+
+// sniff takes the timeout and session id from the connect response.
+func (s *sniffConn) sniff(p []byte) {
+	if s.n < len(s.head) {
+		s.n += copy(s.head[s.n:], p)
+		if s.n == len(s.head) {
+			if ms := int32(binary.BigEndian.Uint32(s.head[8:12])); ms > 0 {
+				s.g.timeoutMs.Store(ms)
 			}
+			s.g.sid.Store(int64(binary.BigEndian.Uint64(s.head[12:20])))
 		}
 	}
-	return n, err
 }

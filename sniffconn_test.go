@@ -1,0 +1,48 @@
+package zkrecipes
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sniffConn reads ahead what the socket holds, hands it out in the pieces
+// go-zookeeper asks for, and reports the socket's error only after that.
+func TestSniffConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
+	client, server := net.Pipe()
+	g := &generation{}
+	sc := &sniffConn{Conn: client, g: g}
+	reply := make([]byte, 20) // length, protocolVersion, timeOut, sessionId
+	binary.BigEndian.PutUint32(reply[0:4], 36)
+	binary.BigEndian.PutUint32(reply[8:12], 4000)
+	binary.BigEndian.PutUint64(reply[12:20], 0x1234)
+	body := bytes.Repeat([]byte{7}, 3*readBufSize)
+	go func() {
+		server.Write(append(reply, 1, 2, 3, 4)) // one segment: several reads
+		server.Write(body)                      // larger than the buffer
+		server.Close()
+	}()
+	var got []byte
+	for _, n := range []int{4, 16, 4} {
+		p := make([]byte, n)
+		_, err := io.ReadFull(sc, p)
+		require.NoError(t, err)
+		got = append(got, p...)
+	}
+	assert.Equal(t, append(reply, 1, 2, 3, 4), got)
+	assert.EqualValues(t, 4000, g.timeoutMs.Load())
+	assert.EqualValues(t, 0x1234, g.sid.Load())
+	big := make([]byte, len(body))
+	_, err := io.ReadFull(sc, big)
+	require.NoError(t, err)
+	assert.Equal(t, body, big)
+	_, err = sc.Read(make([]byte, 4))
+	assert.True(t, errors.Is(err, io.EOF), "after the data, the socket's error: %v", err)
+	assert.NotZero(t, g.lastRead.Load())
+}
