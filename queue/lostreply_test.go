@@ -180,3 +180,26 @@ func TestIntegration_Queue_LostReplies(t *testing.T) {
 		assert.Empty(t, claims(t, plain))
 	})
 }
+
+// A put whose lost reply turns out to have applied also deleted the
+// receipts it carried: they must not be handed to the next put, whose
+// transaction would then fail on them and have to be sent twice.
+func TestIntegration_Queue_LostReplyForgetsDeletedReceipts(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := testCtx(t, 30*time.Second)
+	d, fc, _ := faulty(t)
+	q := queue.New(fc, qpath)
+	put(t, ctx, q, "a") // its receipt waits for the next put to delete it
+	check := cutNextMulti(t, d)
+	put(t, ctx, q, "b") // applied, deleting a's receipt; the reply is lost
+	check()
+	from := len(d.Sent())
+	put(t, ctx, q, "c")
+	multis := 0
+	for _, op := range d.Sent()[from:] {
+		if op == zktest.OpMulti {
+			multis++
+		}
+	}
+	assert.Equal(t, 1, multis, "the next put sent its transaction more than once: %v", d.Sent()[from:])
+}

@@ -37,7 +37,13 @@ func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, ite
 		tried  []bucketRef        // buckets of the attempts that may have applied
 		lost   error              // the lost reply of such an attempt
 		lostIn *zkrecipes.Session // the session it was sent in
+		doubts int                // attempts whose reply was lost
+		// The receipts the first such attempt was to delete: gone if and
+		// only if it applied. Later attempts carry none, so that an
+		// answer tells what became of them.
+		doubtful map[string]*zkrecipes.Session
 	)
+	defer func() { q.giveBack(doubtful) }() // unless known deleted (set to nil)
 	for hops := 0; ; hops++ {
 		if hops > 1000 {
 			return nil, fmt.Errorf("queue: no open bucket found in lane %d after %d tries", prio, hops)
@@ -49,7 +55,10 @@ func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, ite
 		case err != nil:
 			return nil, err
 		}
-		drop := q.takeReceipts(s)
+		var drop map[string]*zkrecipes.Session
+		if lost == nil {
+			drop = q.takeReceipts(s)
+		}
 		reqs := make([]any, 0, 2+len(items)+len(extra)+len(drop))
 		reqs = append(reqs,
 			&zk.CreateRequest{Path: receipt, Flags: zk.FlagEphemeral},
@@ -79,28 +88,38 @@ func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, ite
 				}
 			}
 			q.settled(receipt, s)
+			// No earlier attempt applied (its receipt would have stopped
+			// this one): the doubtful receipts are still there, and the
+			// deferred giveBack queues them again.
 			if top >= int64(q.o.bucketSize)-1 {
 				q.seal(ctx, b)
 			}
 			return ids, nil
 		}
 		// Not applied, or not known to be: the receipts it was to delete
-		// wait for the next transaction (if a lost one applied after all, a
-		// later delete meets NoNode and forgets them), but for one found
-		// gone already.
+		// wait for the next transaction, but for one found gone already;
+		// after a lost reply, until we know whether it applied.
 		i := failedOp(res)
 		if i >= firstDrop && errors.Is(err, zk.ErrNoNode) {
 			delete(drop, dropped[i-firstDrop])
 		}
-		q.giveBack(drop)
+		if ambiguous(err) && doubts == 0 {
+			doubtful = drop
+		} else {
+			q.giveBack(drop)
+		}
 		switch {
 		case ambiguous(err):
+			doubts++
 			if !slices.Contains(tried, b) {
 				tried = append(tried, b)
 			}
 			lost, lostIn = err, s
 			q.c.Logger().Debug("queue: put's reply lost, sending it again", "queue", q.path, "nonce", fmt.Sprintf("%016x", nonce), "bucket", b.name(), "err", err)
 		case i == 0 && errors.Is(err, zk.ErrNodeExists): // an earlier attempt applied
+			if doubts == 1 {
+				doubtful = nil // it was the one that deleted them
+			} // else which one is unknown: a later delete meets NoNode and forgets them
 			q.settled(receipt, s)
 			if !slices.Contains(tried, b) {
 				tried = append(tried, b)
