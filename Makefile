@@ -56,7 +56,8 @@ demo: deps
 # zkr side by side with Curator, kazoo and go-zookeeper in the anchor harness
 # (../shared/anchors, or ANCHORS_DIR=...), once with fsync on and once with
 # forceSync=no; tables land in bench/results/<timestamp>-<fsync|nofsync>/.
-# IMPLS and BENCH_ARGS pass through (see bench/side-by-side.sh).
+# IMPLS, BENCH_ARGS, WORKLOADS and ROUNDS pass through (see
+# bench/side-by-side.sh), e.g. make bench WORKLOADS=w1,w2 ROUNDS=5.
 bench: deps
 	$(GO) build -o bin/zkr ./cmd/zkr
 	ZKR=bin/zkr bench/side-by-side.sh

@@ -18,6 +18,12 @@
 #   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
 #   SECTION_TIMEOUT=900                    seconds before a hung bench program is killed
 #   KEEP_TMP=1                             keep the temporary harness copy
+#   WORKLOADS="w1,w2"                      run only these anchor workloads in each section
+#                                          (the raw baseline always runs)
+#   ROUNDS=3                               repeat the whole run; even rounds run the
+#                                          sections in reverse order, so that drift of
+#                                          the machine over the run hits all alike;
+#                                          results.md gives medians and every round
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,6 +32,8 @@ IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
 export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
 export BENCH_ARGS="${BENCH_ARGS:-}"
 export SECTION_TIMEOUT="${SECTION_TIMEOUT:-900}"
+export WORKLOADS="${WORKLOADS:-}"
+ROUNDS="${ROUNDS:-1}"
 
 say() { echo "[side-by-side] $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -112,6 +120,14 @@ for cmd in ['./gozk/gozk-bench --connect', 'java -Xms256m', '"$PY" kazoo/bench.p
     if cmd not in s:
         sys.exit("side-by-side: run-all.sh has changed: cannot find: " + cmd)
     s = s.replace(cmd, 'timeout "$SECTION_TIMEOUT" ' + cmd)
+# WORKLOADS narrows every section (not the raw baseline, which warms the
+# server and gives the section's floor); zkr keeps its own raw run.
+import os, re
+wl = os.environ.get("WORKLOADS", "")
+if wl:
+    s, n = re.subn(r'--workloads (raw,)?w1,w2,w3(,w4,w5,w6)?', lambda m: "--workloads " + (m.group(1) or "") + wl, s)
+    if n != 4:
+        sys.exit("side-by-side: run-all.sh has changed: found %d section workload lists, want 4" % n)
 run.write_text(s)
 
 agg = h / "aggregate.py"
@@ -133,15 +149,33 @@ fi
 export PORT IMPLS
 label=fsync
 if [[ "$ZK_EXTRA_CFG" == *forceSync=no* ]]; then label=nofsync; fi
-say "IMPLS=\"$IMPLS\" ZK_EXTRA_CFG=\"${ZK_EXTRA_CFG:-}\" BENCH_ARGS=\"$BENCH_ARGS\" PORT=$PORT"
-(cd "$H" && ./run-all.sh)
+say "IMPLS=\"$IMPLS\" ZK_EXTRA_CFG=\"${ZK_EXTRA_CFG:-}\" BENCH_ARGS=\"$BENCH_ARGS\" WORKLOADS=\"$WORKLOADS\" ROUNDS=$ROUNDS PORT=$PORT"
+order="$IMPLS"
+for ((round = 1; round <= ROUNDS; round++)); do
+  say "round $round of $ROUNDS: $order"
+  (cd "$H" && IMPLS="$order" ./run-all.sh)
+  order="$(echo $order | tr ' ' '\n' | tac | tr '\n' ' ' | sed 's/ $//')"
+done
+if ((ROUNDS > 1)); then
+  # shellcheck disable=SC2046
+  (cd "$H" && python3 aggregate.py results.md results.json $(ls -d runs/*/))
+fi
 
 # ---------------------------------------------------------------- keep results
 DEST="$REPO/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-$label"
 mkdir -p "$DEST"
 cp "$H/results.md" "$H/results.json" "$DEST/"
-run_dir="$(ls -d "$H"/runs/*/ | tail -1)"
-mkdir -p "$DEST/run"
-cp "$run_dir"/* "$DEST/run/"
+if ((ROUNDS > 1)); then
+  i=0
+  for run_dir in "$H"/runs/*/; do
+    i=$((i + 1))
+    mkdir -p "$DEST/run$i"
+    cp "$run_dir"/* "$DEST/run$i/"
+  done
+else
+  run_dir="$(ls -d "$H"/runs/*/ | tail -1)"
+  mkdir -p "$DEST/run"
+  cp "$run_dir"/* "$DEST/run/"
+fi
 say "results: ${DEST#$REPO/}/results.md"
 cat "$DEST/results.md"

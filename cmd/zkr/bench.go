@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -45,16 +47,18 @@ func init() {
 			fs.StringVar(&o.connect, "connect", "", "servers, as the anchor harness names them (same as --servers)")
 			fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads or anchor ids (raw, w1..w6)")
 			fs.Var(&o.zkConfig, "zk-config", "zoo.cfg `line` for the embedded server (repeatable)")
+			fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the workloads to `file` (go tool pprof)")
 			return func(ctx context.Context, p parsed) error { return a.bench(ctx, p, fs, &o) }
 		},
 	})
 }
 
 type benchFlags struct {
-	p         bench.Params
-	connect   string
-	workloads string
-	zkConfig  multiFlag
+	p          bench.Params
+	connect    string
+	workloads  string
+	zkConfig   multiFlag
+	cpuProfile string
 }
 
 // anchorMode reports whether args use the anchor harness' interface.
@@ -108,6 +112,17 @@ func (a *app) bench(ctx context.Context, p parsed, fs *flag.FlagSet, o *benchFla
 		return err
 	}
 	e := &bench.Emitter{W: a.stdout, JSON: a.json || anchor}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	failed := 0
 	for _, w := range ws {
 		o.p.Logf("%s: %s", w.Name, w.Help)
