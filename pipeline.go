@@ -32,9 +32,13 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 	g := s.gen
 	sent := g.watchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
 	defer g.unwatchWrite(sent)
+	// The requests run on goroutines of their own, so they need not watch
+	// ctx (which would cost each a second hand-off): we do, below, and an
+	// abandoned create's node is deleted once it lands.
+	bg := context.WithoutCancel(ctx)
 	created := make(chan result[string], 1)
 	if !s.c.spawn(func() {
-		path, err := s.Create(ctx, p, data, mode, opts...)
+		path, err := s.Create(bg, p, data, mode, opts...)
 		created <- result[string]{path, err}
 	}) {
 		return "", nil, nil, &OpError{Op: "create", Path: p, Err: ErrClosed}
@@ -50,22 +54,33 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 	case <-sent.done:
 		// Our create is on the wire: the listing goes out behind it.
 		if !s.c.spawn(func() {
-			kids, st, err := s.Children(ctx, dir)
+			kids, st, err := s.Children(bg, dir)
 			listed <- listing{kids, st, err}
 		}) {
 			listed <- listing{err: ErrClosed}
 		}
-		cr = <-created
+		select {
+		case cr = <-created:
+		case <-ctx.Done():
+			return s.abandonCreate(ctx, p, created)
+		}
 	case cr = <-created:
 		// Done before we saw it sent (or it failed): list after it.
 		if cr.err == nil {
 			kids, st, err := s.Children(ctx, dir)
-			listed <- listing{kids, st, err}
-		} else {
-			listed <- listing{}
+			return cr.v, kids, st, err
+		}
+	case <-ctx.Done():
+		return s.abandonCreate(ctx, p, created)
+	}
+	var l listing
+	select {
+	case l = <-listed:
+	case <-ctx.Done():
+		if cr.err == nil {
+			return cr.v, nil, nil, &OpError{Op: "children", Path: dir, Err: ctx.Err()}
 		}
 	}
-	l := <-listed
 	if cr.err != nil {
 		return "", nil, nil, cr.err
 	}
@@ -73,6 +88,26 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 		l.kids, l.st, l.err = s.Children(ctx, dir)
 	}
 	return cr.v, l.kids, l.st, l.err
+}
+
+// abandonCreate returns ctx's error for a create still in flight and
+// deletes its node, on a client-owned goroutine, should it land.
+func (s *Session) abandonCreate(ctx context.Context, p string, created <-chan result[string]) (string, []string, *zk.Stat, error) {
+	s.c.Go(func(life context.Context) {
+		var r result[string]
+		select {
+		case r = <-created:
+		case <-life.Done():
+			return
+		}
+		if r.err != nil || s.Err() != nil {
+			return // nothing made, or the session is gone (the contention recipes' ephemeral nodes with it)
+		}
+		dctx, cancel := context.WithTimeout(life, s.c.cleanupTimeout())
+		defer cancel()
+		_ = s.Delete(dctx, r.v, -1)
+	})
+	return "", nil, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
 }
 
 // isCreateUnder reports whether frame, one request as go-zookeeper writes

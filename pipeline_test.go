@@ -1,6 +1,8 @@
 package zkrecipes_test
 
 import (
+	"context"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -43,4 +45,40 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, kids, 21, "one node per call")
 	assert.True(t, slices.Contains(kids, zkpath.Base(p)))
+}
+
+// Cancelled while its create is in flight, CreateAndList returns at once
+// and the node, which lands anyway, is deleted; cancelled later, it
+// returns the node's path with the error, and the node is the caller's.
+func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d := zktest.NewFaultDialer()
+	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
+	ctx := ctxFor(t, 30*time.Second)
+	s, err := c.WaitSession(ctx)
+	require.NoError(t, err)
+	abandoned := 0
+	for range 20 {
+		from := len(d.Sent())
+		cctx, cancel := context.WithCancel(ctx)
+		go func() {
+			for !slices.Contains(d.Sent()[from:], zktest.OpCreate) {
+				runtime.Gosched()
+			}
+			cancel()
+		}()
+		p, _, _, err := s.CreateAndList(cctx, "/cancelled/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+		cancel()
+		require.ErrorIs(t, err, context.Canceled)
+		if p == "" {
+			abandoned++
+		} else {
+			require.NoError(t, c.Delete(ctx, p, -1), "the returned node exists")
+		}
+		require.Eventually(t, func() bool {
+			kids, _, err := c.Children(ctx, "/cancelled")
+			return err == nil && len(kids) == 0
+		}, 5*time.Second, time.Millisecond, "an abandoned create left its node")
+	}
+	t.Logf("%d of 20 cancelled with the create in flight", abandoned)
 }

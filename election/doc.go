@@ -20,7 +20,12 @@
 // continues into a new session (the cause of several double-leader bugs in
 // Curator's LeaderLatch, e.g. CURATOR-696). Leaders are elected in the order
 // the participants' nodes were created; a resignation wakes only the next
-// participant.
+// participant. When that participant's last listing showed the resigning
+// leader as the only node ahead, it takes over on the deletion event
+// alone, without listing again: the watch on its own node, set and
+// answered on the connection that delivered the event, has not fired, so
+// its node still existed when the leader's was deleted (after a
+// reconnection it lists again).
 //
 // Not guaranteed: ZooKeeper cannot stop a leader that is paused (GC, a
 // stopped VM) and resumes acting after its term ended; its code learns of

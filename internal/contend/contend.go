@@ -163,9 +163,10 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 			}
 		}
 		ok, watch := cfg.Predicate(nodes, self)
+		last := !ok && watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch)
 		if first && (ok || !cfg.NoWait) {
 			first = false
-			e.firstListing(st, nodes[self].Seq, ok)
+			e.firstListing(st, nodes[self].Seq, last)
 		}
 		if ok {
 			e.Seq = nodes[self].Seq
@@ -176,7 +177,6 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 		}
 		var ch <-chan zk.Event
 		pred := cfg.Dir
-		last := watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch)
 		if watch != WatchChildren {
 			watchDir = false
 		}

@@ -61,9 +61,12 @@ func (e *Entry) ownIntact() bool {
 }
 
 // firstListing settles a Lazy entry's token from its first listing, made
-// right after our create, when the entry holds at once; otherwise it asks
-// for our czxid, and sets the own-node watch that lets a wake-up skip the
-// listing (see ownIntact), on a client-owned goroutine while we wait.
+// right after our create, when it can; otherwise it asks for our czxid on
+// a client-owned goroutine while we wait. It also asks when the entry is
+// about to wait for its last obstacle (wantWatch): the request sets the
+// own-node watch that lets the wake-up skip the listing (see ownIntact).
+// Deeper in a queue the watch would rarely serve, so it is not worth a
+// request.
 //
 // ZooKeeper names a sequential node after the number of children its
 // parent ever had created (kept as the parent's internal cversion, which
@@ -76,8 +79,8 @@ func (e *Entry) ownIntact() bool {
 // deleted no later than P, every later holder's node is created after this
 // listing, with a greater zxid. (int32 arithmetic wraps like the server's
 // counters.)
-func (e *Entry) firstListing(st *zk.Stat, seq int32, holds bool) {
-	if holds && st != nil && st.Pzxid != 0 && st.Cversion+st.NumChildren == 2*(seq+1) {
+func (e *Entry) firstListing(st *zk.Stat, seq int32, wantWatch bool) {
+	if !wantWatch && st != nil && st.Pzxid != 0 && st.Cversion+st.NumChildren == 2*(seq+1) {
 		e.token = st.Pzxid
 		close(e.ready)
 		return
