@@ -203,43 +203,31 @@ func TestIntegration_Locker_Contention(t *testing.T) {
 		var mu sync.Mutex
 		var last int64
 		var tokenErrs []string
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				l := k.new(cs[i], "/lk")
-				for range rounds {
-					if err := l.Lock(ctx); err != nil {
-						errs <- err
-						return
-					}
-					if inside.Add(1) != 1 {
-						violations.Add(1)
-					}
-					tok := l.Token()
-					mu.Lock()
-					if tok <= last {
-						tokenErrs = append(tokenErrs, fmt.Sprintf("token %d after %d", tok, last))
-					}
-					last = tok
-					mu.Unlock()
-					time.Sleep(time.Millisecond) // work inside the critical section
-					acquired.Add(1)
-					inside.Add(-1)
-					if err := l.Unlock(ctx); err != nil {
-						errs <- err
-						return
-					}
+		contenders(t, n, func(i int) error {
+			l := k.new(cs[i], "/lk")
+			for range rounds {
+				if err := l.Lock(ctx); err != nil {
+					return err
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			require.NoError(t, err)
-		}
+				if inside.Add(1) != 1 {
+					violations.Add(1)
+				}
+				tok := l.Token()
+				mu.Lock()
+				if tok <= last {
+					tokenErrs = append(tokenErrs, fmt.Sprintf("token %d after %d", tok, last))
+				}
+				last = tok
+				mu.Unlock()
+				time.Sleep(time.Millisecond) // work inside the critical section
+				acquired.Add(1)
+				inside.Add(-1)
+				if err := l.Unlock(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		assert.Zero(t, violations.Load(), "more than one holder inside")
 		assert.Empty(t, tokenErrs, "fencing tokens must strictly increase")
 		assert.Equal(t, int64(n*rounds), acquired.Load())
@@ -451,4 +439,24 @@ func TestIntegration_Locker_LostReplyToCreate(t *testing.T) {
 		require.NoError(t, l.Unlock(ctx))
 		assert.Empty(t, ephemerals(t, cs[0], "/lk"))
 	})
+}
+
+// contenders runs fn(i) for i in 0..n-1, each on its own goroutine, waits
+// for all and fails the test with any error they returned.
+func contenders(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := fn(i); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
 }

@@ -2,7 +2,6 @@ package lock_test
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,35 +42,23 @@ func TestIntegration_MultiLock_NoDeadlock(t *testing.T) {
 		return lock.NewMultiLock(ls...)
 	}
 	var inside, violations atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ml := mk(cs[i], i == 1)
-			for range 10 {
-				if err := ml.Lock(ctx); err != nil {
-					errs <- err
-					return
-				}
-				if inside.Add(1) != 1 {
-					violations.Add(1)
-				}
-				time.Sleep(time.Millisecond)
-				inside.Add(-1)
-				if err := ml.Unlock(ctx); err != nil {
-					errs <- err
-					return
-				}
+	contenders(t, 2, func(i int) error {
+		ml := mk(cs[i], i == 1)
+		for range 10 {
+			if err := ml.Lock(ctx); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+			if inside.Add(1) != 1 {
+				violations.Add(1)
+			}
+			time.Sleep(time.Millisecond)
+			inside.Add(-1)
+			if err := ml.Unlock(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	assert.Zero(t, violations.Load())
 	for _, p := range []string{"/x", "/y", "/z"} {
 		assert.Empty(t, ephemerals(t, cs[0], p))

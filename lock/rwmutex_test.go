@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -148,55 +147,41 @@ func TestIntegration_RWMutex_Contention(t *testing.T) {
 	_, cs := clients(t, n)
 	ctx := ctxFor(t, 60*time.Second)
 	var readers, writers, violations, maxReaders atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rw := lock.NewRWMutex(cs[i], "/rw")
-			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			for range rounds {
-				if rng.IntN(3) == 0 {
-					if err := rw.Lock(ctx); err != nil {
-						errs <- err
-						return
-					}
-					if writers.Add(1) != 1 || readers.Load() != 0 {
-						violations.Add(1)
-					}
-					time.Sleep(time.Millisecond)
-					writers.Add(-1)
-					if err := rw.Unlock(ctx); err != nil {
-						errs <- err
-						return
-					}
-					continue
+	contenders(t, n, func(i int) error {
+		rw := lock.NewRWMutex(cs[i], "/rw")
+		rng := rand.New(rand.NewPCG(uint64(i), 7))
+		for range rounds {
+			if rng.IntN(3) == 0 {
+				if err := rw.Lock(ctx); err != nil {
+					return err
 				}
-				if err := rw.RLock(ctx); err != nil {
-					errs <- err
-					return
-				}
-				r := readers.Add(1)
-				if writers.Load() != 0 {
+				if writers.Add(1) != 1 || readers.Load() != 0 {
 					violations.Add(1)
 				}
-				for m := maxReaders.Load(); r > m && !maxReaders.CompareAndSwap(m, r); m = maxReaders.Load() {
+				time.Sleep(time.Millisecond)
+				writers.Add(-1)
+				if err := rw.Unlock(ctx); err != nil {
+					return err
 				}
-				time.Sleep(2 * time.Millisecond)
-				readers.Add(-1)
-				if err := rw.RUnlock(ctx); err != nil {
-					errs <- err
-					return
-				}
+				continue
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+			if err := rw.RLock(ctx); err != nil {
+				return err
+			}
+			r := readers.Add(1)
+			if writers.Load() != 0 {
+				violations.Add(1)
+			}
+			for m := maxReaders.Load(); r > m && !maxReaders.CompareAndSwap(m, r); m = maxReaders.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			readers.Add(-1)
+			if err := rw.RUnlock(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	assert.Zero(t, violations.Load())
 	t.Logf("most readers at once: %d", maxReaders.Load())
 	assert.Empty(t, ephemerals(t, cs[0], "/rw"))

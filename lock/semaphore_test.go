@@ -3,7 +3,6 @@ package lock_test
 import (
 	"context"
 	"regexp"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,39 +79,27 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 	}
 
 	var inside, most, violations atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := lock.NewSemaphore(cs[i], "/sem", max)
-			for range rounds {
-				l, err := s.Acquire(ctx)
-				if err != nil {
-					errs <- err
-					return
-				}
-				v := inside.Add(1)
-				if v > max {
-					violations.Add(1)
-				}
-				for m := most.Load(); v > m && !most.CompareAndSwap(m, v); m = most.Load() {
-				}
-				time.Sleep(10 * time.Millisecond)
-				inside.Add(-1)
-				if err := l.Release(ctx); err != nil {
-					errs <- err
-					return
-				}
+	contenders(t, n, func(i int) error {
+		s := lock.NewSemaphore(cs[i], "/sem", max)
+		for range rounds {
+			l, err := s.Acquire(ctx)
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+			v := inside.Add(1)
+			if v > max {
+				violations.Add(1)
+			}
+			for m := most.Load(); v > m && !most.CompareAndSwap(m, v); m = most.Load() {
+			}
+			time.Sleep(10 * time.Millisecond)
+			inside.Add(-1)
+			if err := l.Release(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	assert.Zero(t, violations.Load(), "more than maxLeases holders")
 	assert.Greater(t, most.Load(), int64(1), "holders overlap")
 	t.Logf("most holders at once: %d", most.Load())
@@ -170,33 +157,21 @@ func TestIntegration_Semaphore_AcquireNNoDeadlock(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 30*time.Second)
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := lock.NewSemaphore(cs[i], "/sem", 2)
-			for range 6 {
-				ls, err := s.AcquireN(ctx, 2)
-				if err != nil {
-					errs <- err
-					return
-				}
-				for _, l := range ls {
-					if err := l.Release(ctx); err != nil {
-						errs <- err
-						return
-					}
+	contenders(t, 2, func(i int) error {
+		s := lock.NewSemaphore(cs[i], "/sem", 2)
+		for range 6 {
+			ls, err := s.AcquireN(ctx, 2)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				if err := l.Release(ctx); err != nil {
+					return err
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+		}
+		return nil
+	})
 }
 
 func TestIntegration_Semaphore_TryAcquire(t *testing.T) {
