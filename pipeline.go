@@ -66,10 +66,11 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 		}
 	case cr = <-created:
 		// Done before we saw it sent (or it failed): list after it.
-		if cr.err == nil {
-			kids, st, err := s.Children(ctx, dir)
-			return cr.v, kids, st, err
+		if cr.err != nil {
+			return "", nil, nil, cr.err
 		}
+		kids, st, err := s.Children(ctx, dir)
+		return cr.v, kids, st, err
 	case <-ctx.Done():
 		return s.abandonCreate(ctx, p, created)
 	}

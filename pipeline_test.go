@@ -82,3 +82,25 @@ func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 	}
 	t.Logf("%d of 20 cancelled with the create in flight", abandoned)
 }
+
+// A create refused before it is sent fails CreateAndList at once.
+func TestIntegration_Session_CreateAndListRefused(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c := zktest.Client(t)
+	ctx := ctxFor(t, 10*time.Second)
+	s, err := c.WaitSession(ctx)
+	require.NoError(t, err)
+	big := make([]byte, zkrecipes.MaxDataSize+1)
+	done := make(chan error, 1)
+	go func() {
+		// A ctx that is never done: nothing but the refusal can end it.
+		_, _, _, err := s.CreateAndList(context.Background(), "/refused/n-", big, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
+	case <-time.After(5 * time.Second):
+		t.Fatal("CreateAndList hangs after its create was refused")
+	}
+}
