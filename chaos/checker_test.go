@@ -152,3 +152,37 @@ func TestLooksLikeItem(t *testing.T) {
 		assert.Equal(t, want, looksLikeItem(name), name)
 	}
 }
+
+func TestCheckReadWrite(t *testing.T) {
+	cases := []struct {
+		name          string
+		reads, writes []hold
+		want          int // violations
+	}{
+		{"readers share", []hold{
+			tenure("a", 0, 0, 0, 5, 20, 22),
+			tenure("b", 1, 0, 1, 6, 30, 31),
+		}, nil, 0},
+		{"writer after readers", []hold{
+			tenure("a", 0, 0, 0, 5, 20, 22),
+			tenure("b", 1, 0, 1, 6, 30, 31),
+		}, []hold{tenure("c", 2, 10, 2, 30, 40, 41)}, 0},
+		{"writer among readers", []hold{
+			tenure("a", 0, 0, 0, 5, 20, 22),
+		}, []hold{tenure("c", 2, 10, 2, 15, 40, 41)}, 1},
+		{"reader under a writer", []hold{
+			tenure("a", 0, 0, 0, 25, 30, 32),
+		}, []hold{tenure("c", 2, 10, 2, 15, 40, 41)}, 1},
+		{"two writers", nil, []hold{
+			tenure("c", 2, 10, 2, 15, 40, 41),
+			tenure("d", 3, 11, 2, 39, 50, 51),
+		}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecorder(origin)
+			checkReadWrite(rec, tc.reads, tc.writes)
+			assert.Equal(t, tc.want, rec.violations, strings.Join(rec.details, "\n"))
+		})
+	}
+}

@@ -34,6 +34,10 @@
 //     history linearizable as a mutex, and a register guarded by the
 //     fencing token (a versioned Set that accepts only a token at least the
 //     stored one) is never overwritten while its writer still holds.
+//   - rwmutex: workers take the read or (one time in three) the write side
+//     of a [lock.RWMutex]; a write tenure overlaps no other tenure, read
+//     tenures overlap only each other, and the write tenures alone are
+//     checked as the lock's (overlap, tokens, porcupine).
 //   - semaphore: never more than the lease count of tenures at once;
 //     porcupine as for the lock.
 //   - election: terms (from Campaign's return, or a job's start under
