@@ -317,18 +317,26 @@ const idleWorker = 2 * time.Second
 
 func (c *Client) worker(fn func()) {
 	defer c.workers.Done()
+	// One timer for the worker's life, re-armed only when it fires early:
+	// resetting it after every job cost more than the hand-off itself.
 	idle := time.NewTimer(idleWorker)
 	defer idle.Stop()
 	for {
 		fn()
 		c.wg.Done()
-		idle.Reset(idleWorker)
-		select {
-		case fn = <-c.jobs:
-		case <-idle.C:
-			return
-		case <-c.closing:
-			return
+		done := time.Now()
+		for fn = nil; fn == nil; {
+			select {
+			case fn = <-c.jobs:
+			case <-idle.C:
+				if d := time.Since(done); d < idleWorker {
+					idle.Reset(idleWorker - d)
+					continue
+				}
+				return
+			case <-c.closing:
+				return
+			}
 		}
 	}
 }
