@@ -63,7 +63,7 @@ func Recipes() []string {
 }
 
 func sortedSpecs() []spec {
-	order := map[string]int{"foundation": 0, "lock": 1, "rwmutex": 2, "semaphore": 3, "election": 4, "queue": 5, "counter": 6}
+	order := map[string]int{"foundation": 0, "lock": 1, "rwmutex": 2, "semaphore": 3, "election": 4, "queue": 5, "counter": 6, "sharedcount": 7}
 	out := append([]spec(nil), registry...)
 	rank := func(n string) int {
 		if r, ok := order[n]; ok {

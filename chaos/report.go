@@ -70,7 +70,7 @@ func (r *Report) Violations() int {
 
 // Legend says what an operation and progress mean per recipe.
 const Legend = `ops: foundation = versioned-Set increments; lock/rwmutex/semaphore = acquire+release cycles;
-election = terms won; queue = puts and acks; counter = increments.
+election = terms won; queue = puts and acks; counter/sharedcount = increments.
 p50/p99: latency of successful ops that overlapped a fault hitting their worker.
 max-unavail: longest time without progress (an acquisition, a term, an ack, an increment).`
 

@@ -1,0 +1,116 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/counter"
+)
+
+// The shared-count workload: workers increment one counter.SharedCount
+// with Get and TrySet (Curator's compare-and-set) while each also watches
+// it. TrySet documents that an error means nothing was applied, except
+// ErrIndeterminate: so the final count must lie between the successful
+// increments and those plus the indeterminate ones, no two successes may
+// write the same count, and a watcher must never see the count go back.
+func init() {
+	register(spec{name: "sharedcount", workers: 3, new: func(rec *recorder) recipe { return &sharedRecipe{rec: rec} }})
+}
+
+const sharedPath = "/shared"
+
+type sharedRecipe struct {
+	rec *recorder
+
+	mu      sync.Mutex
+	ok      int
+	maybe   int
+	written map[int32]string // count -> who reported writing it
+}
+
+func (s *sharedRecipe) setup(context.Context, *zkrecipes.Client) error { return nil }
+
+func (s *sharedRecipe) leftoverOK(p string, _ *zk.Stat) bool { return p == sharedPath }
+
+func (s *sharedRecipe) work(ctx context.Context, w *worker) {
+	sc := counter.NewShared(w.c, sharedPath, 0)
+	var wg sync.WaitGroup
+	wg.Go(func() { s.watch(ctx, w, sc) })
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		start := time.Now()
+		octx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		n, err := s.increment(octx, sc)
+		cancel()
+		o := opOK
+		switch {
+		case errors.Is(err, counter.ErrIndeterminate):
+			o = opAmbiguous
+		case err != nil:
+			o = opFailed
+		}
+		s.rec.op(w, start, o, true)
+		s.mu.Lock()
+		switch o {
+		case opOK:
+			s.ok++
+			who := fmt.Sprintf("%s at %s", w.id, s.rec.at(time.Now()))
+			if prev, dup := s.written[n]; dup {
+				s.rec.violate("sharedcount: %s and %s both report setting the count to %d", prev, who, n)
+			}
+			if s.written == nil {
+				s.written = map[int32]string{}
+			}
+			s.written[n] = who
+		case opAmbiguous:
+			s.maybe++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// increment reads the count and sets it one higher, until a TrySet wins.
+func (s *sharedRecipe) increment(ctx context.Context, sc *counter.SharedCount) (int32, error) {
+	for {
+		v, err := sc.Get(ctx)
+		if err != nil {
+			return 0, err
+		}
+		ok, err := sc.TrySet(ctx, v, v.Count+1)
+		if err != nil || ok {
+			return v.Count + 1, err
+		}
+	}
+}
+
+// watch checks that the counts a watcher receives never go back.
+func (s *sharedRecipe) watch(ctx context.Context, w *worker, sc *counter.SharedCount) {
+	var last counter.Value
+	for v := range sc.Watch(ctx) {
+		if v.Count < last.Count || v.Version < last.Version {
+			s.rec.violate("sharedcount: %s's watch went back from %d (version %d) to %d (version %d) at %s",
+				w.id, last.Count, last.Version, v.Count, v.Version, s.rec.at(time.Now()))
+		}
+		last = v
+	}
+}
+
+func (s *sharedRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
+	v, err := counter.NewShared(c, sharedPath, 0).Get(ctx)
+	if err != nil {
+		s.rec.violate("sharedcount: cannot read the final count: %v", err)
+		return
+	}
+	s.mu.Lock()
+	lo, hi := s.ok, s.ok+s.maybe
+	s.mu.Unlock()
+	if int(v.Count) < lo || int(v.Count) > hi {
+		s.rec.violate("sharedcount: final count %d outside [successes %d, successes+indeterminate %d]", v.Count, lo, hi)
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("final %d, successes %d, indeterminate %d", v.Count, lo, hi-lo))
+}
