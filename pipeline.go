@@ -21,8 +21,11 @@ import (
 // again: the listing it returns always holds the new node. Contention
 // recipes use it to learn their position in one round trip instead of two.
 //
-// If the create succeeded but the listing failed, the created path is
-// returned with the listing's error: the node exists.
+// If the create succeeded but the listing failed (or ctx was done while
+// listing), the created path is returned with the error: the node exists
+// and is the caller's. If ctx is done while the create is in flight,
+// CreateAndList returns at once with no path, and the node, should the
+// create land, is deleted on a client-owned goroutine.
 func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
