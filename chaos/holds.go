@@ -69,6 +69,19 @@ func checkHolds(rec *recorder, holds []hold, limit int, tokens bool) string {
 }
 
 func checkOverlap(rec *recorder, holds []hold, limit int) {
+	sweepTenures(holds, func(i int, active map[int]bool) {
+		if len(active) >= limit {
+			rec.violate("overlap: %s entered while %d already held (limit %d): %s",
+				describeHold(rec, holds[i]), len(active), limit, describeHolds(rec, holds, active))
+		}
+	})
+}
+
+// sweepTenures walks the tenures' [acquired, release] intervals in time
+// order and calls entering for each tenure as it begins, with the indexes
+// of the tenures held at that instant (not including it). At equal times
+// leaving sorts first: a hand-over at one instant is no overlap.
+func sweepTenures(holds []hold, entering func(i int, active map[int]bool)) {
 	type edge struct {
 		t     time.Time
 		enter bool
@@ -78,7 +91,6 @@ func checkOverlap(rec *recorder, holds []hold, limit int) {
 	for i, h := range holds {
 		edges = append(edges, edge{h.acquired, true, i}, edge{h.release, false, i})
 	}
-	// At equal times leaving sorts first: a hand-over at one instant is no overlap.
 	sort.Slice(edges, func(a, b int) bool {
 		if !edges[a].t.Equal(edges[b].t) {
 			return edges[a].t.Before(edges[b].t)
@@ -91,17 +103,19 @@ func checkOverlap(rec *recorder, holds []hold, limit int) {
 			delete(active, e.i)
 			continue
 		}
-		if len(active) >= limit {
-			var others []string
-			for i := range active {
-				others = append(others, describeHold(rec, holds[i]))
-			}
-			sort.Strings(others)
-			rec.violate("overlap: %s entered while %d already held (limit %d): %s",
-				describeHold(rec, holds[e.i]), len(active), limit, strings.Join(others, "; "))
-		}
+		entering(e.i, active)
 		active[e.i] = true
 	}
+}
+
+// describeHolds describes the tenures whose indexes are in set, sorted.
+func describeHolds(rec *recorder, holds []hold, set map[int]bool) string {
+	var out []string
+	for i := range set {
+		out = append(out, describeHold(rec, holds[i]))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; ")
 }
 
 func checkTokens(rec *recorder, holds []hold) {

@@ -3,8 +3,6 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -82,53 +80,19 @@ func (r *rwRecipe) check(_ context.Context, _ *zkrecipes.Client, res *Result) {
 // checkReadWrite sweeps the tenures: a writer may enter only when nobody
 // holds, a reader only when no writer holds.
 func checkReadWrite(rec *recorder, reads, writes []hold) {
-	type edge struct {
-		t      time.Time
-		enter  bool
-		writer bool
-		h      hold
-	}
-	var edges []edge
-	for _, hs := range []struct {
-		w  bool
-		hs []hold
-	}{{false, reads}, {true, writes}} {
-		for _, h := range hs.hs {
-			edges = append(edges, edge{h.acquired, true, hs.w, h}, edge{h.release, false, hs.w, h})
+	all := append(append([]hold(nil), reads...), writes...)
+	isWriter := func(i int) bool { return i >= len(reads) }
+	sweepTenures(all, func(i int, active map[int]bool) {
+		conflict := isWriter(i) && len(active) > 0
+		for j := range active {
+			conflict = conflict || isWriter(j)
 		}
-	}
-	// At equal times leaving sorts first: a hand-over at one instant is no overlap.
-	sort.Slice(edges, func(a, b int) bool {
-		if !edges[a].t.Equal(edges[b].t) {
-			return edges[a].t.Before(edges[b].t)
-		}
-		return !edges[a].enter && edges[b].enter
-	})
-	active := map[hold]bool{}
-	writers := 0
-	for _, e := range edges {
-		if !e.enter {
-			delete(active, e.h)
-			if e.writer {
-				writers--
-			}
-			continue
-		}
-		if writers > 0 || (e.writer && len(active) > 0) {
-			var others []string
-			for h := range active {
-				others = append(others, describeHold(rec, h))
-			}
-			sort.Strings(others)
+		if conflict {
 			kind := "reader"
-			if e.writer {
+			if isWriter(i) {
 				kind = "writer"
 			}
-			rec.violate("rwmutex overlap: %s %s entered while held by: %s", kind, describeHold(rec, e.h), strings.Join(others, "; "))
+			rec.violate("rwmutex overlap: %s %s entered while held by: %s", kind, describeHold(rec, all[i]), describeHolds(rec, all, active))
 		}
-		active[e.h] = true
-		if e.writer {
-			writers++
-		}
-	}
+	})
 }
