@@ -79,19 +79,39 @@ func (f *foundation) work(ctx context.Context, w *worker) {
 		if reg.outcome != nil {
 			reg.outcome[nonce] = o
 		}
-		switch o {
-		case opOK:
-			reg.ok++
-			who := fmt.Sprintf("%s at %s", nonce, f.rec.at(time.Now()))
-			if prev, dup := reg.written[v]; dup {
-				f.rec.violate("%s: %s and %s both report writing value %d (two increments, one write)", p, prev, who, v)
-			}
-			reg.written[v] = who
-		case opAmbiguous:
-			reg.ambiguous++
-		}
 		reg.mu.Unlock()
+		reg.tally(f.rec, p, o, v, nonce)
 	}
+}
+
+// tally counts one increment's outcome; a success must be the only one
+// to report writing its value.
+func (r *casReg) tally(rec *recorder, p string, o outcome, v int64, who string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch o {
+	case opOK:
+		r.ok++
+		who = fmt.Sprintf("%s at %s", who, rec.at(time.Now()))
+		if prev, dup := r.written[v]; dup {
+			rec.violate("%s: %s and %s both report writing value %d (two increments, one write)", p, prev, who, v)
+		}
+		r.written[v] = who
+	case opAmbiguous:
+		r.ambiguous++
+	}
+}
+
+// checkFinal checks that the final value lies between the successful
+// increments and those plus the ambiguous ones, and returns a note.
+func (r *casReg) checkFinal(rec *recorder, p string, final int64) string {
+	r.mu.Lock()
+	lo, hi := int64(r.ok), int64(r.ok+r.ambiguous)
+	r.mu.Unlock()
+	if final < lo || final > hi {
+		rec.violate("%s: final value %d outside [successes %d, successes+ambiguous %d]", p, final, lo, hi)
+	}
+	return fmt.Sprintf("%s: final %d, successes %d, ambiguous %d", p, final, lo, hi-lo)
 }
 
 // increment reads p and writes value+1 with the read version, until a
@@ -149,15 +169,9 @@ func (f *foundation) check(ctx context.Context, c *zkrecipes.Client, res *Result
 			f.rec.violate("%s: cannot read the final value: %v", p, err)
 			continue
 		}
-		final := int64(binary.BigEndian.Uint64(data[:8]))
-		reg.mu.Lock()
-		lo, hi := int64(reg.ok), int64(reg.ok+reg.ambiguous)
-		reg.mu.Unlock()
-		if final < lo || final > hi {
-			f.rec.violate("%s: final value %d outside [successes %d, successes+ambiguous %d]", p, final, lo, hi)
-		}
+		note := reg.checkFinal(f.rec, p, int64(binary.BigEndian.Uint64(data[:8])))
 		f.checkSeen(p, reg)
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: final %d, successes %d, ambiguous %d", p, final, lo, hi-lo))
+		res.Notes = append(res.Notes, note)
 	}
 }
 

@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -19,18 +18,16 @@ import (
 // increments and those plus the indeterminate ones, no two successes may
 // write the same count, and a watcher must never see the count go back.
 func init() {
-	register(spec{name: "sharedcount", workers: 3, new: func(rec *recorder) recipe { return &sharedRecipe{rec: rec} }})
+	register(spec{name: "sharedcount", workers: 3, new: func(rec *recorder) recipe {
+		return &sharedRecipe{rec: rec, reg: casReg{written: map[int64]string{}}}
+	}})
 }
 
 const sharedPath = "/shared"
 
 type sharedRecipe struct {
 	rec *recorder
-
-	mu      sync.Mutex
-	ok      int
-	maybe   int
-	written map[int32]string // count -> who reported writing it
+	reg casReg // ambiguous: the ErrIndeterminate increments
 }
 
 func (s *sharedRecipe) setup(context.Context, *zkrecipes.Client) error { return nil }
@@ -55,22 +52,7 @@ func (s *sharedRecipe) work(ctx context.Context, w *worker) {
 			o = opFailed
 		}
 		s.rec.op(w, start, o, true)
-		s.mu.Lock()
-		switch o {
-		case opOK:
-			s.ok++
-			who := fmt.Sprintf("%s at %s", w.id, s.rec.at(time.Now()))
-			if prev, dup := s.written[n]; dup {
-				s.rec.violate("sharedcount: %s and %s both report setting the count to %d", prev, who, n)
-			}
-			if s.written == nil {
-				s.written = map[int32]string{}
-			}
-			s.written[n] = who
-		case opAmbiguous:
-			s.maybe++
-		}
-		s.mu.Unlock()
+		s.reg.tally(s.rec, sharedPath, o, int64(n), w.id)
 	}
 }
 
@@ -106,11 +88,5 @@ func (s *sharedRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Resu
 		s.rec.violate("sharedcount: cannot read the final count: %v", err)
 		return
 	}
-	s.mu.Lock()
-	lo, hi := s.ok, s.ok+s.maybe
-	s.mu.Unlock()
-	if int(v.Count) < lo || int(v.Count) > hi {
-		s.rec.violate("sharedcount: final count %d outside [successes %d, successes+indeterminate %d]", v.Count, lo, hi)
-	}
-	res.Notes = append(res.Notes, fmt.Sprintf("final %d, successes %d, indeterminate %d", v.Count, lo, hi-lo))
+	res.Notes = append(res.Notes, s.reg.checkFinal(s.rec, sharedPath, int64(v.Count)))
 }
