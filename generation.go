@@ -159,25 +159,26 @@ func (s *sniffConn) Read(p []byte) (int, error) {
 		err := s.err
 		s.err = nil
 		return 0, err
-	case len(p) >= readBufSize:
-		var err error
-		if n, err = s.Conn.Read(p); n == 0 {
-			return 0, err
-		}
-		s.err = err
-		s.g.lastRead.Store(monoNow())
 	default:
-		if s.buf == nil {
-			s.buf = make([]byte, readBufSize)
+		buffered := len(p) < readBufSize // a large read skips the buffer
+		dst := p
+		if buffered {
+			if s.buf == nil {
+				s.buf = make([]byte, readBufSize)
+			}
+			dst = s.buf
 		}
-		m, err := s.Conn.Read(s.buf)
+		m, err := s.Conn.Read(dst)
 		if m == 0 {
 			return 0, err
 		}
 		s.err = err
 		s.g.lastRead.Store(monoNow())
-		n = copy(p, s.buf[:m])
-		s.pos, s.end = n, m
+		n = m
+		if buffered {
+			n = copy(p, s.buf[:m])
+			s.pos, s.end = n, m
+		}
 	}
 	s.sniff(p[:n])
 	return n, nil

@@ -14,16 +14,24 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-// CreateAndList sends the listing right behind the create, so the listing
-// holds the new node; after a lost create reply it still returns the one
-// node created (its listing is then checked by the caller).
-func TestIntegration_Session_CreateAndList(t *testing.T) {
-	zktest.SkipIfShort(t)
+// faultSession connects a client whose connections d can fault and
+// returns its session, with a ctx for the test.
+func faultSession(t *testing.T) (*zktest.FaultDialer, *zkrecipes.Client, *zkrecipes.Session, context.Context) {
+	t.Helper()
 	d := zktest.NewFaultDialer()
 	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
 	ctx := ctxFor(t, 30*time.Second)
 	s, err := c.WaitSession(ctx)
 	require.NoError(t, err)
+	return d, c, s, ctx
+}
+
+// CreateAndList sends the listing right behind the create, so the listing
+// holds the new node; after a lost create reply it still returns the one
+// node created (its listing is then checked by the caller).
+func TestIntegration_Session_CreateAndList(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d, c, s, ctx := faultSession(t)
 	for i := range 20 {
 		from := len(d.Sent())
 		p, kids, st, err := s.CreateAndList(ctx, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
@@ -52,11 +60,7 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 // returns the node's path with the error, and the node is the caller's.
 func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 30*time.Second)
-	s, err := c.WaitSession(ctx)
-	require.NoError(t, err)
+	d, c, s, ctx := faultSession(t)
 	abandoned := 0
 	for range 20 {
 		from := len(d.Sent())
@@ -86,10 +90,7 @@ func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 // A create refused before it is sent fails CreateAndList at once.
 func TestIntegration_Session_CreateAndListRefused(t *testing.T) {
 	zktest.SkipIfShort(t)
-	c := zktest.Client(t)
-	ctx := ctxFor(t, 10*time.Second)
-	s, err := c.WaitSession(ctx)
-	require.NoError(t, err)
+	_, _, s, _ := faultSession(t)
 	big := make([]byte, zkrecipes.MaxDataSize+1)
 	done := make(chan error, 1)
 	go func() {
