@@ -65,7 +65,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 		select {
 		case cr = <-created:
 		case <-ctx.Done():
-			return s.abandonCreate(ctx, p, created)
+			return s.abandonCreate(ctx, p, mode, created)
 		}
 	case cr = <-created:
 		// Done before we saw it sent (or it failed): list after it.
@@ -75,7 +75,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 		kids, st, err := s.Children(ctx, dir)
 		return cr.v, kids, st, err
 	case <-ctx.Done():
-		return s.abandonCreate(ctx, p, created)
+		return s.abandonCreate(ctx, p, mode, created)
 	}
 	var l listing
 	select {
@@ -96,7 +96,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 
 // abandonCreate returns ctx's error for a create still in flight and
 // deletes its node, on a client-owned goroutine, should it land.
-func (s *Session) abandonCreate(ctx context.Context, p string, created <-chan result[string]) (string, []string, *zk.Stat, error) {
+func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
 	s.c.Go(func(life context.Context) {
 		var r result[string]
 		select {
@@ -104,12 +104,12 @@ func (s *Session) abandonCreate(ctx context.Context, p string, created <-chan re
 		case <-life.Done():
 			return
 		}
-		if r.err != nil || s.Err() != nil {
-			return // nothing made, or the session is gone (the contention recipes' ephemeral nodes with it)
+		if r.err != nil || mode.ephemeral() && s.Err() != nil {
+			return // nothing made, or an ephemeral node gone with its session
 		}
 		dctx, cancel := context.WithTimeout(life, s.c.cleanupTimeout())
 		defer cancel()
-		_ = s.Delete(dctx, r.v, -1)
+		_ = s.c.Delete(dctx, r.v, -1) // in any session: a persistent node outlives ours
 	})
 	return "", nil, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
 }
