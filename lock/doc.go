@@ -28,7 +28,16 @@
 // election. An uncontended Lock costs two requests (create, list), sent
 // back to back so that the listing adds no round trip, and Unlock one
 // (delete): the fencing token comes out of the listing, and the watch on
-// our own node that Lost needs is set only when Lost is called.
+// our own node that Lost needs is set only when Lost is called. A Mutex
+// handle that locks again with nobody else around skips the listing too:
+// ZooKeeper numbers a sequential node after the count of children its
+// parent ever had created, so a node numbered one past the handle's last
+// one proves that nothing was created in between and the node is alone.
+// A data watch on the lock's parent, set once per handle and connection,
+// rules out a parent reaped and recreated meanwhile (its count restarts);
+// after a reconnection the handle lists once and sets it again. So a
+// singleton job that takes its lock in a loop pays a create and a delete
+// per cycle, the two writes no lock can do without.
 //
 // # Guarantees
 //

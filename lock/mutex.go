@@ -42,6 +42,9 @@ type Mutex struct {
 	mu     sync.Mutex
 	busy   bool  // acquiring or held
 	h      *hold // the current hold
+	// the last holds, so that an uncontended handle locks again with a
+	// single create (see contend.Warm)
+	warm contend.Warm
 }
 
 // NewMutex returns a handle on the lock at path (relative to the client's
@@ -81,6 +84,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	e, err := contend.Enter(ctx, m.c, contend.Config{
 		Dir: m.path, Name: LockName, Data: m.o.data,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
+		Warm: &m.warm,
 	})
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -131,7 +135,10 @@ func (m *Mutex) Lost() <-chan struct{} {
 // container node was reaped and recreated (zxids never go back; sequence
 // numbers do). It is the creation zxid of our lock node, or, when the
 // acquiring listing proves it equivalent without another request, the
-// zxid of the last change among the contenders at that moment (see
+// zxid of the last change among the contenders at that moment; a handle
+// that locked again alone (see the package documentation) takes its last
+// token plus one, which is below its node's creation zxid and above every
+// earlier holder's token, so it keeps the same place in the order (see
 // internal/contend). Pass it with every write to the protected resource
 // and let the resource refuse tokens lower than the highest it has seen:
 // that stops a holder that was paused past its session's expiry. Token

@@ -52,6 +52,10 @@ type Config struct {
 	// ends Enter (deleting our node) with that error. The semaphore uses it
 	// to refuse participants that disagree on the number of leases.
 	Check func(nodes []zkpath.Node, self int) error
+	// Warm, if set, is the handle's memory of its last holds: with it a
+	// handle that enters again and again, uncontended, costs one create
+	// (see Warm). Only for Lazy entries whose Predicate admits a lone node.
+	Warm *Warm
 }
 
 // Entry is a contender that holds the resource.
@@ -72,6 +76,10 @@ type Entry struct {
 	// answered (0: unknown), set before ready is closed
 	watchConn int64
 	susp      <-chan struct{} // the session's suspension channel when we got in
+	warm      *Warm           // Config.Warm
+	// czxid of our parent when the first listing admitted us, without a
+	// wait (0 otherwise)
+	parent int64
 }
 
 // Enter creates our node and waits until the predicate holds, ctx is done
@@ -89,16 +97,52 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	if len(markers) == 0 {
 		markers = []string{cfg.Name}
 	}
+	if w := cfg.Warm; w != nil && w.ready(s) {
+		return enterWarm(ctx, c, s, cfg, markers)
+	}
 	// The first listing rides behind the create, in the same round trip.
 	path, kids, st, lerr := s.CreateAndList(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 	if path == "" {
+		cfg.Warm.broken()
 		return nil, lerr
 	}
-	e := &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), lazy: cfg.Lazy, ready: make(chan struct{})}
+	e := newEntry(c, s, cfg, path)
 	var first *listing
 	if lerr == nil && slices.Contains(kids, e.Name) {
 		first = &listing{kids, st}
 	}
+	return e.enter(ctx, cfg, markers, first)
+}
+
+func newEntry(c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, path string) *Entry {
+	return &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), lazy: cfg.Lazy, ready: make(chan struct{}), warm: cfg.Warm}
+}
+
+// enterWarm is Enter for a warm handle: one create, which admits us if its
+// sequence number proves us alone (see Warm); otherwise we list and wait
+// as usual.
+func enterWarm(ctx context.Context, c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, markers []string) (*Entry, error) {
+	path, err := s.Create(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	if err != nil {
+		cfg.Warm.broken()
+		return nil, err
+	}
+	e := newEntry(c, s, cfg, path)
+	if n, ok := zkpath.ParseSeq(e.Name, cfg.Name); ok {
+		if token, ok := cfg.Warm.admits(s, n.Seq); ok {
+			e.Seq, e.token = n.Seq, token
+			close(e.ready)
+			e.susp = s.Suspended()
+			return e, nil
+		}
+	}
+	return e.enter(ctx, cfg, markers, nil)
+}
+
+// enter waits for our turn, our node created; first, if not nil, is the
+// listing made right after the create.
+func (e *Entry) enter(ctx context.Context, cfg Config, markers []string, first *listing) (*Entry, error) {
+	s := e.Session
 	// Learn our czxid and set a watch on our own node (so a holder hears if
 	// an operator deletes it, and a waiter may trust a wake-up without
 	// listing again: see ownIntact) in parallel with the wait. Lazy entries
@@ -115,10 +159,14 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		e.Czxid = e.token
 	}
 	if err != nil {
+		cfg.Warm.broken()
 		e.abandon(ctx)
 		return nil, err
 	}
 	e.susp = s.Suspended()
+	if cfg.Warm != nil {
+		cfg.Warm.held(e, cfg.Dir, e.parent, e.knownToken())
+	}
 	return e, nil
 }
 
@@ -134,6 +182,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 	s := e.Session
 	watchDir := false // the predicate asked for a children watch: list with one
 	first := e.lazy
+	waited := false
 	for {
 		var children []string
 		var st *zk.Stat
@@ -170,6 +219,9 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 		}
 		if ok {
 			e.Seq = nodes[self].Seq
+			if !waited && self == 0 && st != nil {
+				e.parent = st.Czxid // nobody ahead: Warm may count on it
+			}
 			return nil
 		}
 		if cfg.NoWait {
@@ -203,6 +255,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 		if cfg.OnWait != nil {
 			cfg.OnWait(pred)
 		}
+		waited = true
 		select {
 		case ev := <-ch:
 			if last && ev.Type == zk.EventNodeDeleted && e.ownIntact() {
@@ -303,7 +356,11 @@ func deleteOwn(ctx context.Context, s *zkrecipes.Session, path string) error {
 // Leave deletes our node, releasing what it held. A node already gone with
 // its session counts as released.
 func (e *Entry) Leave(ctx context.Context) error {
-	return deleteOwn(ctx, e.Session, e.Path)
+	err := deleteOwn(ctx, e.Session, e.Path)
+	if e.warm != nil {
+		e.warm.left(err == nil)
+	}
+	return err
 }
 
 // Release is Leave that does not give up: if the delete fails (ctx done,

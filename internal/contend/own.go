@@ -111,7 +111,8 @@ func (e *Entry) fetchOwnLazy(life context.Context) {
 
 // Token returns the fencing token of the hold: the zxid of our node's
 // creation, or for a Lazy entry possibly the pzxid its first listing
-// proved equivalent (see firstListing). It is strictly greater than the
+// proved equivalent (see firstListing), or for a warm one the last hold's
+// token plus one (see Warm). It is strictly greater than the
 // token of every earlier holder and smaller than that of every later one,
 // also across a reaped and recreated parent. A Lazy entry may wait for the
 // reply to the stat request sent while it waited (normally long arrived);
@@ -123,6 +124,19 @@ func (e *Entry) Token() int64 {
 		return 0
 	}
 	return e.token
+}
+
+// knownToken is the token if Enter settled it without waiting for a
+// reply still in flight, else 0.
+func (e *Entry) knownToken() int64 {
+	select {
+	case <-e.ready:
+		if e.ownErr == nil {
+			return e.token
+		}
+	default:
+	}
+	return 0
 }
 
 // Lost returns a channel closed when the hold ends without Leave: the
