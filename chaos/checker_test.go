@@ -186,3 +186,72 @@ func TestCheckReadWrite(t *testing.T) {
 		})
 	}
 }
+
+// pass builds a double-barrier visit of slot from millisecond offsets; a
+// negative offset did not happen.
+func pass(slot, enter, entered, leave, left int) visit {
+	t := func(ms int) time.Time {
+		if ms < 0 {
+			return time.Time{}
+		}
+		return ms2t(ms)
+	}
+	return visit{worker: string(rune('a' + slot)), slot: slot, enter: t(enter), entered: t(entered), leave: t(leave), left: t(left)}
+}
+
+func TestCheckDouble(t *testing.T) {
+	round := func(base int) []visit { // three members, one round, all in order
+		return []visit{
+			pass(0, base, base+10, base+20, base+30),
+			pass(1, base+2, base+10, base+22, base+30),
+			pass(2, base+5, base+11, base+25, base+31),
+		}
+	}
+	cases := []struct {
+		name    string
+		visits  []visit
+		losses  []int
+		want    int // violations
+		skipped int
+	}{
+		{"two rounds", append(round(0), round(40)...), nil, 0, 0},
+		{"next round called while the last one's leaves return", append(round(0), []visit{
+			pass(0, 40, 50, 60, 70),
+			pass(1, 41, 50, 61, 70),
+			pass(2, 29, 50, 65, 71), // called Enter before 0 and 1 returned from Leave
+		}...), nil, 0, 0},
+		{"failed enter then in", append([]visit{pass(2, 0, -1, -1, -1)}, round(3)...), nil, 0, 0},
+		{"entered before the last member came", []visit{
+			pass(0, 0, 10, 20, 40),
+			pass(1, 2, 10, 22, 40),
+			pass(2, 15, 16, 25, 40), // called Enter after 0 and 1 passed
+		}, nil, 2, 0},
+		{"entered while one was still gone from the last round", append(round(0), []visit{
+			pass(0, 40, 50, 60, 70),
+			pass(1, 41, 50, 61, 70),
+			pass(2, 55, 56, 65, 71), // left at 31, entered again only at 55
+		}...), nil, 2, 0},
+		{"left while one was inside", []visit{
+			pass(0, 0, 10, 20, 30),
+			pass(1, 2, 10, 22, 30),
+			pass(2, 5, 11, 35, 40), // called Leave after the others left
+		}, nil, 2, 0},
+		{"near a session loss", []visit{
+			pass(0, 0, 10, 20, 30),
+			pass(1, 2, 10, 22, 30),
+			pass(2, 15, 16, 25, 31),
+		}, []int{12}, 0, 6},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecorder(origin)
+			var losses []time.Time
+			for _, l := range tc.losses {
+				losses = append(losses, ms2t(l))
+			}
+			_, skipped := checkDouble(rec, tc.visits, 3, losses, 50*time.Millisecond)
+			assert.Equal(t, tc.want, rec.violations, strings.Join(rec.details, "\n"))
+			assert.Equal(t, tc.skipped, skipped)
+		})
+	}
+}

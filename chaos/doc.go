@@ -34,6 +34,10 @@
 //     history linearizable as a mutex, and a register guarded by the
 //     fencing token (a versioned Set that accepts only a token at least the
 //     stored one) is never overwritten while its writer still holds.
+//   - relock: the lock's checks, with two workers: one locks again at once
+//     after each release, so most of its holds take the Mutex's
+//     uncontended shortcut (one create, the token counted on from the last
+//     hold), the other pauses between holds and breaks into that chain.
 //   - rwmutex: workers take the read or (one time in three) the write side
 //     of a [lock.RWMutex]; a write tenure overlaps no other tenure, read
 //     tenures overlap only each other, and the write tenures alone are

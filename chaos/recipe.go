@@ -63,7 +63,7 @@ func Recipes() []string {
 }
 
 func sortedSpecs() []spec {
-	order := map[string]int{"foundation": 0, "lock": 1, "rwmutex": 2, "semaphore": 3, "election": 4, "queue": 5, "counter": 6, "sharedcount": 7}
+	order := map[string]int{"foundation": 0, "lock": 1, "relock": 2, "rwmutex": 3, "semaphore": 4, "election": 5, "queue": 6, "counter": 7, "sharedcount": 8, "double": 9}
 	out := append([]spec(nil), registry...)
 	rank := func(n string) int {
 		if r, ok := order[n]; ok {
@@ -150,6 +150,18 @@ func (w *worker) losses() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.ended)
+}
+
+// lossTimes returns when the client declared each of the worker's sessions
+// lost.
+func (w *worker) lossTimes() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]time.Time, 0, len(w.ended))
+	for _, t := range w.ended {
+		out = append(out, t)
+	}
+	return out
 }
 
 // sessionID is the id of the client's current session (0 before any).
