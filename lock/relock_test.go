@@ -29,10 +29,10 @@ type warmMutex struct {
 	last  int64 // token of the last hold
 }
 
-func newWarmMutex(t *testing.T) *warmMutex {
+func newWarmMutex(t *testing.T, sessionTimeout time.Duration) *warmMutex {
 	ns, cs := clients(t, 1)
 	w := &warmMutex{ctx: ctxFor(t, 30*time.Second), admin: cs[0]}
-	w.c, w.d = faultClient(t, ns, 10*time.Second)
+	w.c, w.d = faultClient(t, ns, sessionTimeout)
 	w.m = lock.NewMutex(w.c, "/rl")
 	from := len(w.d.Sent())
 	w.cycle(t)
@@ -68,7 +68,7 @@ func requestsSince(d *zktest.FaultDialer, from int) []int32 {
 
 func TestIntegration_Mutex_RelockWithOneCreate(t *testing.T) {
 	zktest.SkipIfShort(t)
-	w := newWarmMutex(t)
+	w := newWarmMutex(t, 10*time.Second)
 	for range 5 {
 		assert.Equal(t, []int32{zktest.OpCreate, zktest.OpDelete}, w.cycle(t))
 	}
@@ -94,7 +94,7 @@ func TestIntegration_Mutex_RelockWithOneCreate(t *testing.T) {
 // alone with: the parent watch must stop the shortcut.
 func TestIntegration_Mutex_RelockAfterParentRecreated(t *testing.T) {
 	zktest.SkipIfShort(t)
-	w := newWarmMutex(t)
+	w := newWarmMutex(t, 10*time.Second)
 	require.NoError(t, w.m.Lock(w.ctx))
 	mine := ephemerals(t, w.admin, "/rl")
 	require.Len(t, mine, 1)
@@ -128,7 +128,7 @@ func TestIntegration_Mutex_RelockAfterParentRecreated(t *testing.T) {
 // new connection, and then relocks with one create again.
 func TestIntegration_Mutex_RelockAfterReconnect(t *testing.T) {
 	zktest.SkipIfShort(t)
-	w := newWarmMutex(t)
+	w := newWarmMutex(t, 10*time.Second)
 	dials := w.d.Dials()
 	w.d.Cut()
 	require.Eventually(t, func() bool { return w.d.Dials() > dials && w.c.State().IsConnected() }, 10*time.Second, time.Millisecond)
@@ -148,4 +148,26 @@ func seqOf(t *testing.T, p string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// A new session neither trusts the last session's chain nor its watch: it
+// lists, arms a watch of its own, and then relocks with one create.
+func TestIntegration_Mutex_RelockAfterSessionLoss(t *testing.T) {
+	zktest.SkipIfShort(t)
+	w := newWarmMutex(t, 1500*time.Millisecond)
+	old := w.c.Session()
+	w.d.Blackhole()
+	select {
+	case <-old.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session was not declared lost while partitioned")
+	}
+	w.d.Heal()
+	from := len(w.d.Sent())
+	assert.Contains(t, w.cycle(t), zktest.OpGetChildren2, "relocked alone on the last session's proof")
+	require.NotEqual(t, old.ID(), w.c.Session().ID())
+	w.cycle(t) // the second hold in the new session arms the watch
+	require.Eventually(t, func() bool { return slices.Contains(w.d.Sent()[from:], zktest.OpGetData) }, 10*time.Second, time.Millisecond,
+		"the new session armed no watch")
+	assert.Equal(t, []int32{zktest.OpCreate, zktest.OpDelete}, w.cycle(t))
 }

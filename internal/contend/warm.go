@@ -41,8 +41,9 @@ type Warm struct {
 	holds    int   // holds recorded since the chain was last broken
 	released bool  // Leave deleted the last hold's node
 	arming   bool
-	watch    <-chan zk.Event // data watch on the parent...
-	conns    int64           // ...set and answered on this connection
+	watch    <-chan zk.Event    // data watch on the parent...
+	watchS   *zkrecipes.Session // ...set in this session...
+	conns    int64              // ...and answered on this connection
 }
 
 // ready reports whether the next Enter on s may try the single create.
@@ -54,7 +55,13 @@ func (w *Warm) ready(s *zkrecipes.Session) bool {
 
 // intact checks the chain and the parent watch; w.mu is held.
 func (w *Warm) intact(s *zkrecipes.Session) bool {
-	if w.s != s || w.token == 0 || !w.released || w.watch == nil || s.Connections() != w.conns {
+	return w.s == s && w.token != 0 && w.released && w.watching(s)
+}
+
+// watching reports whether the parent watch is set on s's connection and
+// has not fired; w.mu is held.
+func (w *Warm) watching(s *zkrecipes.Session) bool {
+	if w.watch == nil || w.watchS != s || s.Connections() != w.conns {
 		return false
 	}
 	select {
@@ -99,7 +106,7 @@ func (w *Warm) held(e *Entry, dir string, parent, token int64) {
 	}
 	w.s, w.dir, w.seq, w.token, w.parent = e.Session, dir, e.Seq, token, parent
 	w.holds++
-	if w.holds >= 2 && !w.arming && !w.intact(e.Session) {
+	if w.holds >= 2 && !w.arming && !w.watching(e.Session) {
 		w.arming = true
 		if !e.c.Go(func(life context.Context) { w.arm(life, e.Session, dir, parent) }) {
 			w.arming = false
@@ -141,5 +148,5 @@ func (w *Warm) arm(ctx context.Context, s *zkrecipes.Session, dir string, parent
 	if err != nil || st.Czxid != parent || s.Connections() != conns || w.s != s || w.dir != dir || w.parent != parent {
 		return
 	}
-	w.watch, w.conns = ch, conns
+	w.watch, w.watchS, w.conns = ch, s, conns
 }
