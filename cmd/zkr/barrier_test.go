@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,27 +31,10 @@ func TestIntegration_Barrier_EnterRunsTogether(t *testing.T) {
 	e := newEnv(t)
 	const members = 3
 	file := filepath.Join(t.TempDir(), "markers")
-	errs := make(chan error, members)
-	var wg sync.WaitGroup
-	for i := 0; i < members; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd, _, errb := zkrCmd(ctx, nil, e.args("barrier", "enter", "/round", "--members", fmt.Sprint(members),
-				"--", "sh", "-c", `echo "in $ID" >> "$F"`)...)
-			cmd.Env = append(cmd.Env, fmt.Sprintf("ID=%d", i), "F="+file)
-			if err := cmd.Run(); err != nil {
-				errs <- fmt.Errorf("member %d: %v: %s", i, err, errb.String())
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	runConcurrently(t, members, 1, func(p, _ int) ([]string, []string) {
+		return e.args("barrier", "enter", "/round", "--members", fmt.Sprint(members), "--", "sh", "-c", `echo "in $ID" >> "$F"`),
+			[]string{fmt.Sprintf("ID=%d", p), "F=" + file}
+	})
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.Len(t, strings.Fields(string(data)), 2*members)

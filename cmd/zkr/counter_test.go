@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,27 +11,9 @@ import (
 func TestIntegration_Counter_ConcurrentAddsCountOnce(t *testing.T) {
 	e := newEnv(t)
 	const procs, adds = 4, 5
-	errs := make(chan error, procs*adds)
-	var wg sync.WaitGroup
-	for p := 0; p < procs; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < adds; i++ {
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				cmd, _, errb := zkrCmd(ctx, nil, e.args("counter", "add", "/n", "2")...)
-				if err := cmd.Run(); err != nil {
-					errs <- fmt.Errorf("add: %v: %s", err, errb.String())
-				}
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	runConcurrently(t, procs, adds, func(int, int) ([]string, []string) {
+		return e.args("counter", "add", "/n", "2"), nil
+	})
 	r := runZkr(t, nil, e.args("counter", "get", "/n")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, fmt.Sprintf("%d\n", 2*procs*adds), r.stdout)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,28 +23,9 @@ func TestIntegration_Lock_TwoProcessesNeverOverlap(t *testing.T) {
 	e := newEnv(t)
 	file := filepath.Join(t.TempDir(), "markers")
 	const procs, rounds = 2, 3
-	errs := make(chan error, procs*rounds)
-	var wg sync.WaitGroup
-	for p := 0; p < procs; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := 0; r < rounds; r++ {
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				cmd, _, errb := zkrCmd(ctx, nil, e.args("lock", "/locks/job", "--", "sh", "-c", markerScript)...)
-				cmd.Env = append(cmd.Env, fmt.Sprintf("ID=%d-%d", p, r), "F="+file)
-				if err := cmd.Run(); err != nil {
-					errs <- fmt.Errorf("process %d round %d: %v: %s", p, r, err, errb.String())
-				}
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	runConcurrently(t, procs, rounds, func(p, r int) ([]string, []string) {
+		return e.args("lock", "/locks/job", "--", "sh", "-c", markerScript), []string{fmt.Sprintf("ID=%d-%d", p, r), "F=" + file}
+	})
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
@@ -134,26 +114,9 @@ func TestIntegration_Lock_SemaphoreAdmitsN(t *testing.T) {
 	e := newEnv(t)
 	file := filepath.Join(t.TempDir(), "markers")
 	const procs, slots = 4, 2
-	errs := make(chan error, procs)
-	var wg sync.WaitGroup
-	for p := 0; p < procs; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd, _, errb := zkrCmd(ctx, nil, e.args("lock", "--semaphore", strconv.Itoa(slots), "/sem", "--", "sh", "-c", markerScript)...)
-			cmd.Env = append(cmd.Env, fmt.Sprintf("ID=%d", p), "F="+file)
-			if err := cmd.Run(); err != nil {
-				errs <- fmt.Errorf("process %d: %v: %s", p, err, errb.String())
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	runConcurrently(t, procs, 1, func(p, _ int) ([]string, []string) {
+		return e.args("lock", "--semaphore", strconv.Itoa(slots), "/sem", "--", "sh", "-c", markerScript), []string{fmt.Sprintf("ID=%d", p), "F=" + file}
+	})
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	inside, most := 0, 0

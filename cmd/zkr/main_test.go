@@ -95,6 +95,30 @@ func runZkr(t *testing.T, stdin []byte, args ...string) result {
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
 
+// runConcurrently runs procs processes side by side, each running its
+// zkr commands one after another (each bounded by 60s); command returns
+// the arguments of process p's i-th command and extra environment. Every
+// failure is a test error.
+func runConcurrently(t *testing.T, procs, each int, command func(p, i int) (args, env []string)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for p := range procs {
+		wg.Go(func() {
+			for i := range each {
+				args, env := command(p, i)
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				cmd, _, errb := zkrCmd(ctx, nil, args...)
+				cmd.Env = append(cmd.Env, env...)
+				if err := cmd.Run(); err != nil {
+					t.Errorf("process %d, command %d (zkr %v): %v: %s", p, i, args, err, errb.String())
+				}
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // cleanEnv is the test process's environment without ZK_SERVERS, so that
 // only the flags decide where zkr connects.
 func cleanEnv() []string {
