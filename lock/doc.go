@@ -33,9 +33,10 @@
 // ZooKeeper numbers a sequential node after the count of children its
 // parent ever had created, so a node numbered one past the handle's last
 // one proves that nothing was created in between and the node is alone.
-// A data watch on the lock's parent, set once per handle and connection,
-// rules out a parent reaped and recreated meanwhile (its count restarts);
-// after a reconnection the handle lists once and sets it again. So a
+// A data watch on the lock's parent, one per session and parent shared by
+// all handles, set after two holds in a row, rules out a parent reaped and
+// recreated meanwhile (its count restarts); after a reconnection the
+// handle lists once and the watch is set again. So a
 // singleton job that takes its lock in a loop pays a create and a delete
 // per cycle, the two writes no lock can do without.
 //
@@ -53,8 +54,9 @@
 //     deleted with a context detached from the caller's, before returning
 //     while connected, otherwise by a client-owned goroutine while the
 //     session lives (after which the server removes it).
-//   - Token is a fencing token: a zxid (the lock node's creation zxid or
-//     an equivalent one, see Mutex.Token), strictly greater for every
+//   - Token is a fencing token ordered like zxids (the lock node's
+//     creation zxid, an equivalent zxid, or after an uncontended relock
+//     the last token plus one: see Mutex.Token), strictly greater for every
 //     later holder of the path, also after the lock's container parent
 //     was reaped and recreated.
 //   - Handles are not reentrant. Curator's InterProcessMutex lets the

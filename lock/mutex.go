@@ -129,11 +129,11 @@ func (m *Mutex) Lost() <-chan struct{} {
 	return m.h.lostCh()
 }
 
-// Token returns the fencing token of the current hold, 0 without one: a
-// zxid, strictly greater than the token of every earlier holder of the
-// path and smaller than that of every later one, also after the lock's
-// container node was reaped and recreated (zxids never go back; sequence
-// numbers do). It is the creation zxid of our lock node, or, when the
+// Token returns the fencing token of the current hold, 0 without one:
+// ordered like zxids, strictly greater than the token of every earlier
+// holder of the path and smaller than that of every later one, also after
+// the lock's container node was reaped and recreated (zxids never go
+// back; sequence numbers do). It is the creation zxid of our lock node, or, when the
 // acquiring listing proves it equivalent without another request, the
 // zxid of the last change among the contenders at that moment; a handle
 // that locked again alone (see the package documentation) takes its last

@@ -171,3 +171,30 @@ func TestIntegration_Mutex_RelockAfterSessionLoss(t *testing.T) {
 		"the new session armed no watch")
 	assert.Equal(t, []int32{zktest.OpCreate, zktest.OpDelete}, w.cycle(t))
 }
+
+// Handles made per use share their session's watch on the lock's parent:
+// go-zookeeper keeps every watch channel until the node changes, so one
+// watch per handle would pile up on a parent that is never reaped.
+func TestIntegration_Mutex_RelockHandlesShareOneWatch(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ns, cs := clients(t, 1)
+	ctx := ctxFor(t, 30*time.Second)
+	_, err := cs[0].Create(ctx, "/pp", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	c, d := faultClient(t, ns, 10*time.Second)
+	from := len(d.Sent())
+	for range 20 {
+		m := lock.NewMutex(c, "/pp")
+		for range 3 {
+			require.NoError(t, m.Lock(ctx))
+			require.NoError(t, m.Unlock(ctx))
+		}
+	}
+	n := 0
+	for _, op := range d.Sent()[from:] {
+		if op == zktest.OpGetData {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "watches set on the parent")
+}

@@ -358,7 +358,7 @@ func deleteOwn(ctx context.Context, s *zkrecipes.Session, path string) error {
 func (e *Entry) Leave(ctx context.Context) error {
 	err := deleteOwn(ctx, e.Session, e.Path)
 	if e.warm != nil {
-		e.warm.left(err == nil)
+		e.warm.left(e.Seq, err == nil)
 	}
 	return err
 }

@@ -1,10 +1,8 @@
 package contend
 
 import (
-	"context"
 	"sync"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 )
 
@@ -20,7 +18,8 @@ import (
 // node is alone, unless the parent itself was reaped and recreated
 // meanwhile, its counter restarting at 0. A data watch on the parent rules
 // that out: set and answered on the connection that carries our create,
-// it would have fired before the create's reply arrived.
+// it would have fired before the create's reply arrived (see
+// watchingParent; the watch is shared by the session's handles).
 //
 // The fencing token of such a hold is the last hold's token plus one,
 // without a request. The last token is below the zxid of our last node's
@@ -30,7 +29,7 @@ import (
 // zxid and token; and every earlier holder's token is at most the last.
 //
 // A Warm belongs to one handle; its methods may be called from the
-// handle's goroutines and the arming goroutine.
+// handle's goroutines.
 type Warm struct {
 	mu       sync.Mutex
 	s        *zkrecipes.Session // session of the last hold
@@ -38,12 +37,8 @@ type Warm struct {
 	seq      int32 // sequence number of the last hold's node
 	token    int64 // the last hold's token; 0: the chain is broken
 	parent   int64 // czxid of the parent the last hold's node lived in
-	holds    int   // holds recorded since the chain was last broken
+	holds    int   // holds recorded in this session and parent incarnation
 	released bool  // Leave deleted the last hold's node
-	arming   bool
-	watch    <-chan zk.Event    // data watch on the parent...
-	watchS   *zkrecipes.Session // ...set in this session...
-	conns    int64              // ...and answered on this connection
 }
 
 // ready reports whether the next Enter on s may try the single create.
@@ -55,28 +50,12 @@ func (w *Warm) ready(s *zkrecipes.Session) bool {
 
 // intact checks the chain and the parent watch; w.mu is held.
 func (w *Warm) intact(s *zkrecipes.Session) bool {
-	return w.s == s && w.token != 0 && w.released && w.watching(s)
-}
-
-// watching reports whether the parent watch is set on s's connection and
-// has not fired; w.mu is held.
-func (w *Warm) watching(s *zkrecipes.Session) bool {
-	if w.watch == nil || w.watchS != s || s.Connections() != w.conns {
-		return false
-	}
-	select {
-	case <-w.watch:
-		w.watch = nil // the parent changed or went: the watch is spent
-		return false
-	default:
-		return true
-	}
+	return w.s == s && w.token != 0 && w.released && watchingParent(s, w.dir, w.parent)
 }
 
 // admits reports whether our new node, numbered seq and created on s, is
 // alone; if so it records the hold and returns its token. The create's
-// reply is in, so a parent event sent before it is in the watch's channel
-// already.
+// reply is in, so a parent event sent before it is visible already.
 func (w *Warm) admits(s *zkrecipes.Session, seq int32) (int64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -91,8 +70,10 @@ func (w *Warm) admits(s *zkrecipes.Session, seq int32) (int64, bool) {
 
 // held records a hold that listed. parent is the czxid of the parent of e's
 // node when the first listing admitted it with nobody ahead, and token its
-// token if known at once (0 otherwise: the chain breaks). From the second
-// such hold on, the parent watch is armed.
+// token if known at once (0 otherwise: the chain breaks). The second such
+// hold in one session and parent incarnation sets the parent watch: a
+// handle used once, or a lock whose parent is reaped between holds, does
+// not pay for a watch it would never use.
 func (w *Warm) held(e *Entry, dir string, parent, token int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -101,16 +82,12 @@ func (w *Warm) held(e *Entry, dir string, parent, token int64) {
 		w.token, w.holds = 0, 0
 		return
 	}
-	if w.dir != dir || w.parent != parent {
-		w.watch = nil // a watch on another parent proves nothing here
+	if w.s != e.Session || w.dir != dir || w.parent != parent {
+		w.holds = 0
 	}
 	w.s, w.dir, w.seq, w.token, w.parent = e.Session, dir, e.Seq, token, parent
-	w.holds++
-	if w.holds >= 2 && !w.arming && !w.watching(e.Session) {
-		w.arming = true
-		if !e.c.Go(func(life context.Context) { w.arm(life, e.Session, dir, parent) }) {
-			w.arming = false
-		}
+	if w.holds++; w.holds >= 2 {
+		watchParent(e.c, e.Session, dir, parent)
 	}
 }
 
@@ -125,28 +102,12 @@ func (w *Warm) broken() {
 	w.mu.Unlock()
 }
 
-// left records that Leave deleted the last hold's node (ok) or may not
-// have: then the next Enter lists.
-func (w *Warm) left(ok bool) {
+// left records whether Leave deleted the node numbered seq. A Leave of an
+// older hold that ends after a newer hold began says nothing of the newer.
+func (w *Warm) left(seq int32, ok bool) {
 	w.mu.Lock()
-	w.released = ok
-	w.mu.Unlock()
-}
-
-// arm sets the data watch on the parent. It counts only if the parent is
-// the incarnation our last node lived in and the reply came on the
-// connection the request went out on. A handle keeps at most one watch per
-// connection it armed on; go-zookeeper keeps the earlier one registered
-// until the parent changes, which for an uncontended lock's container is
-// soon (the server reaps it while empty).
-func (w *Warm) arm(ctx context.Context, s *zkrecipes.Session, dir string, parent int64) {
-	conns := s.Connections()
-	_, st, ch, err := s.GetW(ctx, dir)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.arming = false
-	if err != nil || st.Czxid != parent || s.Connections() != conns || w.s != s || w.dir != dir || w.parent != parent {
-		return
+	if seq == w.seq {
+		w.released = ok
 	}
-	w.watch, w.watchS, w.conns = ch, s, conns
+	w.mu.Unlock()
 }
