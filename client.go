@@ -89,13 +89,15 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		return nil, err
 	}
 	go c.pump()
-	select {
-	case <-g.ready:
-		return c, nil
-	case <-ctx.Done():
-		c.Close()
-		return nil, fmt.Errorf("zkrecipes: connect to %v: %w", servers, ctx.Err())
+	for _, step := range []chan struct{}{g.ready, g.authed} { // a session, prepared
+		select {
+		case <-step:
+		case <-ctx.Done():
+			c.Close()
+			return nil, fmt.Errorf("zkrecipes: connect to %v: %w", servers, ctx.Err())
+		}
 	}
+	return c, nil
 }
 
 // newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump

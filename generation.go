@@ -31,6 +31,7 @@ type generation struct {
 	lastRead atomic.Int64
 	authed   chan struct{} // closed once the credentials were added to the session
 	dials    atomic.Int64  // connections made; all but the first are reconnections
+	sentinel atomic.Bool   // the sentinel watch is set (see sentinelPath)
 
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
 	sockMu sync.Mutex
@@ -66,7 +67,7 @@ func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 			return nil, err
 		}
 		if g.dials.Add(1) > 1 {
-			nc = newHoldConn(nc)
+			nc = newHoldConn(nc, g.holdLimit())
 		}
 		sc := &sniffConn{Conn: nc, g: g}
 		g.sockMu.Lock()
@@ -195,4 +196,19 @@ func (s *sniffConn) sniff(p []byte) {
 			s.g.sid.Store(int64(binary.BigEndian.Uint64(s.head[12:20])))
 		}
 	}
+}
+
+// holdLimit bounds how long a reconnection's replies are held for
+// go-zookeeper's setWatches request (see holdConn). With the sentinel watch
+// set, that request always comes, and only a starved or stalled sender can
+// delay it: we wait up to a third of the session timeout (go-zookeeper
+// gives up on a silent connection after two thirds). Without it (the
+// sentinel's request failed) there may be nothing to wait for.
+func (g *generation) holdLimit() time.Duration {
+	if g.sentinel.Load() {
+		if t := time.Duration(g.timeoutMs.Load()) * time.Millisecond / 3; t > holdLimit {
+			return t
+		}
+	}
+	return holdLimit
 }

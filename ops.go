@@ -290,8 +290,10 @@ func WithParents() CreateOption { return func(o *createOptions) { o.parents = tr
 // session id and a nonce ("_c_<session+nonce as a UUID>-<name><seq>"), so a
 // create whose reply was lost to a connection loss is found again and
 // returned, never made twice nor leaked. If ctx is done while such a create
-// is in flight, Create returns at once and a background cleanup removes the
-// node if it lands.
+// is in flight, a background cleanup removes the node if it lands; while
+// connected Create waits for it (a second at most: normally the create's
+// reply and a delete) before returning ctx's error, so the caller sees no
+// node behind.
 //
 // A non-sequential ephemeral create retried after a connection loss that
 // finds the node already owned by our session reports success. For a

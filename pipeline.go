@@ -24,8 +24,10 @@ import (
 // If the create succeeded but the listing failed (or ctx was done while
 // listing), the created path is returned with the error: the node exists
 // and is the caller's. If ctx is done while the create is in flight,
-// CreateAndList returns at once with no path, and the node, should the
-// create land, is deleted on a client-owned goroutine.
+// CreateAndList returns with no path and ctx's error; the node, should the
+// create land, is deleted on a client-owned goroutine, which a connected
+// session waits for (a second at most) before returning, so the caller
+// normally sees nothing left behind.
 func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
@@ -95,9 +97,12 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 }
 
 // abandonCreate returns ctx's error for a create still in flight and
-// deletes its node, on a client-owned goroutine, should it land.
+// deletes its node, on a client-owned goroutine, should it land; while
+// connected it waits a moment for that (see awaitCleanup).
 func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
-	s.c.Go(func(life context.Context) {
+	done := make(chan struct{})
+	if !s.c.Go(func(life context.Context) {
+		defer close(done)
 		var r result[string]
 		select {
 		case r = <-created:
@@ -110,7 +115,12 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 		dctx, cancel := context.WithTimeout(life, s.c.cleanupTimeout())
 		defer cancel()
 		_ = s.c.Delete(dctx, r.v, -1) // in any session: a persistent node outlives ours
-	})
+	}) {
+		close(done)
+	}
+	if s.Connected() {
+		awaitCleanup(done)
+	}
 	return "", nil, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
 }
 

@@ -54,7 +54,10 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			return got, err
 		})
 		if pending != nil {
-			o.cleanupLater(g, dir, prefix, mode, pending)
+			done := o.cleanupLater(g, dir, prefix, mode, pending)
+			if s.Connected() {
+				awaitCleanup(done)
+			}
 		}
 		switch {
 		case err == nil:
@@ -147,9 +150,12 @@ func (o ops) findProtected(ctx context.Context, g *generation, dir, prefix strin
 
 // cleanupLater removes the node of a create abandoned by its caller (ctx
 // done, or session lost) once the create's outcome is known. It runs on a
-// client-owned goroutine, with its own deadline, never the caller's ctx.
-func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) {
-	o.c.spawn(func() {
+// client-owned goroutine, with its own deadline, never the caller's ctx,
+// and closes the returned channel when done.
+func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) <-chan struct{} {
+	done := make(chan struct{})
+	if !o.c.spawn(func() {
+		defer close(done)
 		r := <-pending // go-zookeeper answers or flushes every request
 		if mode.ephemeral() && isRetired(g) {
 			return // the node, if any, dies with its session
@@ -184,7 +190,24 @@ func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pe
 			}
 			return struct{}{}, err
 		})
-	})
+	}) {
+		close(done)
+	}
+	return done
+}
+
+// awaitCleanup gives the cleanup of an abandoned create a moment to finish
+// before a cancelled call returns: while connected that is normally two
+// round trips (the create's reply, the delete), and the caller then sees
+// no node behind. Past a second (a server or link that slow) the cleanup
+// goes on by itself.
+func awaitCleanup(done <-chan struct{}) {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 func (c *Client) cleanupTimeout() time.Duration {

@@ -13,8 +13,9 @@ import (
 // ordering the two (the race detector fires in any program that holds
 // watches across a reconnect). We hold the replies that follow the
 // handshake until go-zookeeper has written its setWatches request, which it
-// does after that read, or for at most holdLimit when it has no watches to
-// set. Only reconnections are held: a first connection has no watches.
+// does after that read; every session keeps a watch (see sentinelPath), so
+// the request comes on every reconnection, and limit only bounds a stall.
+// Only reconnections are held: a first connection has no watches.
 type holdConn struct {
 	net.Conn
 	mu        sync.Mutex
@@ -24,6 +25,7 @@ type holdConn struct {
 	ready     chan struct{}
 	once      sync.Once
 	since     time.Time
+	limit     time.Duration
 }
 
 const (
@@ -31,7 +33,9 @@ const (
 	holdLimit    = 50 * time.Millisecond
 )
 
-func newHoldConn(nc net.Conn) *holdConn { return &holdConn{Conn: nc, ready: make(chan struct{})} }
+func newHoldConn(nc net.Conn, limit time.Duration) *holdConn {
+	return &holdConn{Conn: nc, ready: make(chan struct{}), limit: limit}
+}
 
 func (c *holdConn) Write(b []byte) (int, error) {
 	c.mu.Lock()
@@ -55,7 +59,7 @@ func (c *holdConn) Read(b []byte) (int, error) {
 		select {
 		case <-c.ready:
 		default:
-			t := time.NewTimer(time.Until(since.Add(holdLimit)))
+			t := time.NewTimer(time.Until(since.Add(c.limit)))
 			select {
 			case <-c.ready:
 			case <-t.C:

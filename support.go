@@ -21,35 +21,53 @@ func (z zkLogger) Printf(format string, args ...any) {
 
 func sessionHex(id int64) string { return fmt.Sprintf("0x%x", uint64(id)) }
 
-// startAuth adds the configured credentials to generation g's session
-// before any operation runs on it: operations wait for g.authed.
-// go-zookeeper resends credentials it has accepted on every reconnect.
+// startAuth prepares generation g's session before any operation runs on
+// it (operations wait for g.authed): it adds the configured credentials
+// (go-zookeeper resends those it has accepted on every reconnect) and sets
+// the sentinel watch (see sentinelPath).
 func (c *Client) startAuth(g *generation) {
-	if len(c.o.auth) == 0 {
-		close(g.authed)
-		return
-	}
 	ok := c.spawn(func() {
 		defer close(g.authed)
 		for _, a := range c.o.auth {
-			for {
-				err := g.conn.AddAuth(a.scheme, a.auth)
-				if err == nil {
-					break
-				}
-				select {
-				case <-g.retired:
-					return
-				case <-time.After(50 * time.Millisecond):
-				}
-				c.o.logger.Debug("zkrecipes: retrying addauth", "err", err)
+			if !c.untilDone(g, "addauth", func() error { return g.conn.AddAuth(a.scheme, a.auth) }) {
+				return
 			}
+		}
+		if c.untilDone(g, "sentinel watch", func() error {
+			_, _, _, err := g.conn.ExistsW(sentinelPath)
+			return err
+		}) {
+			g.sentinel.Store(true)
 		}
 	})
 	if !ok {
 		close(g.authed)
 	}
 }
+
+// untilDone retries fn until it succeeds (true) or g is retired (false).
+func (c *Client) untilDone(g *generation, what string, fn func() error) bool {
+	for {
+		err := fn()
+		if err == nil {
+			return true
+		}
+		select {
+		case <-g.retired:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+		c.o.logger.Debug("zkrecipes: retrying "+what, "err", err)
+	}
+}
+
+// sentinelPath is a node that cannot exist (nobody may create nodes under
+// /zookeeper). Every session keeps an exists watch on it, so go-zookeeper
+// always has a watch to set again after a reconnect and always writes a
+// setWatches request, which lets holdConn wait for that request without
+// guessing whether it will come (see racehold.go). It costs one request
+// per session and one watch on the server, which ends with the session.
+const sentinelPath = "/zookeeper/zkrecipes-sentinel"
 
 // list builds a slice of go-zookeeper's unexported option type.
 func list[T any](xs ...T) []T { return xs }
