@@ -89,7 +89,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		return nil, err
 	}
 	go c.pump()
-	for _, step := range []chan struct{}{g.ready, g.authed} { // a session, prepared
+	for _, step := range []chan struct{}{g.ready, g.prepared} { // a session, prepared
 		select {
 		case <-step:
 		case <-ctx.Done():
@@ -104,9 +104,9 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 // cannot look at the generation before it is complete.
 func (c *Client) newGenerationLocked() (*generation, error) {
 	g := &generation{
-		retired: make(chan struct{}),
-		ready:   make(chan struct{}),
-		authed:  make(chan struct{}),
+		retired:  make(chan struct{}),
+		ready:    make(chan struct{}),
+		prepared: make(chan struct{}),
 	}
 	dial := c.o.dialer
 	if dial == nil {
@@ -126,7 +126,7 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 	}
 	g.conn, g.events = conn, events
 	c.cur = g
-	c.startAuth(g)
+	c.prepare(g)
 	return g, nil
 }
 

@@ -50,7 +50,7 @@ func (o ops) pin() (*generation, error) {
 func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn) (T, error)) (T, error, <-chan result[T]) {
 	var zero T
 	select {
-	case <-g.authed:
+	case <-g.prepared:
 	case <-ctx.Done():
 		return zero, ctx.Err(), nil
 	case <-g.retired:

@@ -29,7 +29,7 @@ type generation struct {
 	sid       atomic.Int64
 	// when the server last sent us anything, as nanoseconds since epochMono
 	lastRead atomic.Int64
-	authed   chan struct{} // closed once the credentials were added to the session
+	prepared chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
 	dials    atomic.Int64  // connections made; all but the first are reconnections
 	sentinel atomic.Bool   // the sentinel watch is set (see sentinelPath)
 

@@ -21,13 +21,13 @@ func (z zkLogger) Printf(format string, args ...any) {
 
 func sessionHex(id int64) string { return fmt.Sprintf("0x%x", uint64(id)) }
 
-// startAuth prepares generation g's session before any operation runs on
-// it (operations wait for g.authed): it adds the configured credentials
+// prepare readies generation g's session before any operation runs on it
+// (operations wait for g.prepared): it adds the configured credentials
 // (go-zookeeper resends those it has accepted on every reconnect) and sets
 // the sentinel watch (see sentinelPath).
-func (c *Client) startAuth(g *generation) {
+func (c *Client) prepare(g *generation) {
 	ok := c.spawn(func() {
-		defer close(g.authed)
+		defer close(g.prepared)
 		for _, a := range c.o.auth {
 			if !c.untilDone(g, "addauth", func() error { return g.conn.AddAuth(a.scheme, a.auth) }) {
 				return
@@ -41,7 +41,7 @@ func (c *Client) startAuth(g *generation) {
 		}
 	})
 	if !ok {
-		close(g.authed)
+		close(g.prepared)
 	}
 }
 
