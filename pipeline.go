@@ -118,9 +118,7 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 	}) {
 		close(done)
 	}
-	if s.Connected() {
-		awaitCleanup(done)
-	}
+	awaitCleanup(s, done)
 	return "", nil, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
 }
 

@@ -54,10 +54,7 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			return got, err
 		})
 		if pending != nil {
-			done := o.cleanupLater(g, dir, prefix, mode, pending)
-			if s.Connected() {
-				awaitCleanup(done)
-			}
+			awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, pending))
 		}
 		switch {
 		case err == nil:
@@ -197,11 +194,14 @@ func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pe
 }
 
 // awaitCleanup gives the cleanup of an abandoned create a moment to finish
-// before a cancelled call returns: while connected that is normally two
-// round trips (the create's reply, the delete), and the caller then sees
-// no node behind. Past a second (a server or link that slow) the cleanup
-// goes on by itself.
-func awaitCleanup(done <-chan struct{}) {
+// before a cancelled call returns, while s is connected: that is normally
+// two round trips (the create's reply, the delete), and the caller then
+// sees no node behind. Disconnected, or past a second (a server or link
+// that slow), the cleanup goes on by itself.
+func awaitCleanup(s *Session, done <-chan struct{}) {
+	if !s.Connected() {
+		return
+	}
 	t := time.NewTimer(time.Second)
 	defer t.Stop()
 	select {

@@ -133,9 +133,10 @@ func (m *Mutex) Lost() <-chan struct{} {
 // ordered like zxids, strictly greater than the token of every earlier
 // holder of the path and smaller than that of every later one, also after
 // the lock's container node was reaped and recreated (zxids never go
-// back; sequence numbers do). It is the creation zxid of our lock node, or, when the
-// acquiring listing proves it equivalent without another request, the
-// zxid of the last change among the contenders at that moment; a handle
+// back; sequence numbers do). It is the creation zxid of our lock node,
+// or, when the acquiring listing proves it equivalent without another
+// request, the zxid of the last change among the contenders at that
+// moment; a handle
 // that locked again alone (see the package documentation) takes its last
 // token plus one, which is below its node's creation zxid and above every
 // earlier holder's token, so it keeps the same place in the order (see
