@@ -51,6 +51,7 @@ type genEvent struct {
 	ev       zk.Event
 	sid      int64
 	lostTick uint64 // non-zero: the lost timer of suspension #lostTick fired
+	drop     error  // non-nil: give g up (see generation.dialer)
 }
 
 // Connect dials the ensemble and returns once a session is established, or
@@ -83,21 +84,45 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 	c.ops = ops{c: c}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.mu.Lock()
-	g, err := c.newGenerationLocked()
+	_, err := c.newGenerationLocked()
 	c.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	go c.pump()
-	for _, step := range []chan struct{}{g.ready, g.prepared} { // a session, prepared
-		select {
-		case <-step:
-		case <-ctx.Done():
-			c.Close()
-			return nil, fmt.Errorf("zkrecipes: connect to %v: %w", servers, ctx.Err())
-		}
+	if err := c.awaitPrepared(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("zkrecipes: connect to %v: %w", servers, err)
 	}
 	return c, nil
+}
+
+// awaitPrepared waits until the current generation has a prepared session.
+// A generation given up before that is followed to its successor. When ctx
+// is done first, the error says why the last attempt to connect failed.
+func (c *Client) awaitPrepared(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		g := c.cur
+		c.mu.Unlock()
+		for _, step := range []chan struct{}{g.ready, g.prepared} {
+			select {
+			case <-step:
+			case <-g.retired:
+			case <-ctx.Done():
+				if last := g.lastFailure(); last != nil {
+					return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last)
+				}
+				return ctx.Err()
+			}
+		}
+		select {
+		case <-g.retired:
+			continue
+		default:
+			return nil
+		}
+	}
 }
 
 // newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump
@@ -107,7 +132,9 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 		retired:  make(chan struct{}),
 		ready:    make(chan struct{}),
 		prepared: make(chan struct{}),
+		logger:   c.o.logger,
 	}
+	g.drop = func(err error) { c.push(genEvent{g: g, drop: err}) }
 	dial := c.o.dialer
 	if dial == nil {
 		dial = defaultDialer
@@ -115,6 +142,7 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 	zopts := list(
 		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
 		zk.WithDialer(g.dialer(dial)),
+		zk.WithHostProvider(&hostProvider{g: g}),
 		zk.WithLogger(zkLogger{c.o.logger}),
 	)
 	if c.o.maxBufferSize > 0 {
@@ -179,6 +207,10 @@ func (c *Client) handle(e genEvent) {
 	g := e.g
 	if g != c.cur || c.closed {
 		return // a retired generation's last words
+	}
+	if e.drop != nil {
+		c.loseLocked(g, e.drop)
+		return
 	}
 	if e.lostTick != 0 {
 		if g.sess != nil && !g.sess.Connected() && e.lostTick == c.suspends {

@@ -3,6 +3,8 @@ package zkrecipes
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -28,10 +30,16 @@ type generation struct {
 	timeoutMs atomic.Int32
 	sid       atomic.Int64
 	// when the server last sent us anything, as nanoseconds since epochMono
-	lastRead atomic.Int64
-	prepared chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
-	dials    atomic.Int64  // connections made; all but the first are reconnections
-	sentinel atomic.Bool   // the sentinel watch is set (see sentinelPath)
+	lastRead    atomic.Int64
+	prepared    chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
+	dials       atomic.Int64  // connections made
+	established atomic.Bool   // a handshake gave us a session: later connections are reconnections
+	sentinel    atomic.Bool   // the sentinel watch is set (see sentinelPath)
+	drop        func(error)   // asks the client to give this generation up
+	logger      *slog.Logger
+
+	errMu   sync.Mutex
+	lastErr error // why the latest dial or handshake failed
 
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
 	sockMu sync.Mutex
@@ -56,20 +64,34 @@ func (g *generation) retire(err error) bool {
 }
 
 // dialer wraps the user's dialer: it refuses once the generation is
-// retired and records the negotiated timeout from the connect response.
+// retired, holds the replies of a reconnection for go-zookeeper's
+// setWatches (see racehold.go) and notes why a dial or handshake failed.
 func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 	return func(network, address string, timeout time.Duration) (net.Conn, error) {
 		if g.noDial.Load() {
 			return nil, errRetired
 		}
+		hold := g.established.Load()
+		if hold && !g.sentinel.Load() {
+			// The connection that established the session ended before the
+			// sentinel watch was known to be set: go-zookeeper may hold a
+			// watch we cannot see, and then set it again on a reconnection
+			// without our being sure it does (racehold.go). Such a session
+			// has nothing in it yet; give it up rather than reconnect it.
+			g.noDial.Store(true)
+			g.drop(errors.New("connection lost before the session was prepared"))
+			return nil, errRetired
+		}
 		nc, err := next(network, address, timeout)
 		if err != nil {
+			g.failed(fmt.Errorf("dial %s: %w", address, err))
 			return nil, err
 		}
-		if g.dials.Add(1) > 1 {
-			nc = newHoldConn(nc, g.holdLimit())
+		g.dials.Add(1)
+		if hold {
+			nc = newHoldConn(nc)
 		}
-		sc := &sniffConn{Conn: nc, g: g}
+		sc := &sniffConn{Conn: nc, g: g, addr: address}
 		g.sockMu.Lock()
 		if g.socks == nil {
 			g.socks = map[*sniffConn]struct{}{}
@@ -78,6 +100,25 @@ func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 		g.sockMu.Unlock()
 		return sc, nil
 	}
+}
+
+// failed records why the latest attempt to connect failed, for Connect's
+// error, and logs it: a client that cannot reach the ensemble says so.
+func (g *generation) failed(err error) {
+	g.errMu.Lock()
+	g.lastErr = err
+	g.errMu.Unlock()
+	if g.noDial.Load() {
+		return
+	}
+	g.logger.Warn("zkrecipes: cannot connect", "err", err)
+}
+
+// lastFailure returns the error of the latest failed attempt, or nil.
+func (g *generation) lastFailure() error {
+	g.errMu.Lock()
+	defer g.errMu.Unlock()
+	return g.lastErr
 }
 
 // shutdown closes the Conn and waits until every goroutine go-zookeeper
@@ -122,6 +163,7 @@ func monoNow() int64 { return int64(time.Since(epochMono)) }
 type sniffConn struct {
 	net.Conn
 	g    *generation
+	addr string
 	head [20]byte
 	n    int
 
@@ -170,6 +212,9 @@ func (s *sniffConn) Read(p []byte) (int, error) {
 			dst = s.buf
 		}
 		m, err := s.Conn.Read(dst)
+		if err != nil && s.n < len(s.head) {
+			s.g.failed(fmt.Errorf("handshake with %s: %w", s.addr, err))
+		}
 		if m == 0 {
 			return 0, err
 		}
@@ -193,22 +238,11 @@ func (s *sniffConn) sniff(p []byte) {
 			if ms := int32(binary.BigEndian.Uint32(s.head[8:12])); ms > 0 {
 				s.g.timeoutMs.Store(ms)
 			}
-			s.g.sid.Store(int64(binary.BigEndian.Uint64(s.head[12:20])))
+			sid := int64(binary.BigEndian.Uint64(s.head[12:20]))
+			s.g.sid.Store(sid)
+			if sid != 0 {
+				s.g.established.Store(true)
+			}
 		}
 	}
-}
-
-// holdLimit bounds how long a reconnection's replies are held for
-// go-zookeeper's setWatches request (see holdConn). With the sentinel watch
-// set, that request always comes, and only a starved or stalled sender can
-// delay it: we wait up to a third of the session timeout (go-zookeeper
-// gives up on a silent connection after two thirds). Without it (the
-// sentinel's request failed) there may be nothing to wait for.
-func (g *generation) holdLimit() time.Duration {
-	if g.sentinel.Load() {
-		if t := time.Duration(g.timeoutMs.Load()) * time.Millisecond / 3; t > holdLimit {
-			return t
-		}
-	}
-	return holdLimit
 }

@@ -4,79 +4,151 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
-	"time"
+	"sync/atomic"
+
+	"github.com/zkrecipes/zkrecipes/internal/wire"
 )
 
-// holdConn works around a data race in go-zookeeper v1.0.4: after a
-// reconnect, Conn.sendSetWatches reads Conn.lastZxid while the new
-// connection's receive loop writes it for the first replies, with nothing
-// ordering the two (the race detector fires in any program that holds
-// watches across a reconnect). We hold the replies that follow the
-// handshake until go-zookeeper has written its setWatches request, which it
-// does after that read; every session keeps a watch (see sentinelPath), so
-// the request comes on every reconnection, and limit only bounds a stall.
-// Only reconnections are held: a first connection has no watches.
+// holdConn removes a data race in go-zookeeper v1.0.4 (go-zookeeper/zk#35):
+// after a reconnection, the connection goroutine reads Conn.lastZxid to
+// set the session's watches again (sendSetWatches) while the new
+// connection's receive loop writes it for every reply that carries a zxid,
+// with nothing ordering the two.
+//
+// The fix is an ordering, not a delay. holdConn passes on every byte the
+// server sends except the frames go-zookeeper takes lastZxid from (replies
+// to requests, xid >= 0, with a zxid > 0): the first such frame is held,
+// after its 16-byte header, until go-zookeeper writes its setWatches
+// request. That write comes after the read, on a chain of goroutine starts
+// and channel operations the race detector sees, so the receive loop's
+// write is ordered after it. The connect response, ping replies, watch
+// events and replies without a zxid (setAuth) pass.
+//
+// Why it cannot deadlock: a connection is held only when go-zookeeper is
+// sure to write setWatches on it, that is when it holds a watch from an
+// earlier connection (generation.dialer holds a reconnection only once the
+// sentinel watch is known to be registered; see sentinelPath). Writing
+// setWatches needs no reply that is held: go-zookeeper's sender first
+// resends credentials, whose replies carry no zxid and pass, then writes
+// the queue in order without waiting for replies. If the connection ends
+// first, Close releases the hold and the receive loop sees the error.
 type holdConn struct {
 	net.Conn
-	mu        sync.Mutex
-	writes    int
-	read      int // bytes of the handshake reply read so far
-	handshake int // its length, once known
-	ready     chan struct{}
-	once      sync.Once
-	since     time.Time
-	limit     time.Duration
+	writes  atomic.Int64
+	release chan struct{} // closed once setWatches is written or the conn closed
+	once    sync.Once
+
+	// Reader state: only go-zookeeper's reading goroutine of this
+	// connection touches it (the handshake reader, then the receive loop,
+	// which starts after the handshake returned).
+	scan     frameScan
+	held     []byte // read from the socket after the cut, not yet passed on
+	heldErr  error  // the socket's error, passed on after held
+	released bool   // the reader has seen release closed
 }
 
-const (
-	opSetWatches = 101
-	holdLimit    = 50 * time.Millisecond
-)
-
-func newHoldConn(nc net.Conn, limit time.Duration) *holdConn {
-	return &holdConn{Conn: nc, ready: make(chan struct{}), limit: limit}
+func newHoldConn(nc net.Conn) *holdConn {
+	return &holdConn{Conn: nc, release: make(chan struct{})}
 }
 
+func (c *holdConn) open() { c.once.Do(func() { close(c.release) }) }
+
+// Write releases the hold when go-zookeeper writes setWatches (it writes one
+// request per call). The first write is the connect request, which has no
+// opcode.
 func (c *holdConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	c.writes++
-	if c.writes > 1 && len(b) >= 12 && int32(binary.BigEndian.Uint32(b[8:12])) == opSetWatches {
-		c.once.Do(func() { close(c.ready) })
+	if c.writes.Add(1) > 1 && wire.RequestOpcode(b) == wire.OpSetWatches {
+		c.open()
 	}
-	c.mu.Unlock()
 	return c.Conn.Write(b)
 }
 
+func (c *holdConn) Close() error {
+	c.open()
+	return c.Conn.Close()
+}
+
 func (c *holdConn) Read(b []byte) (int, error) {
-	c.mu.Lock()
-	done := c.handshake > 0 && c.read >= c.handshake
-	if done && c.since.IsZero() {
-		c.since = time.Now()
-	}
-	since := c.since
-	c.mu.Unlock()
-	if done {
-		select {
-		case <-c.ready:
-		default:
-			t := time.NewTimer(time.Until(since.Add(c.limit)))
-			select {
-			case <-c.ready:
-			case <-t.C:
-				c.once.Do(func() { close(c.ready) })
-			}
-			t.Stop()
-		}
+	if c.released && c.held == nil {
 		return c.Conn.Read(b)
 	}
-	n, err := c.Conn.Read(b)
-	c.mu.Lock()
-	if c.handshake == 0 && c.read < 4 && c.read+n >= 4 {
-		var hdr [4]byte
-		copy(hdr[c.read:], b[:4-c.read])
-		c.handshake = 4 + int(binary.BigEndian.Uint32(hdr[:]))
+	if c.held != nil {
+		<-c.release
+		c.released = true
+		n := copy(b, c.held)
+		c.held = c.held[n:]
+		if len(c.held) == 0 {
+			c.held = nil
+			if c.heldErr != nil {
+				return n, c.heldErr
+			}
+		}
+		return n, nil
 	}
-	c.read += n
-	c.mu.Unlock()
+	n, err := c.Conn.Read(b)
+	if pass := c.scan.feed(b[:n]); pass < n {
+		select {
+		case <-c.release:
+			c.released = true // setWatches already written: nothing to hold
+		default:
+			c.held = append([]byte(nil), b[pass:n]...)
+			c.heldErr = err
+			if pass == 0 {
+				return c.Read(b) // wait for the release
+			}
+			return pass, nil
+		}
+	}
 	return n, err
+}
+
+// frameScan follows the frames a server sends on one connection, to find
+// the first that go-zookeeper would take lastZxid from.
+type frameScan struct {
+	frames int // frames completed; the first is the connect response
+	head   [wire.ReplyHeaderSize]byte
+	seen   int  // bytes of the current frame seen
+	size   int  // the current frame's size, once its length is known
+	found  bool // the frame to hold was found; scanning stops
+}
+
+// feed consumes p and returns how many of its bytes may be passed on: all,
+// or up to and including the 16th byte of the first frame to hold, so that
+// go-zookeeper cannot finish reading that frame.
+func (s *frameScan) feed(p []byte) int {
+	for i := 0; i < len(p) && !s.found; {
+		if s.seen < len(s.head) {
+			k := copy(s.head[s.seen:], p[i:])
+			if s.seen < 4 && s.seen+k >= 4 {
+				s.size = 4 + int(binary.BigEndian.Uint32(s.head[:4]))
+			}
+			s.seen += k
+			i += k
+			if s.seen == len(s.head) && s.frames > 0 && s.size >= 20 && s.lastZxidReply() {
+				s.found = true
+				return i
+			}
+		} else {
+			k := min(len(p)-i, s.size-s.seen)
+			s.seen += k
+			i += k
+		}
+		if s.size > 0 && s.seen >= s.size {
+			if s.seen > s.size { // a frame shorter than 16 bytes: give back the excess
+				i -= s.seen - s.size
+			}
+			s.frames++
+			s.seen, s.size = 0, 0
+		}
+	}
+	if s.found {
+		return 0
+	}
+	return len(p)
+}
+
+// lastZxidReply is go-zookeeper's condition for writing lastZxid.
+func (s *frameScan) lastZxidReply() bool {
+	xid, zxid := wire.ReplyHeader(s.head[:])
+	return xid >= 0 && zxid > 0
 }
