@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
@@ -111,23 +110,19 @@ func (t *Term) Node() string { return t.ent.Path }
 // the session survived, the node still heads the election until Resign
 // deletes it (or the session ends). Resign returns once the node is gone
 // (a node gone with its session counts), or with ctx's error, in which case
-// a client-owned goroutine keeps deleting it while the session lives. Calls
-// after the first return nil at once.
+// a client-owned goroutine keeps deleting it while the session lives. While
+// the connection is suspended (a partitioned leader), Resign does not wait
+// for it: it hands the delete to that goroutine, which deletes the node
+// once reconnected (or the session's end removes it), and returns nil at
+// once, as lock.Mutex.Unlock does. Calls after the first return nil at once.
 func (t *Term) Resign(ctx context.Context) error {
 	t.end(ErrResigned)
 	var err error
 	t.resignOnce.Do(func() {
 		defer t.e.busy.Store(false)
-		if err = t.ent.Leave(ctx); err == nil {
-			return
+		if err = t.ent.Release(ctx); err != nil {
+			err = fmt.Errorf("election: resign %s: %w", t.ent.Path, err)
 		}
-		s := t.ent.Session
-		t.e.c.Go(func(life context.Context) {
-			dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+5*time.Second)
-			defer cancel()
-			_ = t.ent.Leave(dctx)
-		})
-		err = fmt.Errorf("election: resign %s: %w", t.ent.Path, err)
 	})
 	return err
 }

@@ -100,8 +100,10 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 // handle does not hold it. A node already gone with its session counts as
 // released. If the delete fails (ctx done, connection down) the handle is
 // released all the same and a client-owned goroutine keeps deleting the
-// node while the session lives; Unlock then returns the error. Pass a ctx
-// that outlives the caller's: defer m.Unlock(context.WithoutCancel(ctx)).
+// node while the session lives; Unlock then returns the error. While the
+// connection is suspended Unlock does not wait for it: that goroutine
+// deletes the node once reconnected, and Unlock returns nil at once. Pass
+// a ctx that outlives the caller's: defer m.Unlock(context.WithoutCancel(ctx)).
 func (m *Mutex) Unlock(ctx context.Context) error {
 	if m.err != nil {
 		return m.err

@@ -368,7 +368,18 @@ func (e *Entry) Leave(ctx context.Context) error {
 // client-owned goroutine keeps deleting until it succeeds or the session
 // ends, so a release never leaves a node that blocks others for good. It
 // returns Leave's error, so the caller knows the release was delayed.
+//
+// While the connection is suspended it does not wait for it: the delete is
+// handed to that goroutine at once (a partitioned holder would otherwise
+// wait until the session is declared lost), and Release returns nil.
 func (e *Entry) Release(ctx context.Context) error {
+	if s := e.Session; s.Err() == nil && !s.Connected() {
+		if e.warm != nil {
+			e.warm.left(e.Seq, false)
+		}
+		e.deleteLater()
+		return nil
+	}
 	err := e.Leave(ctx)
 	if err == nil || e.Session.Err() != nil {
 		return nil
