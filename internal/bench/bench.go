@@ -42,6 +42,9 @@ type Params struct {
 	W5Increments       int
 	W6Clients          int
 	W6Rounds           int
+	CutsClients        int
+	CutsDuration       time.Duration
+	CutsMin, CutsMax   time.Duration
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -81,6 +84,10 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&p.W5Increments, "w5-increments", 500, "counter: increments per session")
 	fs.IntVar(&p.W6Clients, "w6-clients", 8, "double-barrier: sessions (= members)")
 	fs.IntVar(&p.W6Rounds, "w6-rounds", 50, "double-barrier: rounds")
+	fs.IntVar(&p.CutsClients, "cuts-clients", 8, "lock-under-cuts: sessions")
+	secs(fs, &p.CutsDuration, "cuts-duration-s", 20, "lock-under-cuts: seconds")
+	secs(fs, &p.CutsMin, "cuts-min-s", 0.2, "lock-under-cuts: shortest interval between cuts of a connection")
+	secs(fs, &p.CutsMax, "cuts-max-s", 0.5, "lock-under-cuts: longest interval")
 }
 
 func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {
