@@ -19,10 +19,22 @@ var (
 	// It also wraps zk.ErrConnectionClosed. Recipes that need certainty make
 	// their writes recognisable (unique data, marker nodes) and look.
 	ErrUncertain = errors.New("zkrecipes: outcome unknown: the write may have been applied before the connection was lost")
+	// ErrRepeatedDrop is returned by an operation whose request was
+	// outstanding on maxDrops connections in a row that each closed before
+	// its reply. The request is not sent again: a request the server
+	// refuses by closing the connection would otherwise be resent after
+	// every reconnection, and each time suspend everything the session
+	// holds. For a write the error also matches ErrUncertain.
+	ErrRepeatedDrop = errors.New("zkrecipes: the connection closed before the reply on every attempt")
 	// ErrInvalidPath is wrapped by every path validation error.
 	ErrInvalidPath = zkpath.ErrInvalidPath
 	// ErrInvalidArgument is wrapped by errors for bad options and arguments.
 	ErrInvalidArgument = errors.New("zkrecipes: invalid argument")
+	// ErrTooLarge is wrapped by the error of a write refused before it was
+	// sent because its data or the whole request exceeds what the server
+	// accepts (see MaxDataSize and WithMaxBufferSize). It matches
+	// ErrInvalidArgument too.
+	ErrTooLarge = fmt.Errorf("%w: too large", ErrInvalidArgument)
 )
 
 // OpError records a failed operation on one znode. Err keeps the
@@ -37,3 +49,6 @@ func (e *OpError) Error() string { return fmt.Sprintf("zkrecipes: %s %s: %v", e.
 
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
+
+// uncertain marks err as a write's unknown outcome.
+func uncertain(err error) error { return fmt.Errorf("%w: %w", err, ErrUncertain) }
