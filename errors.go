@@ -14,11 +14,14 @@ var (
 	// it completed. Ephemeral nodes of that session are gone (or will be once
 	// the server expires it); nothing was retried in a new session.
 	ErrSessionLost = errors.New("zkrecipes: session lost")
-	// ErrUncertain means a write's reply was lost and what the server holds
-	// now cannot tell whether it was applied: it may or may not have been.
-	// It also wraps zk.ErrConnectionClosed. Recipes that need certainty make
-	// their writes recognisable (unique data, marker nodes) and look.
-	ErrUncertain = errors.New("zkrecipes: outcome unknown: the write may have been applied before the connection was lost")
+	// ErrUncertain means a write may or may not have been applied: its
+	// reply was lost (the error then also matches zk.ErrConnectionClosed),
+	// or ctx ended while it was in flight (the error then also matches
+	// context.Canceled or context.DeadlineExceeded), and what the server
+	// holds now cannot tell. A write that was provably not sent never
+	// matches it. Recipes that need certainty make their writes
+	// recognisable (unique data, marker nodes) and look.
+	ErrUncertain = errors.New("zkrecipes: outcome unknown: the write may or may not have been applied")
 	// ErrRepeatedDrop is returned by an operation whose request was
 	// outstanding on maxDrops connections in a row that each closed before
 	// its reply. The request is not sent again: a request the server
@@ -50,5 +53,17 @@ func (e *OpError) Error() string { return fmt.Sprintf("zkrecipes: %s %s: %v", e.
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
 
-// uncertain marks err as a write's unknown outcome.
-func uncertain(err error) error { return fmt.Errorf("%w: %w", err, ErrUncertain) }
+// uncertainError is the cause of a write that may or may not have been
+// applied. It matches ErrUncertain and, through Unwrap, its cause: ctx's
+// error for a write abandoned in flight, zk.ErrConnectionClosed for a lost
+// reply.
+type uncertainError struct{ cause error }
+
+func uncertain(cause error) error { return &uncertainError{cause} }
+
+func (e *uncertainError) Error() string {
+	return e.cause.Error() + " (outcome unknown: the write may or may not have been applied)"
+}
+
+func (e *uncertainError) Unwrap() error        { return e.cause }
+func (e *uncertainError) Is(target error) bool { return target == ErrUncertain }

@@ -102,7 +102,9 @@ func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 }
 
 // Set writes data if the node's version equals version (-1: any version).
-// Data over the size limits fails at once with ErrTooLarge.
+// Data over the size limits fails at once with ErrTooLarge; a ctx already
+// done sends nothing; if ctx ends while the Set may have reached the
+// server, the error matches ErrUncertain as well as ctx's error.
 //
 // A versioned Set whose reply was lost to a connection loss is retried;
 // if the retry meets BadVersion, the first attempt may have landed. When the
@@ -140,7 +142,8 @@ func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 
 // Delete removes the node if its version equals version (-1: any). A Delete
 // retried after a connection loss that finds the node gone reports success:
-// the first attempt removed it.
+// the first attempt removed it. If ctx ends while the Delete may have
+// reached the server, the error matches ErrUncertain as well as ctx's error.
 func (o ops) Delete(ctx context.Context, p string, version int32) error {
 	ap, err := o.abs(p, false)
 	if err != nil {
@@ -175,7 +178,8 @@ func (o ops) Sync(ctx context.Context, p string) error {
 // sequential creates would otherwise be applied twice. Recipes make their
 // transactions recognisable instead (see queue.PutBatch). Each part's data
 // and the whole transaction are checked against the size limits before it
-// is sent (ErrTooLarge).
+// is sent (ErrTooLarge); if ctx ends while it is in flight, the error
+// matches ErrUncertain as well as ctx's error.
 func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error) {
 	nreqs := make([]any, len(reqs))
 	for i, r := range reqs {
@@ -194,13 +198,13 @@ func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 	}
 	b := o.c.o.newBackOff()
 	for {
-		res, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
+		res, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
 		if err == nil || !errors.Is(err, zk.ErrNoServer) {
 			for i := range res {
 				res[i].String = o.relIfPath(res[i].String)
 			}
 			if err != nil {
-				return res, o.fail("multi", "", g, err)
+				return res, o.fail("multi", "", g, outcome("multi", pending != nil, err))
 			}
 			return res, nil
 		}
@@ -302,13 +306,16 @@ func WithParents() CreateOption { return func(o *createOptions) { o.parents = tr
 // is in flight, a background cleanup removes the node if it lands; while
 // connected Create waits for it (a second at most: normally the create's
 // reply and a delete) before returning ctx's error, so the caller sees no
-// node behind.
+// node behind; the error also matches ErrUncertain if that cleanup was not
+// confirmed by then.
 //
 // A non-sequential ephemeral create retried after a connection loss that
 // finds the node already owned by our session reports success. For a
 // persistent node the same situation is ambiguous and returns
-// zk.ErrNodeExists. Data over the size limits fails at once with
-// ErrTooLarge.
+// zk.ErrNodeExists. If ctx ends while a non-sequential create may have
+// reached the server, the error matches ErrUncertain as well as ctx's
+// error. Data over the size limits fails at once with ErrTooLarge; a ctx
+// already done sends nothing.
 func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, error) {
 	var co createOptions
 	for _, opt := range opts {
