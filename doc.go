@@ -23,7 +23,12 @@
 // # Operations and retries
 //
 // Every operation takes a context and returns promptly with ctx.Err() when
-// it is done, even while the request is in flight. Operations are retried,
+// it is done, even while the request is in flight. A ctx already done sends
+// nothing. A write whose ctx ends after it may have reached the server may
+// or may not have been applied: its error matches both ctx.Err() and
+// [ErrUncertain]. Writes over the server's size limits fail before they are
+// sent with [ErrTooLarge], and a request after which the connection closed
+// three times in a row fails with [ErrRepeatedDrop]. Operations are retried,
 // with the backoff set by [WithRetry], only after connection-loss errors and
 // never across a session loss. Writes that are not naturally idempotent are
 // made safe to retry: sequential creates are protected (their name carries

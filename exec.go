@@ -46,15 +46,25 @@ func (o ops) pin() (*generation, error) {
 // call runs fn once on g's connection. go-zookeeper takes no context, so fn
 // runs on its own goroutine and call returns as soon as ctx is done or g's
 // session ends; it then also returns the channel fn's result will arrive on,
-// for callers that must clean up after a request that may still land.
+// for callers that must clean up after a request that may still land. A
+// ctx that is done before fn starts sends nothing: call returns ctx.Err()
+// and no channel.
 func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn) (T, error)) (T, error, <-chan result[T]) {
 	var zero T
+	// Checked first and again below: select picks at random among ready
+	// cases, and a done ctx must win over a prepared session every time.
+	if err := ctx.Err(); err != nil {
+		return zero, err, nil
+	}
 	select {
 	case <-g.prepared:
 	case <-ctx.Done():
 		return zero, ctx.Err(), nil
 	case <-g.retired:
 		return zero, g.err, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, err, nil
 	}
 	if ctx.Done() == nil {
 		// Nothing can cancel ctx: run fn here and save the two goroutine
@@ -84,6 +94,14 @@ func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn
 // do runs fn with retries on connection loss, on one generation. retried
 // tells fn whether an earlier attempt may have reached the server, so that
 // non-idempotent operations can recognise their own earlier success.
+//
+// An attempt after which the connection closed while its request awaited
+// the reply (a drop) is sent again, but not after retry.MaxDrops drops in
+// a row: the operation then fails with ErrRepeatedDrop (see dropped). A
+// write whose ctx ends after it may have reached the server (in flight, or
+// in the backoff after a drop) fails with an error matching both ctx's
+// error and ErrUncertain; one that provably was not sent, with ctx's error
+// alone.
 func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Conn, retried bool) (T, error)) (T, error) {
 	var zero T
 	g, err := o.pin()
@@ -91,15 +109,21 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 		return zero, &OpError{Op: op, Path: path, Err: err}
 	}
 	var b backoff.BackOff // made on the first retry: most operations need none
-	retried := false
+	var drops retry.Drops
+	retried := false // an earlier attempt ended in a retryable error
+	sent := false    // an earlier attempt may have reached the server
 	for {
 		r := retried
-		v, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, r) })
+		v, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, r) })
 		if err == nil {
 			return v, nil
 		}
+		sent = sent || pending != nil || retry.Dropped(err)
+		if drops.Note(err) {
+			return zero, o.dropped(op, path, g, drops.N(), err)
+		}
 		if !retry.Retryable(err) || errors.Is(err, ErrUncertain) {
-			return zero, o.fail(op, path, g, err)
+			return zero, o.fail(op, path, g, outcome(op, sent, err))
 		}
 		if b == nil {
 			b = o.c.o.newBackOff()
@@ -109,14 +133,50 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 			if werr == nil {
 				werr = err // the policy gave up: report the last cause
 			}
-			return zero, o.fail(op, path, g, werr)
+			return zero, o.fail(op, path, g, outcome(op, sent, werr))
 		}
 	}
 }
 
+// mutates reports whether op (as do and Multi name it) changes the tree.
+func mutates(op string) bool {
+	switch op {
+	case "create", "set", "delete", "multi":
+		return true
+	}
+	return false
+}
+
+// outcome marks ctx's error as uncertain for a write that may have reached
+// the server.
+func outcome(op string, sent bool, err error) error {
+	if sent && mutates(op) && isCtxErr(err) {
+		return uncertain(err)
+	}
+	return err
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// dropped fails an operation whose last n attempts each ended with the
+// connection closing before the reply, and says so at Warn: the likeliest
+// cause is a request the server refuses by closing the connection, and
+// every such drop suspended what the session holds.
+func (o ops) dropped(op, path string, g *generation, n int, last error) error {
+	o.c.Logger().Warn("zkrecipes: request not sent again: the connection closed before its reply on every attempt (a request above the server's jute.maxbuffer does this)",
+		"op", op, "path", path, "attempts", n, "err", last)
+	err := fmt.Errorf("%w (%d attempts in a row; last: %w)", ErrRepeatedDrop, n, last)
+	if mutates(op) {
+		err = uncertain(err)
+	}
+	return o.fail(op, path, g, err)
+}
+
 // fail wraps err; once g's session ended, the session's fate is the error.
 func (o ops) fail(op, path string, g *generation, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if isCtxErr(err) {
 		return &OpError{Op: op, Path: path, Err: err}
 	}
 	select {
@@ -141,14 +201,15 @@ func (o ops) abs(p string, read bool) (string, error) {
 	if err := validate(p); err != nil {
 		return "", err
 	}
-	ns := o.c.o.namespace
-	switch {
+	ap := p
+	switch ns := o.c.o.namespace; {
 	case ns == "":
-		return p, nil
 	case p == "/":
-		return ns, nil
+		ap = ns
+	default:
+		ap = ns + p
 	}
-	return ns + p, nil
+	return ap, o.checkPath(ap)
 }
 
 // rel strips the namespace from a server path.

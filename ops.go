@@ -102,6 +102,9 @@ func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 }
 
 // Set writes data if the node's version equals version (-1: any version).
+// Data over the size limits fails at once with ErrTooLarge; a ctx already
+// done sends nothing; if ctx ends while the Set may have reached the
+// server, the error matches ErrUncertain as well as ctx's error.
 //
 // A versioned Set whose reply was lost to a connection loss is retried;
 // if the retry meets BadVersion, the first attempt may have landed. When the
@@ -115,6 +118,9 @@ func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 // times. Callers whose data is unique to the write can Get and compare.
 func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
 	ap, err := o.abs(p, false)
+	if err == nil {
+		err = o.checkSize(len(data), reqHeader+setSize(ap, data))
+	}
 	if err != nil {
 		return nil, &OpError{Op: "set", Path: p, Err: err}
 	}
@@ -136,7 +142,8 @@ func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 
 // Delete removes the node if its version equals version (-1: any). A Delete
 // retried after a connection loss that finds the node gone reports success:
-// the first attempt removed it.
+// the first attempt removed it. If ctx ends while the Delete may have
+// reached the server, the error matches ErrUncertain as well as ctx's error.
 func (o ops) Delete(ctx context.Context, p string, version int32) error {
 	ap, err := o.abs(p, false)
 	if err != nil {
@@ -169,7 +176,10 @@ func (o ops) Sync(ctx context.Context, p string) error {
 // the server; after a connection loss that may have lost its reply, it
 // returns an error wrapping zk.ErrConnectionClosed, because a transaction of
 // sequential creates would otherwise be applied twice. Recipes make their
-// transactions recognisable instead (see queue.PutBatch).
+// transactions recognisable instead (see queue.PutBatch). Each part's data
+// and the whole transaction are checked against the size limits before it
+// is sent (ErrTooLarge); if ctx ends while it is in flight, the error
+// matches ErrUncertain as well as ctx's error.
 func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error) {
 	nreqs := make([]any, len(reqs))
 	for i, r := range reqs {
@@ -179,19 +189,22 @@ func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 		}
 		nreqs[i] = nr
 	}
+	if err := o.checkMulti(nreqs); err != nil {
+		return nil, &OpError{Op: "multi", Err: err}
+	}
 	g, err := o.pin()
 	if err != nil {
 		return nil, &OpError{Op: "multi", Err: err}
 	}
 	b := o.c.o.newBackOff()
 	for {
-		res, err, _ := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
+		res, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
 		if err == nil || !errors.Is(err, zk.ErrNoServer) {
 			for i := range res {
 				res[i].String = o.relIfPath(res[i].String)
 			}
 			if err != nil {
-				return res, o.fail("multi", "", g, err)
+				return res, o.fail("multi", "", g, outcome("multi", pending != nil, err))
 			}
 			return res, nil
 		}
@@ -293,12 +306,16 @@ func WithParents() CreateOption { return func(o *createOptions) { o.parents = tr
 // is in flight, a background cleanup removes the node if it lands; while
 // connected Create waits for it (a second at most: normally the create's
 // reply and a delete) before returning ctx's error, so the caller sees no
-// node behind.
+// node behind; the error also matches ErrUncertain if that cleanup was not
+// confirmed by then.
 //
 // A non-sequential ephemeral create retried after a connection loss that
 // finds the node already owned by our session reports success. For a
 // persistent node the same situation is ambiguous and returns
-// zk.ErrNodeExists.
+// zk.ErrNodeExists. If ctx ends while a non-sequential create may have
+// reached the server, the error matches ErrUncertain as well as ctx's
+// error. Data over the size limits fails at once with ErrTooLarge; a ctx
+// already done sends nothing.
 func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, error) {
 	var co createOptions
 	for _, opt := range opts {
@@ -309,7 +326,10 @@ func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 	}
 	ap, err := o.abs(p, false)
 	if err == nil {
-		err = validateCreate(ap, data, mode, co)
+		err = validateCreate(ap, mode, co)
+	}
+	if err == nil {
+		err = o.checkCreate(ap, data, mode, co)
 	}
 	if err != nil {
 		return "", &OpError{Op: "create", Path: p, Err: err}
@@ -337,11 +357,7 @@ func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 	return o.rel(created), nil
 }
 
-// MaxDataSize is ZooKeeper's default limit on a node's data (jute.maxbuffer,
-// less room for the request around it).
-const MaxDataSize = 1024*1024 - 1024
-
-func validateCreate(ap string, data []byte, mode CreateMode, co createOptions) error {
+func validateCreate(ap string, mode CreateMode, co createOptions) error {
 	switch {
 	case mode < Persistent || mode > PersistentSequentialTTL:
 		return fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, mode)
@@ -349,8 +365,6 @@ func validateCreate(ap string, data []byte, mode CreateMode, co createOptions) e
 		return fmt.Errorf("%w: TTL mode needs a positive WithTTL", ErrInvalidArgument)
 	case !mode.ttl() && co.ttl != 0:
 		return fmt.Errorf("%w: WithTTL needs a TTL mode", ErrInvalidArgument)
-	case len(data) > MaxDataSize:
-		return fmt.Errorf("%w: data of %d bytes exceeds %d", ErrInvalidArgument, len(data), MaxDataSize)
 	case ap == "/":
 		return fmt.Errorf("%w: cannot create /", ErrInvalidArgument)
 	}

@@ -3,6 +3,7 @@ package zkrecipes
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -27,11 +28,17 @@ import (
 // CreateAndList returns with no path and ctx's error; the node, should the
 // create land, is deleted on a client-owned goroutine, which a connected
 // session waits for (a second at most) before returning, so the caller
-// normally sees nothing left behind.
+// normally sees nothing left behind; if that was not confirmed by then, the
+// error also matches ErrUncertain. A ctx already done sends nothing.
 func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
 	if err != nil {
+		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		// The create below runs on a ctx that is never done: a done ctx
+		// must stop it here, before anything is sent.
 		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	g := s.gen
@@ -100,26 +107,32 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 // deletes its node, on a client-owned goroutine, should it land; while
 // connected it waits a moment for that (see awaitCleanup).
 func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
-	done := make(chan struct{})
+	cl := newCleanup()
 	if !s.c.Go(func(life context.Context) {
-		defer close(done)
+		defer close(cl.done)
 		var r result[string]
 		select {
 		case r = <-created:
 		case <-life.Done():
 			return
 		}
-		if r.err != nil || mode.ephemeral() && s.Err() != nil {
-			return // nothing made, or an ephemeral node gone with its session
+		if r.err != nil && !errors.Is(r.err, ErrUncertain) || mode.ephemeral() && s.Err() != nil {
+			cl.gone = true // nothing made, or an ephemeral node gone with its session
+			return
+		}
+		if r.err != nil {
+			return // the create may have landed and cannot be found
 		}
 		dctx, cancel := context.WithTimeout(life, s.c.cleanupTimeout())
 		defer cancel()
-		_ = s.c.Delete(dctx, r.v, -1) // in any session: a persistent node outlives ours
+		// In any session: a persistent node outlives ours.
+		err := s.c.Delete(dctx, r.v, -1)
+		cl.gone = err == nil || errors.Is(err, zk.ErrNoNode)
 	}) {
-		close(done)
+		close(cl.done)
 	}
-	awaitCleanup(s, done)
-	return "", nil, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
+	gone := awaitCleanup(s, cl)
+	return "", nil, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
 }
 
 // isCreateUnder reports whether frame, one request as go-zookeeper writes

@@ -53,17 +53,27 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			}
 			return got, err
 		})
+		// A create in flight when ctx ended may land: its node is removed,
+		// and the outcome is certain only once that is known to be done.
+		gone := true
 		if pending != nil {
-			awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, pending))
+			gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, pending))
 		}
 		switch {
 		case err == nil:
 			return o.rel(got), nil
 		case ctx.Err() != nil:
-			return "", o.fail("create", p, g, ctx.Err())
+			return "", o.fail("create", p, g, abandoned(ctx.Err(), gone))
 		case retry.Retryable(err):
 			search = true
 			if ok, werr := retryWait(ctx, b, g); !ok {
+				if ctx.Err() != nil {
+					// An earlier attempt may have landed: look for it.
+					lost := make(chan result[string], 1)
+					lost <- result[string]{err: err}
+					gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, lost))
+					return "", o.fail("create", p, g, abandoned(ctx.Err(), gone))
+				}
 				if g, err = o.repin(g, mode, orErr(werr, err)); err != nil {
 					return "", o.fail("create", p, g, err)
 				}
@@ -145,17 +155,35 @@ func (o ops) findProtected(ctx context.Context, g *generation, dir, prefix strin
 	return found, err
 }
 
+// abandoned is the error of a create given up when ctx ended: ctx's error,
+// uncertain unless its node is known not to exist.
+func abandoned(err error, gone bool) error {
+	if gone {
+		return err
+	}
+	return uncertain(err)
+}
+
+// cleanup is the removal of an abandoned create's node, on a client-owned
+// goroutine.
+type cleanup struct {
+	done chan struct{} // closed when the cleanup ended
+	gone bool          // set before done closes: no node of the create is left
+}
+
+func newCleanup() *cleanup { return &cleanup{done: make(chan struct{})} }
+
 // cleanupLater removes the node of a create abandoned by its caller (ctx
 // done, or session lost) once the create's outcome is known. It runs on a
-// client-owned goroutine, with its own deadline, never the caller's ctx,
-// and closes the returned channel when done.
-func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) <-chan struct{} {
-	done := make(chan struct{})
+// client-owned goroutine, with its own deadline, never the caller's ctx.
+func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) *cleanup {
+	cl := newCleanup()
 	if !o.c.spawn(func() {
-		defer close(done)
+		defer close(cl.done)
 		r := <-pending // go-zookeeper answers or flushes every request
 		if mode.ephemeral() && isRetired(g) {
-			return // the node, if any, dies with its session
+			cl.gone = true // the node, if any, dies with its session
+			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), o.c.cleanupTimeout())
 		defer cancel()
@@ -166,7 +194,8 @@ func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pe
 		}
 		if r.err != nil {
 			if !retry.Retryable(r.err) && !isRetired(g) {
-				return // the create failed: nothing to clean up
+				cl.gone = true // the create failed: nothing to clean up
+				return
 			}
 			sid := int64(0)
 			select {
@@ -176,37 +205,45 @@ func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pe
 			}
 			found, err := o.findProtected(ctx, cg, dir, prefix, mode, sid)
 			if err != nil || found == "" {
+				cl.gone = err == nil
 				return
 			}
 			target = found
 		}
-		_, _ = do(ctx, ops{c: o.c, gen: cg}, "delete", o.rel(target), func(conn *zk.Conn, _ bool) (struct{}, error) {
+		_, err := do(ctx, ops{c: o.c, gen: cg}, "delete", o.rel(target), func(conn *zk.Conn, _ bool) (struct{}, error) {
 			err := conn.Delete(target, -1)
 			if errors.Is(err, zk.ErrNoNode) {
 				err = nil
 			}
 			return struct{}{}, err
 		})
+		cl.gone = err == nil
 	}) {
-		close(done)
+		close(cl.done)
 	}
-	return done
+	return cl
 }
 
 // awaitCleanup gives the cleanup of an abandoned create a moment to finish
 // before a cancelled call returns, while s is connected: that is normally
 // two round trips (the create's reply, the delete), and the caller then
 // sees no node behind. Disconnected, or past a second (a server or link
-// that slow), the cleanup goes on by itself.
-func awaitCleanup(s *Session, done <-chan struct{}) {
-	if !s.Connected() {
-		return
+// that slow), the cleanup goes on by itself. It reports whether the
+// cleanup ended with no node of the create left.
+func awaitCleanup(s *Session, cl *cleanup) bool {
+	if s.Connected() {
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-cl.done:
+		case <-t.C:
+		}
 	}
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
 	select {
-	case <-done:
-	case <-t.C:
+	case <-cl.done:
+		return cl.gone
+	default:
+		return false
 	}
 }
 

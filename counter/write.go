@@ -112,6 +112,11 @@ func (w *writer) setMarked(sid int64, marked bool) {
 // still land: it returns what happened, or ErrIndeterminate if the session
 // ended (or ctx was done while the connection was down) first.
 func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
+	// transact writes on a detached ctx: a done ctx must stop it here, and
+	// the select below picks at random when the turn is free too.
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	select {
 	case w.turn <- struct{}{}:
 	case <-ctx.Done():

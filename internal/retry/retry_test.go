@@ -72,3 +72,33 @@ func TestWaitStopsOnContextAndStop(t *testing.T) {
 		t.Errorf("Wait(ZeroBackOff) = %v, %v", ok, err)
 	}
 }
+
+func TestDropsCountsConsecutiveDropsOnly(t *testing.T) {
+	var d Drops
+	steps := []struct {
+		err  error
+		want bool
+	}{
+		{zk.ErrConnectionClosed, false},
+		{&net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, false},
+		{zk.ErrNoServer, false}, // never sent: counts for nothing
+		{fmt.Errorf("wrapped: %w", zk.ErrConnectionClosed), true},
+		{zk.ErrNoNode, false}, // a reply: resets
+		{zk.ErrConnectionClosed, false},
+		{zk.ErrConnectionClosed, false},
+		{zk.ErrConnectionClosed, true},
+		{nil, false},
+		{zk.ErrConnectionClosed, false},
+	}
+	for i, s := range steps {
+		if got := d.Note(s.err); got != s.want {
+			t.Errorf("step %d: Note(%v) = %v, want %v", i, s.err, got, s.want)
+		}
+	}
+	if d.N() != 1 {
+		t.Errorf("N() = %d, want 1", d.N())
+	}
+	if Dropped(zk.ErrSessionMoved) || Dropped(zk.ErrNoServer) || Dropped(context.Canceled) {
+		t.Error("Dropped counts a request that cannot have been lost in flight")
+	}
+}
