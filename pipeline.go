@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -142,8 +143,8 @@ func isCreateUnder(frame []byte, dir string) bool {
 	if len(frame) < 16 {
 		return false
 	}
-	switch int32(binary.BigEndian.Uint32(frame[8:12])) {
-	case 1, 15, 19, 21: // create, create2, createContainer, createTTL
+	switch wire.RequestOpcode(frame) {
+	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
 	default:
 		return false
 	}

@@ -10,27 +10,29 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes/internal/wire"
 )
 
-// ZooKeeper request opcodes, for CutAfterRequest.
+// ZooKeeper request opcodes, for CutAfterRequest and Sent.
 const (
-	OpCreate          int32 = 1
-	OpDelete          int32 = 2
-	OpExists          int32 = 3
-	OpGetData         int32 = 4
-	OpSetData         int32 = 5
-	OpGetACL          int32 = 6
-	OpSetACL          int32 = 7
-	OpGetChildren     int32 = 8
-	OpSync            int32 = 9
-	OpPing            int32 = 11
-	OpGetChildren2    int32 = 12
-	OpCheck           int32 = 13
-	OpMulti           int32 = 14
-	OpCreate2         int32 = 15
-	OpCreateContainer int32 = 19
-	OpCreateTTL       int32 = 21
-	OpSetWatches      int32 = 101
+	OpCreate          = wire.OpCreate
+	OpDelete          = wire.OpDelete
+	OpExists          = wire.OpExists
+	OpGetData         = wire.OpGetData
+	OpSetData         = wire.OpSetData
+	OpGetACL          = wire.OpGetACL
+	OpSetACL          = wire.OpSetACL
+	OpGetChildren     = wire.OpGetChildren
+	OpSync            = wire.OpSync
+	OpPing            = wire.OpPing
+	OpGetChildren2    = wire.OpGetChildren2
+	OpCheck           = wire.OpCheck
+	OpMulti           = wire.OpMulti
+	OpCreate2         = wire.OpCreate2
+	OpCreateContainer = wire.OpCreateContainer
+	OpCreateTTL       = wire.OpCreateTTL
+	OpSetWatches      = wire.OpSetWatches
 )
 
 // FaultDialer injects network faults between ZooKeeper clients and
