@@ -130,12 +130,15 @@ func (s *SharedCount) Set(ctx context.Context, n int32) error {
 }
 
 // Watch returns a channel that receives the count whenever it changes,
-// starting with its current value. Delivery coalesces: the channel holds
-// at most one value, and a newer value replaces one not yet received, so
-// a slow reader sees the latest count and never blocks the client. The
-// channel is closed when ctx is done or the client is closed. Watch
-// survives connection and session loss (it reads again in the next
-// session); while the node does not exist, nothing is delivered.
+// starting with its current value. Like every other operation, Watch
+// creates the node with the seed if it does not exist yet (so the first
+// value arrives at once); if the node is deleted later, or cannot be
+// created (no permission), Watch waits for it to be created and delivers
+// its first value then. Delivery coalesces: the channel holds at most one
+// value, and a newer value replaces one not yet received, so a slow reader
+// sees the latest count and never blocks the client. The channel is
+// closed when ctx is done or the client is closed. Watch survives
+// connection and session loss (it reads again in the next session).
 func (s *SharedCount) Watch(ctx context.Context) <-chan Value {
 	out := make(chan Value, 1)
 	started := s.c.Go(func(life context.Context) {
@@ -154,12 +157,24 @@ func (s *SharedCount) Watch(ctx context.Context) <-chan Value {
 func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 	var last Value
 	sent := false
+	seeded := false // the node was created with the seed, or found, once
 	pause := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		// After a suspension, read again rather than trust the watch:
 		// go-zookeeper can lose an event that happened while disconnected.
 		susp := s.c.Session().Suspended()
 		data, st, ch, err := s.c.GetW(ctx, s.path)
+		if errors.Is(err, zk.ErrNoNode) && !seeded {
+			// The first operation seeds the node (see NewShared).
+			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			if err == nil || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoAuth) {
+				seeded = true // made, or not ours to make: wait for it below
+				continue
+			}
+		}
+		if err == nil {
+			seeded = true
+		}
 		if errors.Is(err, zk.ErrNoNode) {
 			// Wait for it to be created. This watch stays on the server
 			// if ctx ends first (ZooKeeper cannot remove it).

@@ -111,15 +111,11 @@ func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 
 	wctx, cancel := context.WithCancel(ctx)
 	ch := s.Watch(wctx)
-	// The node does not exist yet: nothing is delivered until it does.
-	select {
-	case v := <-ch:
-		t.Fatalf("value %v before the node exists", v)
-	case <-time.After(200 * time.Millisecond):
-	}
-	v, err := s.Get(ctx) // creates it with the seed
+	// The node does not exist yet: Watch, the first operation, seeds it.
+	got := receive(t, ctx, ch)
+	assert.Equal(t, counter.Value{Count: 1, Version: 0}, got)
+	v, err := s.Get(ctx)
 	require.NoError(t, err)
-	got := <-ch
 	assert.Equal(t, v, got)
 
 	// Many updates while nobody reads: the reader then sees the latest
@@ -165,4 +161,46 @@ func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	}
 	_, ok := <-s.Watch(ctx)
 	assert.False(t, ok, "Watch on a closed client returns a closed channel")
+}
+
+// receive returns the next value of ch, failing the test if none comes
+// before ctx ends or ch is closed.
+func receive(t *testing.T, ctx context.Context, ch <-chan counter.Value) counter.Value {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		require.True(t, ok, "watch channel closed")
+		return v
+	case <-ctx.Done():
+		t.Fatal("no value delivered")
+		return counter.Value{}
+	}
+}
+
+// A Watch on a count that does not exist yet seeds it and delivers the
+// seed; once the node is deleted, the watch waits for it to be created
+// again and delivers its first value (it does not seed a second time).
+func TestIntegration_SharedCount_WatchSeedsAndWaitsForCreation(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := ctxFor(t, 30*time.Second)
+	c := zktest.Client(t)
+	s := counter.NewShared(c, "/a/sc", 42)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ch := s.Watch(wctx)
+	assert.Equal(t, counter.Value{Count: 42, Version: 0}, receive(t, wctx, ch))
+	data, _, err := c.Get(ctx, "/a/sc")
+	require.NoError(t, err)
+	assert.Equal(t, counter.EncodeInt32(42), data, "seeded by Watch")
+
+	require.NoError(t, zktest.DeleteAll(ctx, c, "/a/sc"))
+	_, err = c.Create(ctx, "/a/sc", counter.EncodeInt32(7), zkrecipes.Persistent)
+	require.NoError(t, err, "Watch must not seed the node again")
+	for {
+		v := receive(t, wctx, ch)
+		require.NotEqual(t, int32(42), v.Count, "seeded again")
+		if v.Count == 7 {
+			break
+		}
+	}
 }
