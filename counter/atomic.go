@@ -68,9 +68,20 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 
 // Add adds delta and returns the values before and after. It blocks until
 // the update is applied, ctx is done, or an error occurs; on error nothing
-// was applied, except with [ErrIndeterminate].
+// was applied, except with [ErrIndeterminate]. A sum outside the int64
+// range is not written: Add returns [ErrOverflow] (with r.Pre the value
+// that would have overflowed), where Curator's DistributedAtomicLong wraps
+// around silently (Java long arithmetic).
 func (a *AtomicLong) Add(ctx context.Context, delta int64) (Result, error) {
-	r, _, err := a.apply(ctx, "add", func(cur int64) (int64, bool) { return cur + delta, true })
+	overflow := false
+	r, applied, err := a.apply(ctx, "add", func(cur int64) (int64, bool) {
+		sum := cur + delta
+		overflow = (delta > 0 && sum < cur) || (delta < 0 && sum > cur)
+		return sum, !overflow
+	})
+	if err == nil && !applied && overflow {
+		return r, fmt.Errorf("%w: %s: %d%+d", ErrOverflow, a.path, r.Pre, delta)
+	}
 	return r, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -251,4 +252,42 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	}
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), r.Post, fmt.Sprint(r))
+}
+
+// An Add past either end of the int64 range is refused with ErrOverflow
+// and writes nothing (Curator wraps around instead).
+func TestIntegration_AtomicLong_Overflow(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := ctxFor(t, 20*time.Second)
+	c := zktest.Client(t)
+	a := counter.NewAtomic(c, "/n")
+	for _, tc := range []struct {
+		start, delta int64
+	}{
+		{math.MaxInt64, 1},
+		{math.MaxInt64 - 2, 3},
+		{math.MinInt64, -1},
+		{-2, math.MinInt64},
+	} {
+		require.NoError(t, a.Set(ctx, tc.start))
+		_, before, err := c.Get(ctx, "/n")
+		require.NoError(t, err)
+		r, err := a.Add(ctx, tc.delta)
+		require.ErrorIs(t, err, counter.ErrOverflow, "%d%+d", tc.start, tc.delta)
+		assert.Equal(t, tc.start, r.Pre)
+		v, err := a.Get(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, tc.start, v, "nothing written")
+		_, after, err := c.Get(ctx, "/n")
+		require.NoError(t, err)
+		assert.Equal(t, before.Version, after.Version, "nothing written")
+	}
+	// The ends themselves are reachable.
+	require.NoError(t, a.Set(ctx, math.MaxInt64-1))
+	r, err := a.Increment(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(math.MaxInt64), r.Post)
+	r, err = a.Add(ctx, math.MinInt64)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-1), r.Post)
 }

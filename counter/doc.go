@@ -60,5 +60,8 @@
 // reply was lost and then reports a conflict for its own landed write, so
 // it may apply an increment twice; here it is applied once. Curator gives
 // up after its retry policy is exhausted (succeeded() == false); Add keeps
-// trying until ctx is done.
+// trying until ctx is done. Curator's add wraps around past the int64
+// range (Java long arithmetic); Add refuses with [ErrOverflow] and writes
+// nothing. Both store the same 8 bytes, so a value Java wrapped reads the
+// same here.
 package counter
