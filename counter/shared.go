@@ -31,13 +31,14 @@ type Value struct {
 
 // NewShared returns a SharedCount on the node at path. It does no I/O;
 // the first operation creates the node with seed if it does not exist
-// (Curator's SharedCount.start).
-func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) *SharedCount {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+// (Curator's SharedCount.start). An invalid path or option is an error (as
+// for NewAtomic); a nil c panics.
+func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
+	o, err := construct("NewShared", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}
+	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}, nil
 }
 
 // Path returns the count node's path.
@@ -45,9 +46,6 @@ func (s *SharedCount) Path() string { return s.path }
 
 // Get returns the count and its version.
 func (s *SharedCount) Get(ctx context.Context) (Value, error) {
-	if s.o.err != nil {
-		return Value{}, s.o.err
-	}
 	v, err := s.get(ctx)
 	if err != nil {
 		return Value{}, fmt.Errorf("counter: get %s: %w", s.path, err)
@@ -80,9 +78,6 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 // reply is lost; on error nothing was applied, except with
 // [ErrIndeterminate].
 func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, error) {
-	if s.o.err != nil {
-		return false, s.o.err
-	}
 	for {
 		sess, err := s.c.WaitSession(ctx)
 		if err != nil {
@@ -111,9 +106,6 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 // writes, so a Set retried after a lost reply never undoes someone else's
 // later update.
 func (s *SharedCount) Set(ctx context.Context, n int32) error {
-	if s.o.err != nil {
-		return s.o.err
-	}
 	for attempt := 1; ; attempt++ {
 		v, err := s.get(ctx)
 		if err != nil {

@@ -4,7 +4,8 @@
 // of a work queue (acknowledgements, redelivery, prefetch, priorities,
 // delays, dead letters, bounded queues), on the ZooKeeper they already run.
 //
-//	jobs := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+//	jobs, err := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+//	...
 //	id, err := jobs.Put(ctx, []byte("resize image 42"))
 //	...
 //	err = jobs.Consume(ctx, func(ctx context.Context, m *queue.Message) error {
@@ -108,9 +109,12 @@
 //   - Bounded queue (WithMaxItems): the bound is checked before each write,
 //     so concurrent producers may overshoot it by one put (or batch) each.
 //     Put waits for room on watches; TryPut returns ErrFull.
-//   - Bad input: ErrTooLarge, ErrInvalidPriority, ErrInvalidID, errors
-//     wrapping zkrecipes.ErrInvalidArgument; New panics on a nil client,
-//     an invalid path or an invalid option.
+//   - Bad input (the policy of every zkrecipes package): New returns an
+//     error for an invalid path (wrapping zkrecipes.ErrInvalidPath) or
+//     option (zkrecipes.ErrInvalidArgument) and panics on a nil client (a
+//     programmer error); operations return ErrTooLarge,
+//     ErrInvalidPriority, ErrInvalidID and errors wrapping
+//     zkrecipes.ErrInvalidArgument.
 //
 // Waiting costs no polling: consumers wait on watches (a put wakes them, a
 // Nack or a consumer's death too) and on a timer for the earliest delayed
