@@ -12,6 +12,12 @@
 //		return resize(ctx, m.Data) // nil: Ack; an error: Nack (dead-lettered after 5)
 //	}, queue.WithConcurrency(4))
 //
+// Message data is kept in node data by default. [WithInline](true) puts
+// messages of up to [MaxInline] (128) bytes in their node's name instead,
+// for 1.2-1.5x the throughput, at the price that they show in every
+// listing, audit log and four-letter-word dump of the server: only for
+// payloads that may be seen there.
+//
 // # Guarantees
 //
 // Delivery is at least once. Take (or Consume) claims a message for the
@@ -127,7 +133,8 @@
 //	<path>/items/b-<prio>-<n>/m-<nonce>-[t<ms>-][d<data>-]<seq>
 //	                                           a message: persistent sequential; t: visible
 //	                                           from <ms> (unix ms); d: inline data (base64url,
-//	                                           up to MaxInline bytes), else the node's data
+//	                                           up to MaxInline bytes, WithInline), else the
+//	                                           node's data
 //	<path>/claims/b-<prio>-<n>.m-<nonce>-<seq> ephemeral claim of a held message
 //	<path>/consumers/<session>                 ephemeral, one per consuming session
 //	<path>/signal                              its data is touched by each Nack

@@ -102,17 +102,20 @@ func WithBucketSize(n int) Option {
 }
 
 // DefaultInline is whether Put stores small messages in their node's name
-// unless WithInline says otherwise.
-const DefaultInline = true
+// unless WithInline says otherwise: no, since a name shows where data
+// does not (see WithInline).
+const DefaultInline = false
 
 // WithInline chooses where Put (and every other write of a message: batch,
 // Nack's return, dead-letter move) stores a message of at most MaxInline
-// bytes. true (DefaultInline): in the node's name, base64url-encoded, so
-// that consumers read it from the listing of its bucket and take it
-// without a read. The data is then visible wherever paths are, where node
-// data never is: every listing, ZooKeeper's audit log, its four-letter-word
-// dumps (wchp, wchc, dump) and server log lines. false: in the node's
-// data, like larger messages; a take then costs one more read.
+// bytes. false (DefaultInline): in the node's data, like larger messages.
+// true: in the node's name, base64url-encoded, so that consumers read it
+// from the listing of its bucket and take it without a read: one round
+// trip less per message, 1.2-1.5x the throughput in our queue benchmark.
+// The data is then visible wherever paths are, where node data never is:
+// every listing, ZooKeeper's audit log, its four-letter-word dumps (wchp,
+// wchc, dump) and server log lines. Use it for payloads that may be seen
+// there (ids, job numbers), never for secrets or personal data.
 // Consumers read both forms, whatever their option; producers of one
 // queue may differ. The dead-letter queue of q (DeadLetterQueue) follows
 // q's setting.

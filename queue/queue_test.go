@@ -3,6 +3,7 @@ package queue_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,29 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 		require.NoError(t, m.Ack(ctx))
 	case <-time.After(10 * time.Second):
 		t.Fatal("a put did not wake the waiting takers")
+	}
+}
+
+// Small messages stay in node data by default; WithInline(true) puts them
+// in the node name (which message ids carry), and consumers read both.
+func TestIntegration_Queue_Inline(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := testCtx(t, 30*time.Second)
+	c := zktest.Client(t)
+	secret := []byte("secret-token")
+	enc := base64.RawURLEncoding.EncodeToString(secret)
+	for _, inline := range []bool{false, true} {
+		var opts []queue.Option
+		if inline {
+			opts = append(opts, queue.WithInline(true))
+		}
+		q := must(queue.New(c, qpath, opts...))
+		id, err := q.Put(ctx, secret)
+		require.NoError(t, err)
+		assert.Equal(t, inline, strings.Contains(id, enc), "inline %v: id %s", inline, id)
+		m, err := must(queue.New(c, qpath)).Take(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, secret, m.Data)
+		require.NoError(t, m.Ack(ctx))
 	}
 }
