@@ -28,7 +28,8 @@ func TestIntegration_Queue_Deep(t *testing.T) {
 	prod := zktest.ClientAt(t, zktest.Servers(t), ns)
 	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
 	t.Cleanup(func() { purge(t, prod, qpath) })
-	p, q := must(queue.New(prod, qpath)), must(queue.New(cons, qpath))
+	// Inline messages: a take is a claim and no read (the bound below).
+	p, q := must(queue.New(prod, qpath, queue.WithInline(true))), must(queue.New(cons, qpath))
 
 	start := time.Now()
 	for n := 0; n < depth; n += queue.MaxBatch {
