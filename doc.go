@@ -43,4 +43,20 @@
 // Curator's. Invalid paths are refused before any I/O with
 // [ErrInvalidPath]; the /zookeeper subtree is reserved. Created nodes get
 // the client's ACL ([WithACL]) unless a create says otherwise.
+//
+// # Misuse
+//
+// Every package follows one policy. Programmer errors, which no
+// configuration can cause and no caller can handle, panic with a message
+// that names the package, the function and the argument ("lock:
+// NewSemaphore: maxLeases must be at least 1, got 0"): a nil *Client, and
+// impossible counts given to a constructor (a semaphore of no leases, a
+// double barrier of no members, a MultiLock of no locks). Everything that
+// may come from configuration or input is an error, reported before any
+// I/O: a recipe constructor returns one for an invalid path (wrapping
+// [ErrInvalidPath]) or an invalid option value (wrapping
+// [ErrInvalidArgument]; a path given as an option wraps both), and an
+// operation for an argument it cannot take. A closed client is a runtime
+// condition: constructors accept it (they do no I/O) and every operation
+// returns [ErrClosed].
 package zkrecipes

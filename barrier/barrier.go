@@ -21,13 +21,16 @@ type Barrier struct {
 }
 
 // New returns a Barrier on the node at path (relative to the client's
-// namespace). It does no I/O; a bad path is reported by the first method.
-func New(c *zkrecipes.Client, path string, opts ...Option) *Barrier {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+// namespace). It does no I/O. An invalid path is an error wrapping
+// zkrecipes.ErrInvalidPath, an invalid option one wrapping
+// zkrecipes.ErrInvalidArgument; a nil c panics (see the package doc,
+// "Bad input").
+func New(c *zkrecipes.Client, path string, opts ...Option) (*Barrier, error) {
+	o, err := construct("New", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &Barrier{c: c, path: path, o: o}
+	return &Barrier{c: c, path: path, o: o}, nil
 }
 
 // Path returns the barrier node's path.

@@ -30,7 +30,7 @@ func TestIntegration_Barrier_SetWaitRemove(t *testing.T) {
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
 	c1, c2 := zktest.ClientAt(t, srv, ns), zktest.ClientAt(t, srv, ns)
-	b1, b2 := barrier.New(c1, "/gates/g"), barrier.New(c2, "/gates/g")
+	b1, b2 := must(barrier.New(c1, "/gates/g")), must(barrier.New(c2, "/gates/g"))
 
 	// Absent: Wait returns at once.
 	require.NoError(t, b2.Wait(ctx))
@@ -66,7 +66,7 @@ func TestIntegration_Barrier_WaitCancelled(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	b := barrier.New(c, "/g")
+	b := must(barrier.New(c, "/g"))
 	require.NoError(t, b.Set(ctx))
 
 	wctx, cancel := context.WithCancel(ctx)
@@ -89,12 +89,12 @@ func TestIntegration_Barrier_WaitSurvivesSessionLoss(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	waiter := zktest.ClientAt(t, srv, ns, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
 	owner := zktest.ClientAt(t, srv, ns)
-	b := barrier.New(owner, "/g")
+	b := must(barrier.New(owner, "/g"))
 	require.NoError(t, b.Set(ctx))
 
 	sub := waiter.Subscribe()
 	defer sub.Close()
-	done := waitAsync(ctx, barrier.New(waiter, "/g"))
+	done := waitAsync(ctx, must(barrier.New(waiter, "/g")))
 	d.Blackhole()
 	for {
 		ch, err := sub.Next(ctx)
@@ -120,12 +120,13 @@ func TestIntegration_Barrier_WaitSurvivesSessionLoss(t *testing.T) {
 	}
 }
 
-func TestIntegration_Barrier_InvalidPath(t *testing.T) {
-	zktest.SkipIfShort(t)
-	c := zktest.Client(t)
-	ctx := ctxFor(t, 10*time.Second)
-	b := barrier.New(c, "no-slash")
-	assert.ErrorIs(t, b.Set(ctx), zkrecipes.ErrInvalidPath)
-	assert.ErrorIs(t, b.Wait(ctx), zkrecipes.ErrInvalidPath)
-	assert.ErrorIs(t, b.Remove(ctx), zkrecipes.ErrInvalidPath)
+func TestBarrier_BadInput(t *testing.T) {
+	c := new(zkrecipes.Client) // never used for I/O
+	for _, p := range []string{"no-slash", "", "/a/", "/zookeeper/b"} {
+		b, err := barrier.New(c, p)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "%q", p)
+		assert.ErrorContains(t, err, "barrier: New: ")
+		assert.Nil(t, b)
+	}
+	assert.PanicsWithValue(t, "barrier: New: nil client", func() { _, _ = barrier.New(nil, "/b") })
 }

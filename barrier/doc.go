@@ -47,6 +47,11 @@
 // retried within the session. A Barrier's node is persistent: its Wait
 // carries on across a session loss.
 //
+// Bad input (the policy of every zkrecipes package): New and NewDouble
+// return an error for an invalid path (wrapping zkrecipes.ErrInvalidPath)
+// or option (zkrecipes.ErrInvalidArgument); a nil client and members < 1
+// are programmer errors and panic with a "barrier: " message.
+//
 // # Znode layout
 //
 // A Barrier is its node, at its path; Set creates it (parents as

@@ -22,7 +22,6 @@ type Double struct {
 	path string
 	n    int
 	o    options
-	err  error // invalid construction, reported by every method
 
 	turn chan struct{} // one Enter or Leave at a time
 
@@ -36,19 +35,17 @@ type Double struct {
 }
 
 // NewDouble returns a member of the double barrier at path for members
-// participants. It does no I/O. members <= 0 is reported, wrapping
-// [zkrecipes.ErrInvalidArgument], by every method; a bad path by the first
-// I/O.
-func NewDouble(c *zkrecipes.Client, path string, members int, opts ...Option) *Double {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+// participants. It does no I/O. An invalid path or option is an error (as
+// for New); a nil c or members < 1 panics (programmer errors).
+func NewDouble(c *zkrecipes.Client, path string, members int, opts ...Option) (*Double, error) {
+	if members < 1 {
+		panic(fmt.Sprintf("barrier: NewDouble: members must be at least 1, got %d", members))
 	}
-	d := &Double{c: c, path: path, n: members, o: o, turn: make(chan struct{}, 1)}
-	if members <= 0 {
-		d.err = invalidMembers(members)
+	o, err := construct("NewDouble", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return d
+	return &Double{c: c, path: path, n: members, o: o, turn: make(chan struct{}, 1)}, nil
 }
 
 // Path returns the barrier node's path.
@@ -58,9 +55,6 @@ func (d *Double) Path() string { return d.path }
 func (d *Double) Members() int { return d.n }
 
 func (d *Double) lock(ctx context.Context) error {
-	if d.err != nil {
-		return d.err
-	}
 	select {
 	case d.turn <- struct{}{}:
 		return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
@@ -37,7 +38,7 @@ func runRounds(ctx context.Context, clients []*zkrecipes.Client, rounds int, pat
 			var d *barrier.Double
 			for r := 0; r < rounds; r++ {
 				if d == nil || d.Path() != path(r) {
-					d = barrier.NewDouble(c, path(r), n)
+					d = must(barrier.NewDouble(c, path(r), n))
 				}
 				if i == 0 && chaos != nil {
 					chaos(r)
@@ -118,27 +119,27 @@ func assertNoMembers(t *testing.T, c *zkrecipes.Client, dir string) {
 	}
 }
 
-func TestIntegration_Double_InvalidMembers(t *testing.T) {
-	zktest.SkipIfShort(t)
-	c := zktest.Client(t)
-	ctx := ctxFor(t, 10*time.Second)
+func TestDouble_BadInput(t *testing.T) {
+	c := new(zkrecipes.Client) // never used for I/O
 	for _, n := range []int{0, -1} {
-		d := barrier.NewDouble(c, "/b", n)
-		err := d.Enter(ctx)
-		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
-		assert.ErrorContains(t, err, "members must be at least 1")
-		assert.ErrorIs(t, d.Leave(ctx), zkrecipes.ErrInvalidArgument)
+		assert.PanicsWithValue(t, fmt.Sprintf("barrier: NewDouble: members must be at least 1, got %d", n),
+			func() { _, _ = barrier.NewDouble(c, "/b", n) })
 	}
-	ok, _, err := c.Exists(ctx, "/b")
-	require.NoError(t, err)
-	assert.False(t, ok, "no I/O for invalid input")
+	assert.PanicsWithValue(t, "barrier: NewDouble: nil client", func() { _, _ = barrier.NewDouble(nil, "/b", 2) })
+	_, err := barrier.NewDouble(c, "b", 2)
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
+	_, err = barrier.NewDouble(c, "/b", 2, barrier.WithData(make([]byte, zkrecipes.MaxDataSize+1)))
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
+	assert.ErrorContains(t, err, "barrier: NewDouble: WithData: ")
+	_, err = barrier.NewDouble(c, "/b", 2, barrier.WithACL([]zk.ACL{}))
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 }
 
 func TestIntegration_Double_SingleMemberAndMisuse(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 10*time.Second)
-	d := barrier.NewDouble(c, "/b", 1)
+	d := must(barrier.NewDouble(c, "/b", 1))
 	assert.ErrorIs(t, d.Leave(ctx), barrier.ErrNotEntered)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, d.Enter(ctx))

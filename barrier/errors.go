@@ -1,11 +1,6 @@
 package barrier
 
-import (
-	"errors"
-	"fmt"
-
-	"github.com/zkrecipes/zkrecipes"
-)
+import "errors"
 
 var (
 	// ErrTooManyMembers is returned by [Double.Enter] when the barrier is
@@ -27,9 +22,3 @@ var (
 	// someone else deleted it.
 	ErrNodeGone = errors.New("barrier: member node was deleted")
 )
-
-// invalidMembers is the error of every method of a Double made with
-// members <= 0.
-func invalidMembers(n int) error {
-	return fmt.Errorf("barrier: members must be at least 1, got %d: %w", n, zkrecipes.ErrInvalidArgument)
-}

@@ -17,7 +17,10 @@ func ExampleBarrier() {
 	}
 	defer c.Close()
 
-	gate := barrier.New(c, "/app/maintenance")
+	gate, err := barrier.New(c, "/app/maintenance")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	if err := gate.Set(ctx); err != nil { // close the gate
 		log.Fatal(err)
 	}
@@ -39,7 +42,10 @@ func ExampleDouble() {
 	// One of 4 workers that start a batch together and finish together.
 	// A fresh path per batch keeps batches apart in the member list.
 	for batch := 0; batch < 3; batch++ {
-		d := barrier.NewDouble(c, fmt.Sprintf("/app/batch-%d", batch), 4)
+		d, err := barrier.NewDouble(c, fmt.Sprintf("/app/batch-%d", batch), 4)
+		if err != nil {
+			log.Fatal(err) // an invalid path or option
+		}
 		if err := d.Enter(ctx); err != nil {
 			log.Fatal(err)
 		}

@@ -1,27 +1,72 @@
 package barrier
 
 import (
+	"fmt"
+
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// Option configures a Barrier or a Double.
+// Option configures a Barrier or a Double. An invalid option value is
+// reported by the constructor it is given to.
 type Option func(*options)
 
 type options struct {
 	acl  []zk.ACL // nil: the client's default ACL
 	data []byte   // data of a Double's member node
+	err  error    // first invalid option
 }
 
 func defaultOptions() options { return options{} }
 
+func (o *options) fail(format string, args ...any) {
+	if o.err == nil {
+		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+	}
+}
+
+// construct checks what every constructor of this package takes: a nil
+// client panics (a programmer error), an invalid path or option is an error.
+func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
+	if c == nil {
+		panic("barrier: " + fn + ": nil client")
+	}
+	if err := zkpath.Validate(path); err != nil {
+		return options{}, fmt.Errorf("barrier: %s: %w", fn, err)
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.err != nil {
+		return options{}, fmt.Errorf("barrier: %s: %w", fn, o.err)
+	}
+	return o, nil
+}
+
 // WithACL sets the ACL of the nodes the barrier creates (the client's
-// default ACL otherwise).
-func WithACL(acl []zk.ACL) Option { return func(o *options) { o.acl = acl } }
+// default ACL otherwise). An empty, non-nil ACL is refused.
+func WithACL(acl []zk.ACL) Option {
+	return func(o *options) {
+		if acl != nil && len(acl) == 0 {
+			o.fail("WithACL: empty ACL")
+		}
+		o.acl = acl
+	}
+}
 
 // WithData sets the data of a Double's member node, for example a host
-// name that operators see in the member list. A Barrier ignores it.
-func WithData(data []byte) Option { return func(o *options) { o.data = data } }
+// name that operators see in the member list. A Barrier ignores it. Data
+// larger than zkrecipes.MaxDataSize is refused.
+func WithData(data []byte) Option {
+	return func(o *options) {
+		if len(data) > zkrecipes.MaxDataSize {
+			o.fail("WithData: %d bytes exceeds %d", len(data), zkrecipes.MaxDataSize)
+		}
+		o.data = data
+	}
+}
 
 func (o options) createOpts() []zkrecipes.CreateOption {
 	if o.acl == nil {

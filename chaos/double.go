@@ -68,7 +68,7 @@ func (d *doubleRecipe) work(ctx context.Context, w *worker) {
 		}
 		d.mu.Unlock()
 	}()
-	b := barrier.NewDouble(w.c, doublePath, doubleMembers)
+	b := must(barrier.NewDouble(w.c, doublePath, doubleMembers))
 	for ctx.Err() == nil {
 		v := visit{worker: w.id, slot: w.slot, enter: time.Now()}
 		ectx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -57,7 +57,7 @@ func (l *lockRecipe) setup(ctx context.Context, c *zkrecipes.Client) error {
 func (l *lockRecipe) leftoverOK(p string, _ *zk.Stat) bool { return p == registerPath }
 
 func (l *lockRecipe) work(ctx context.Context, w *worker) {
-	m := lock.NewMutex(w.c, lockPath, lock.WithData([]byte(w.id)))
+	m := must(lock.NewMutex(w.c, lockPath, lock.WithData([]byte(w.id))))
 	for ctx.Err() == nil {
 		call := time.Now()
 		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)

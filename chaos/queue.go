@@ -83,7 +83,7 @@ func (q *queueRecipe) state(payload string) *msgState {
 }
 
 func (q *queueRecipe) work(ctx context.Context, w *worker) {
-	qu := queue.New(w.c, queuePath)
+	qu := must(queue.New(w.c, queuePath))
 	switch w.slot {
 	case 0, 1:
 		q.produce(ctx, w, qu)

@@ -15,7 +15,7 @@ import (
 // check drains the queue, then judges every message. It runs after every
 // worker's session ended, so every claim has ended too.
 func (q *queueRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
-	qu := queue.New(c, queuePath)
+	qu := must(queue.New(c, queuePath))
 	drained := q.drain(ctx, qu, true)
 	left, err := qu.Len(ctx)
 	if err == nil && left > 0 {

@@ -30,7 +30,7 @@ func (r *rwRecipe) setup(context.Context, *zkrecipes.Client) error { return nil 
 func (r *rwRecipe) leftoverOK(string, *zk.Stat) bool { return false }
 
 func (r *rwRecipe) work(ctx context.Context, w *worker) {
-	rw := lock.NewRWMutex(w.c, rwPath)
+	rw := must(lock.NewRWMutex(w.c, rwPath))
 	for ctx.Err() == nil {
 		l, book := rw.Reader(), &r.reads
 		if w.rng.Intn(3) == 0 {

@@ -33,7 +33,7 @@ func (s *semRecipe) setup(context.Context, *zkrecipes.Client) error { return nil
 func (s *semRecipe) leftoverOK(string, *zk.Stat) bool { return false }
 
 func (s *semRecipe) work(ctx context.Context, w *worker) {
-	sem := lock.NewSemaphore(w.c, semPath, semLeases)
+	sem := must(lock.NewSemaphore(w.c, semPath, semLeases))
 	for ctx.Err() == nil {
 		call := time.Now()
 		actx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -34,13 +34,16 @@ type Result struct {
 
 // NewAtomic returns an AtomicLong on the node at path. It does no I/O;
 // the node is created (with value 0) by the first operation that needs
-// it. A missing node reads as 0, as in Curator.
-func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) *AtomicLong {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+// it. A missing node reads as 0, as in Curator. An invalid path is an
+// error wrapping zkrecipes.ErrInvalidPath, an invalid option one wrapping
+// zkrecipes.ErrInvalidArgument; a nil c panics (see the package doc,
+// "Bad input").
+func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, error) {
+	o, err := construct("NewAtomic", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &AtomicLong{c: c, path: path, o: o, w: writerFor(c, path)}
+	return &AtomicLong{c: c, path: path, o: o, w: writerFor(c, path)}, nil
 }
 
 // Path returns the counter node's path.
@@ -48,9 +51,6 @@ func (a *AtomicLong) Path() string { return a.path }
 
 // Get returns the current value (0 if the node does not exist).
 func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
-	if a.o.err != nil {
-		return 0, a.o.err
-	}
 	data, st, err := a.c.Get(ctx, a.path)
 	if errors.Is(err, zk.ErrNoNode) {
 		return 0, nil
@@ -68,9 +68,20 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 
 // Add adds delta and returns the values before and after. It blocks until
 // the update is applied, ctx is done, or an error occurs; on error nothing
-// was applied, except with [ErrIndeterminate].
+// was applied, except with [ErrIndeterminate]. A sum outside the int64
+// range is not written: Add returns [ErrOverflow] (with r.Pre the value
+// that would have overflowed), where Curator's DistributedAtomicLong wraps
+// around silently (Java long arithmetic).
 func (a *AtomicLong) Add(ctx context.Context, delta int64) (Result, error) {
-	r, _, err := a.apply(ctx, "add", func(cur int64) (int64, bool) { return cur + delta, true })
+	overflow := false
+	r, applied, err := a.apply(ctx, "add", func(cur int64) (int64, bool) {
+		sum := cur + delta
+		overflow = (delta > 0 && sum < cur) || (delta < 0 && sum > cur)
+		return sum, !overflow
+	})
+	if err == nil && !applied && overflow {
+		return r, fmt.Errorf("%w: %s: %d%+d", ErrOverflow, a.path, r.Pre, delta)
+	}
 	return r, err
 }
 
@@ -98,9 +109,6 @@ func (a *AtomicLong) Set(ctx context.Context, v int64) error {
 // apply runs one optimistic update: fn maps the current value to the new
 // one, or declines (ok=false), which ends apply without writing.
 func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64, bool)) (r Result, applied bool, err error) {
-	if a.o.err != nil {
-		return r, false, a.o.err
-	}
 	var held *lock.Mutex
 	defer func() {
 		if held != nil {
@@ -145,8 +153,11 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
 		if held == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
-			m := lock.NewMutex(a.c, a.o.lockPath)
-			if err := m.Lock(ctx); err != nil {
+			m, err := lock.NewMutex(a.c, a.o.lockPath) // path checked by NewAtomic
+			if err == nil {
+				err = m.Lock(ctx)
+			}
+			if err != nil {
 				return r, false, fmt.Errorf("counter: %s %s: promotion lock: %w", op, a.path, err)
 			}
 			held, r.Promoted = m, true

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
@@ -40,7 +42,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	a := counter.NewAtomic(c, "/ctr/a")
+	a := must(counter.NewAtomic(c, "/ctr/a"))
 
 	v, err := a.Get(ctx)
 	require.NoError(t, err)
@@ -69,7 +71,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 
 	// Another instance changes it: our cached version is stale, and a
 	// CompareAndSet must decide on the server's value, not the cache.
-	b := counter.NewAtomic(c, "/ctr/a")
+	b := must(counter.NewAtomic(c, "/ctr/a"))
 	require.NoError(t, b.Set(ctx, -3))
 	swapped, err = a.CompareAndSet(ctx, 10, 11)
 	require.NoError(t, err)
@@ -92,22 +94,32 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 	ctx := ctxFor(t, 20*time.Second)
 	_, err := c.Create(ctx, "/bad", []byte{1, 2, 3}, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	a := counter.NewAtomic(c, "/bad")
+	a := must(counter.NewAtomic(c, "/bad"))
 	_, err = a.Get(ctx)
 	assert.ErrorIs(t, err, counter.ErrCorrupt)
 	_, err = a.Increment(ctx)
 	assert.ErrorIs(t, err, counter.ErrCorrupt)
 
-	for _, opt := range []counter.Option{counter.WithPromoteAfter(0), counter.WithBackoff(time.Second, time.Millisecond), counter.WithPromotionLock("")} {
-		_, err := counter.NewAtomic(c, "/x", opt).Increment(ctx)
+	for _, opt := range []counter.Option{counter.WithPromoteAfter(0), counter.WithBackoff(time.Second, time.Millisecond),
+		counter.WithPromotionLock(""), counter.WithPromotionLock("not-a-path"), counter.WithACL([]zk.ACL{})} {
+		_, err := counter.NewAtomic(c, "/x", opt)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
+		assert.ErrorContains(t, err, "counter: NewAtomic: With")
+		_, err = counter.NewShared(c, "/x", 0, opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 	}
-	_, err = counter.NewAtomic(c, "x").Increment(ctx)
+	_, err = counter.NewAtomic(c, "/x", counter.WithPromotionLock("not-a-path"))
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "a path option also matches ErrInvalidPath")
+	_, err = counter.NewAtomic(c, "x")
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
+	_, err = counter.NewShared(c, "x", 0)
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
+	assert.PanicsWithValue(t, "counter: NewAtomic: nil client", func() { _, _ = counter.NewAtomic(nil, "/x") })
+	assert.PanicsWithValue(t, "counter: NewShared: nil client", func() { _, _ = counter.NewShared(nil, "/x", 0) })
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = counter.NewAtomic(c, "/y").Increment(cctx)
+	_, err = must(counter.NewAtomic(c, "/y")).Increment(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -123,7 +135,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := counter.NewAtomic(c, "/ctr", opts...)
+			a := must(counter.NewAtomic(c, "/ctr", opts...))
 			for k := 0; k < each; k++ {
 				r, err := a.Increment(ctx)
 				if err != nil {
@@ -142,7 +154,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		t.Error(err)
 	}
 	total := len(cs) * each
-	got, err := counter.NewAtomic(cs[0], "/ctr").Get(ctx)
+	got, err := must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), got, "final value")
 	posts := make([]int64, 0, len(all))
@@ -238,7 +250,7 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { d.Close() })
 	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	a := counter.NewAtomic(c, "/ctr")
+	a := must(counter.NewAtomic(c, "/ctr"))
 	_, err := a.Increment(ctx)
 	require.NoError(t, err)
 	s := c.Session()
@@ -251,4 +263,42 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	}
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), r.Post, fmt.Sprint(r))
+}
+
+// An Add past either end of the int64 range is refused with ErrOverflow
+// and writes nothing (Curator wraps around instead).
+func TestIntegration_AtomicLong_Overflow(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := ctxFor(t, 20*time.Second)
+	c := zktest.Client(t)
+	a := must(counter.NewAtomic(c, "/n"))
+	for _, tc := range []struct {
+		start, delta int64
+	}{
+		{math.MaxInt64, 1},
+		{math.MaxInt64 - 2, 3},
+		{math.MinInt64, -1},
+		{-2, math.MinInt64},
+	} {
+		require.NoError(t, a.Set(ctx, tc.start))
+		_, before, err := c.Get(ctx, "/n")
+		require.NoError(t, err)
+		r, err := a.Add(ctx, tc.delta)
+		require.ErrorIs(t, err, counter.ErrOverflow, "%d%+d", tc.start, tc.delta)
+		assert.Equal(t, tc.start, r.Pre)
+		v, err := a.Get(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, tc.start, v, "nothing written")
+		_, after, err := c.Get(ctx, "/n")
+		require.NoError(t, err)
+		assert.Equal(t, before.Version, after.Version, "nothing written")
+	}
+	// The ends themselves are reachable.
+	require.NoError(t, a.Set(ctx, math.MaxInt64-1))
+	r, err := a.Increment(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(math.MaxInt64), r.Post)
+	r, err = a.Add(ctx, math.MinInt64)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-1), r.Post)
 }

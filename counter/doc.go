@@ -37,6 +37,12 @@
 // keeps watching across connection and session loss, and its channel is
 // closed when its ctx is done or the client closes.
 //
+// Bad input (the policy of every zkrecipes package): NewAtomic and
+// NewShared return an error for an invalid path (wrapping
+// zkrecipes.ErrInvalidPath) or option (zkrecipes.ErrInvalidArgument;
+// WithPromotionLock's path also matches zkrecipes.ErrInvalidPath); a nil
+// client is a programmer error and panics with a "counter: " message.
+//
 // # Znode layout
 //
 //	path                          persistent; the value: 8 bytes big-endian (AtomicLong)
@@ -60,5 +66,8 @@
 // reply was lost and then reports a conflict for its own landed write, so
 // it may apply an increment twice; here it is applied once. Curator gives
 // up after its retry policy is exhausted (succeeded() == false); Add keeps
-// trying until ctx is done.
+// trying until ctx is done. Curator's add wraps around past the int64
+// range (Java long arithmetic); Add refuses with [ErrOverflow] and writes
+// nothing. Both store the same 8 bytes, so a value Java wrapped reads the
+// same here.
 package counter

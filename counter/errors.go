@@ -13,6 +13,10 @@ var (
 	// every other case a call reports exactly what happened. Errors that
 	// match it also match zkrecipes.ErrUncertain.
 	ErrIndeterminate = errors.New("counter: outcome of a write in flight is unknown")
+	// ErrOverflow is returned by AtomicLong.Add (Increment, Decrement) when
+	// the result would leave the int64 range. Nothing is written: an
+	// AtomicLong never wraps around (Curator's does).
+	ErrOverflow = errors.New("counter: int64 overflow")
 )
 
 // Internal outcomes of one versioned write.

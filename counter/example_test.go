@@ -17,7 +17,10 @@ func ExampleAtomicLong() {
 	}
 	defer c.Close()
 
-	hits := counter.NewAtomic(c, "/stats/hits")
+	hits, err := counter.NewAtomic(c, "/stats/hits")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	r, err := hits.Increment(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -35,7 +38,10 @@ func ExampleAtomicLong_CompareAndSet() {
 
 	// Under heavy contention, queue on a Curator-compatible mutex after a
 	// few lost writes instead of retrying against everyone else.
-	epoch := counter.NewAtomic(c, "/app/epoch", counter.WithPromotionLock("/app/epoch-lock"))
+	epoch, err := counter.NewAtomic(c, "/app/epoch", counter.WithPromotionLock("/app/epoch-lock"))
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	ok, err := epoch.CompareAndSet(ctx, 0, 1)
 	if err != nil {
 		log.Fatal(err)
@@ -51,7 +57,10 @@ func ExampleSharedCount() {
 	}
 	defer c.Close()
 
-	workers := counter.NewShared(c, "/app/workers", 4)
+	workers, err := counter.NewShared(c, "/app/workers", 4)
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	v, err := workers.Get(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -70,7 +79,11 @@ func ExampleSharedCount_Watch() {
 	}
 	defer c.Close()
 
-	for v := range counter.NewShared(c, "/app/workers", 4).Watch(ctx) {
+	workers, err := counter.NewShared(c, "/app/workers", 4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for v := range workers.Watch(ctx) {
 		fmt.Println("workers:", v.Count)
 		if v.Count == 0 {
 			break

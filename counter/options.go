@@ -6,9 +6,11 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// Option configures a SharedCount or an AtomicLong.
+// Option configures a SharedCount or an AtomicLong. An invalid option
+// value is reported by the constructor it is given to.
 type Option func(*options)
 
 type options struct {
@@ -17,7 +19,7 @@ type options struct {
 	promoteAfter int
 	backoffBase  time.Duration
 	backoffMax   time.Duration
-	err          error // first invalid option, reported by every method
+	err          error // first invalid option
 }
 
 // Defaults of an AtomicLong's contention handling (see WithBackoff).
@@ -33,12 +35,39 @@ func defaultOptions() options {
 
 func (o *options) fail(format string, args ...any) {
 	if o.err == nil {
-		o.err = fmt.Errorf("counter: "+format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
 	}
 }
 
+// construct checks what every constructor of this package takes: a nil
+// client panics (a programmer error), an invalid path or option is an error.
+func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
+	if c == nil {
+		panic("counter: " + fn + ": nil client")
+	}
+	if err := zkpath.Validate(path); err != nil {
+		return options{}, fmt.Errorf("counter: %s: %w", fn, err)
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.err != nil {
+		return options{}, fmt.Errorf("counter: %s: %w", fn, o.err)
+	}
+	return o, nil
+}
+
 // WithACL sets the ACL of the counter node when this package creates it.
-func WithACL(acl []zk.ACL) Option { return func(o *options) { o.acl = acl } }
+// An empty, non-nil ACL is refused.
+func WithACL(acl []zk.ACL) Option {
+	return func(o *options) {
+		if acl != nil && len(acl) == 0 {
+			o.fail("WithACL: empty ACL")
+		}
+		o.acl = acl
+	}
+}
 
 // WithPromotionLock makes an AtomicLong whose optimistic writes keep
 // losing to other writers take a distributed mutex at lockPath and finish
@@ -49,8 +78,8 @@ func WithACL(acl []zk.ACL) Option { return func(o *options) { o.acl = acl } }
 // the lock (or loses it) can never make an increment count twice.
 func WithPromotionLock(lockPath string) Option {
 	return func(o *options) {
-		if lockPath == "" {
-			o.fail("empty promotion lock path")
+		if err := zkpath.Validate(lockPath); err != nil {
+			o.fail("WithPromotionLock(%q): %w", lockPath, err)
 		}
 		o.lockPath = lockPath
 	}
@@ -62,7 +91,7 @@ func WithPromotionLock(lockPath string) Option {
 func WithPromoteAfter(n int) Option {
 	return func(o *options) {
 		if n < 1 {
-			o.fail("promote after %d attempts: must be at least 1", n)
+			o.fail("WithPromoteAfter(%d): must be at least 1", n)
 		}
 		o.promoteAfter = n
 	}
@@ -78,7 +107,7 @@ func WithPromoteAfter(n int) Option {
 func WithBackoff(base, max time.Duration) Option {
 	return func(o *options) {
 		if base < 0 || max < base {
-			o.fail("backoff base %v, max %v: want 0 <= base <= max", base, max)
+			o.fail("WithBackoff(%v, %v): want 0 <= base <= max", base, max)
 		}
 		o.backoffBase, o.backoffMax = base, max
 	}

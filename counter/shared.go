@@ -31,13 +31,14 @@ type Value struct {
 
 // NewShared returns a SharedCount on the node at path. It does no I/O;
 // the first operation creates the node with seed if it does not exist
-// (Curator's SharedCount.start).
-func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) *SharedCount {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+// (Curator's SharedCount.start). An invalid path or option is an error (as
+// for NewAtomic); a nil c panics.
+func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
+	o, err := construct("NewShared", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}
+	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}, nil
 }
 
 // Path returns the count node's path.
@@ -45,9 +46,6 @@ func (s *SharedCount) Path() string { return s.path }
 
 // Get returns the count and its version.
 func (s *SharedCount) Get(ctx context.Context) (Value, error) {
-	if s.o.err != nil {
-		return Value{}, s.o.err
-	}
 	v, err := s.get(ctx)
 	if err != nil {
 		return Value{}, fmt.Errorf("counter: get %s: %w", s.path, err)
@@ -80,9 +78,6 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 // reply is lost; on error nothing was applied, except with
 // [ErrIndeterminate].
 func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, error) {
-	if s.o.err != nil {
-		return false, s.o.err
-	}
 	for {
 		sess, err := s.c.WaitSession(ctx)
 		if err != nil {
@@ -111,9 +106,6 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 // writes, so a Set retried after a lost reply never undoes someone else's
 // later update.
 func (s *SharedCount) Set(ctx context.Context, n int32) error {
-	if s.o.err != nil {
-		return s.o.err
-	}
 	for attempt := 1; ; attempt++ {
 		v, err := s.get(ctx)
 		if err != nil {
@@ -130,12 +122,15 @@ func (s *SharedCount) Set(ctx context.Context, n int32) error {
 }
 
 // Watch returns a channel that receives the count whenever it changes,
-// starting with its current value. Delivery coalesces: the channel holds
-// at most one value, and a newer value replaces one not yet received, so
-// a slow reader sees the latest count and never blocks the client. The
-// channel is closed when ctx is done or the client is closed. Watch
-// survives connection and session loss (it reads again in the next
-// session); while the node does not exist, nothing is delivered.
+// starting with its current value. Like every other operation, Watch
+// creates the node with the seed if it does not exist yet (so the first
+// value arrives at once); if the node is deleted later, or cannot be
+// created (no permission), Watch waits for it to be created and delivers
+// its first value then. Delivery coalesces: the channel holds at most one
+// value, and a newer value replaces one not yet received, so a slow reader
+// sees the latest count and never blocks the client. The channel is
+// closed when ctx is done or the client is closed. Watch survives
+// connection and session loss (it reads again in the next session).
 func (s *SharedCount) Watch(ctx context.Context) <-chan Value {
 	out := make(chan Value, 1)
 	started := s.c.Go(func(life context.Context) {
@@ -154,12 +149,24 @@ func (s *SharedCount) Watch(ctx context.Context) <-chan Value {
 func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 	var last Value
 	sent := false
+	seeded := false // the node was created with the seed, or found, once
 	pause := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		// After a suspension, read again rather than trust the watch:
 		// go-zookeeper can lose an event that happened while disconnected.
 		susp := s.c.Session().Suspended()
 		data, st, ch, err := s.c.GetW(ctx, s.path)
+		if errors.Is(err, zk.ErrNoNode) && !seeded {
+			// The first operation seeds the node (see NewShared).
+			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			if err == nil || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoAuth) {
+				seeded = true // made, or not ours to make: wait for it below
+				continue
+			}
+		}
+		if err == nil {
+			seeded = true
+		}
 		if errors.Is(err, zk.ErrNoNode) {
 			// Wait for it to be created. This watch stays on the server
 			// if ctx ends first (ZooKeeper cannot remove it).

@@ -18,7 +18,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	s := counter.NewShared(c, "/sc", 7)
+	s := must(counter.NewShared(c, "/sc", 7))
 
 	v, err := s.Get(ctx)
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	assert.False(t, ok, "stale version")
 
 	require.NoError(t, s.Set(ctx, -2))
-	v, err = counter.NewShared(c, "/sc", 0).Get(ctx)
+	v, err = must(counter.NewShared(c, "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(-2), v.Count)
 	data, _, err := c.Get(ctx, "/sc")
@@ -68,7 +68,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := counter.NewShared(c, "/sc", 0)
+			s := must(counter.NewShared(c, "/sc", 0))
 			for k := 0; k < 40; k++ {
 				if k%10 == 3 {
 					ds[i].CutAfterRequest(zktest.OpMulti)
@@ -97,7 +97,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	v, err := counter.NewShared(cs[0], "/sc", 0).Get(ctx)
+	v, err := must(counter.NewShared(cs[0], "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(160), v.Count)
 	assert.Equal(t, int64(160), wins.Load())
@@ -107,19 +107,15 @@ func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := ctxFor(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := counter.NewShared(c, "/sc", 1)
+	s := must(counter.NewShared(c, "/sc", 1))
 
 	wctx, cancel := context.WithCancel(ctx)
 	ch := s.Watch(wctx)
-	// The node does not exist yet: nothing is delivered until it does.
-	select {
-	case v := <-ch:
-		t.Fatalf("value %v before the node exists", v)
-	case <-time.After(200 * time.Millisecond):
-	}
-	v, err := s.Get(ctx) // creates it with the seed
+	// The node does not exist yet: Watch, the first operation, seeds it.
+	got := receive(t, ctx, ch)
+	assert.Equal(t, counter.Value{Count: 1, Version: 0}, got)
+	v, err := s.Get(ctx)
 	require.NoError(t, err)
-	got := <-ch
 	assert.Equal(t, v, got)
 
 	// Many updates while nobody reads: the reader then sees the latest
@@ -155,7 +151,7 @@ func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	zktest.ClientAt(t, zktest.Servers(t), ns) // removes the namespace at the end
 	c, err := zkrecipes.Connect(ctx, zktest.Servers(t), zkrecipes.WithNamespace(ns))
 	require.NoError(t, err)
-	s := counter.NewShared(c, "/sc", 3)
+	s := must(counter.NewShared(c, "/sc", 3))
 	_, err = s.Get(ctx)
 	require.NoError(t, err)
 	ch := s.Watch(ctx)
@@ -165,4 +161,46 @@ func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	}
 	_, ok := <-s.Watch(ctx)
 	assert.False(t, ok, "Watch on a closed client returns a closed channel")
+}
+
+// receive returns the next value of ch, failing the test if none comes
+// before ctx ends or ch is closed.
+func receive(t *testing.T, ctx context.Context, ch <-chan counter.Value) counter.Value {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		require.True(t, ok, "watch channel closed")
+		return v
+	case <-ctx.Done():
+		t.Fatal("no value delivered")
+		return counter.Value{}
+	}
+}
+
+// A Watch on a count that does not exist yet seeds it and delivers the
+// seed; once the node is deleted, the watch waits for it to be created
+// again and delivers its first value (it does not seed a second time).
+func TestIntegration_SharedCount_WatchSeedsAndWaitsForCreation(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := ctxFor(t, 30*time.Second)
+	c := zktest.Client(t)
+	s := must(counter.NewShared(c, "/a/sc", 42))
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ch := s.Watch(wctx)
+	assert.Equal(t, counter.Value{Count: 42, Version: 0}, receive(t, wctx, ch))
+	data, _, err := c.Get(ctx, "/a/sc")
+	require.NoError(t, err)
+	assert.Equal(t, counter.EncodeInt32(42), data, "seeded by Watch")
+
+	require.NoError(t, zktest.DeleteAll(ctx, c, "/a/sc"))
+	_, err = c.Create(ctx, "/a/sc", counter.EncodeInt32(7), zkrecipes.Persistent)
+	require.NoError(t, err, "Watch must not seed the node again")
+	for {
+		v := receive(t, wctx, ch)
+		require.NotEqual(t, int32(42), v.Count, "seeded again")
+		if v.Count == 7 {
+			break
+		}
+	}
 }

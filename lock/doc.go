@@ -87,11 +87,13 @@
 //   - Unlock and Release that cannot delete the node (ctx done, connection
 //     down) hand it to a client-owned goroutine that keeps trying while
 //     the session lives, and return the error.
-//   - Bad input: an invalid path is reported by every method as an error
-//     wrapping zkrecipes.ErrInvalidPath; AcquireN with n outside
-//     1..maxLeases returns an error wrapping zkrecipes.ErrInvalidArgument.
-//     A nil client, maxLeases < 1 and a nil MultiLock member are programmer
-//     errors and panic.
+//   - Bad input (the policy of every zkrecipes package): constructors
+//     return an error for an invalid path (wrapping
+//     zkrecipes.ErrInvalidPath) or option (zkrecipes.ErrInvalidArgument),
+//     and AcquireN with n outside 1..maxLeases returns one wrapping
+//     zkrecipes.ErrInvalidArgument. A nil client, maxLeases < 1 and a
+//     MultiLock of no locks or a nil one are programmer errors and panic
+//     with a "lock: " message.
 //
 // # Znode layout
 //

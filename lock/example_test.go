@@ -24,7 +24,10 @@ func ExampleMutex() {
 	c := connect(ctx)
 	defer c.Close()
 
-	m := lock.NewMutex(c, "/locks/nightly-report")
+	m, err := lock.NewMutex(c, "/locks/nightly-report")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	if err := m.Lock(ctx); err != nil {
 		log.Fatal(err) // ctx done, session lost, ...: no node is left behind
 	}
@@ -45,7 +48,10 @@ func ExampleMutex() {
 func ExampleMutex_TryLock() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
-	m := lock.NewMutex(c, "/locks/cron")
+	m, err := lock.NewMutex(c, "/locks/cron")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	switch err := m.TryLock(ctx); {
 	case errors.Is(err, lock.ErrLocked):
 		return // another instance runs the job
@@ -62,7 +68,10 @@ func ExampleMutex_TryLock() {
 func ExampleMutex_Token() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
-	m := lock.NewMutex(c, "/locks/ledger")
+	m, err := lock.NewMutex(c, "/locks/ledger")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	if err := m.Lock(ctx); err != nil {
 		log.Fatal(err)
 	}
@@ -79,7 +88,10 @@ func ExampleMutex_Token() {
 func ExampleRWMutex() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
-	rw := lock.NewRWMutex(c, "/locks/config")
+	rw, err := lock.NewRWMutex(c, "/locks/config")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 
 	// Readers share the lock.
 	if err := rw.RLock(ctx); err != nil {
@@ -105,7 +117,10 @@ func ExampleSemaphore() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
 	// At most 3 concurrent transcodes across the fleet.
-	s := lock.NewSemaphore(c, "/limits/transcode", 3)
+	s, err := lock.NewSemaphore(c, "/limits/transcode", 3)
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	lease, err := s.Acquire(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -122,7 +137,10 @@ func ExampleSemaphore() {
 func ExampleSemaphore_AcquireN() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
-	s := lock.NewSemaphore(c, "/limits/gpu", 4)
+	s, err := lock.NewSemaphore(c, "/limits/gpu", 4)
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	leases, err := s.AcquireN(ctx, 2) // both or none
 	if err != nil {
 		log.Fatal(err)
@@ -137,11 +155,16 @@ func ExampleSemaphore_AcquireN() {
 func ExampleNewMultiLock() {
 	ctx := context.Background()
 	var c *zkrecipes.Client // from zkrecipes.Connect
+	bob, err := lock.NewMutex(c, "/accounts/bob")
+	if err != nil {
+		log.Fatal(err)
+	}
+	alice, err := lock.NewMutex(c, "/accounts/alice")
+	if err != nil {
+		log.Fatal(err)
+	}
 	// Order does not matter: MultiLock acquires by path.
-	ml := lock.NewMultiLock(
-		lock.NewMutex(c, "/accounts/bob"),
-		lock.NewMutex(c, "/accounts/alice"),
-	)
+	ml := lock.NewMultiLock(bob, alice)
 	if err := ml.Lock(ctx); err != nil {
 		log.Fatal(err) // nothing is held
 	}

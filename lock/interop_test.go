@@ -242,7 +242,7 @@ func runInterop(t *testing.T, java, cp, mode string) {
 func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Context, *holder) error {
 	switch mode {
 	case "mutex":
-		m := lock.NewMutex(c, "/lk")
+		m := must(lock.NewMutex(c, "/lk"))
 		return func(ctx context.Context, h *holder) error {
 			if err := m.Lock(ctx); err != nil {
 				return err
@@ -251,7 +251,7 @@ func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Con
 			return h.hold(ctx, true, 0)
 		}
 	case "rw":
-		rw := lock.NewRWMutex(c, "/lk")
+		rw := must(lock.NewRWMutex(c, "/lk"))
 		n := i
 		return func(ctx context.Context, h *holder) error {
 			n++
@@ -269,7 +269,7 @@ func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Con
 			return h.hold(ctx, false, 0)
 		}
 	default:
-		s := lock.NewSemaphore(c, "/lk", maxLeases)
+		s := must(lock.NewSemaphore(c, "/lk", maxLeases))
 		return func(ctx context.Context, h *holder) error {
 			l, err := s.Acquire(ctx)
 			if err != nil {

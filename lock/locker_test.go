@@ -43,15 +43,15 @@ func (k kind) newWaiting(c *zkrecipes.Client, path string) (lock.Locker, <-chan 
 
 var kinds = []kind{
 	{"Mutex", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		m := lock.NewMutex(c, p, o...)
+		m := must(lock.NewMutex(c, p, o...))
 		return m, m
 	}},
 	{"RWMutexWrite", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		rw := lock.NewRWMutex(c, p, o...)
+		rw := must(lock.NewRWMutex(c, p, o...))
 		return rw.Writer(), rw
 	}},
 	{"Semaphore1", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		s := lock.NewSemaphore(c, p, 1, o...)
+		s := must(lock.NewSemaphore(c, p, 1, o...))
 		return &semLocker{s: s}, s
 	}},
 }

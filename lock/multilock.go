@@ -45,11 +45,15 @@ type MultiLock struct {
 	done chan struct{} // closed by Unlock: ends the watcher
 }
 
-// NewMultiLock combines locks. It does no I/O and panics if a lock is nil.
+// NewMultiLock combines locks. It does no I/O and panics if there are no
+// locks or a lock is nil (programmer errors).
 // Locks on the same path (e.g. both sides of one RWMutex) keep their given
 // order; giving the same path twice is otherwise the caller's business
 // (two Mutex handles on one path would wait for each other).
 func NewMultiLock(locks ...Locker) *MultiLock {
+	if len(locks) == 0 {
+		panic("lock: NewMultiLock: no locks")
+	}
 	ls := append([]Locker(nil), locks...)
 	for i, l := range ls {
 		if l == nil || (reflect.ValueOf(l).Kind() == reflect.Pointer && reflect.ValueOf(l).IsNil()) {

@@ -15,8 +15,8 @@ import (
 
 func TestMultiLock_OrdersByPath(t *testing.T) {
 	c := new(zkrecipes.Client) // no I/O
-	a, b, z := lock.NewMutex(c, "/a"), lock.NewMutex(c, "/b"), lock.NewMutex(c, "/z")
-	rw := lock.NewRWMutex(c, "/m")
+	a, b, z := must(lock.NewMutex(c, "/a")), must(lock.NewMutex(c, "/b")), must(lock.NewMutex(c, "/z"))
+	rw := must(lock.NewRWMutex(c, "/m"))
 	ml := lock.NewMultiLock(z, rw.Reader(), a, rw.Writer(), b)
 	var paths []string
 	for _, l := range ml.Locks() {
@@ -35,7 +35,7 @@ func TestIntegration_MultiLock_NoDeadlock(t *testing.T) {
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 60*time.Second)
 	mk := func(c *zkrecipes.Client, reverse bool) *lock.MultiLock {
-		ls := []lock.Locker{lock.NewMutex(c, "/x"), lock.NewMutex(c, "/y"), lock.NewRWMutex(c, "/z").Writer()}
+		ls := []lock.Locker{must(lock.NewMutex(c, "/x")), must(lock.NewMutex(c, "/y")), must(lock.NewRWMutex(c, "/z")).Writer()}
 		if reverse {
 			ls[0], ls[2] = ls[2], ls[0]
 		}
@@ -71,10 +71,10 @@ func TestIntegration_MultiLock_PartialFailureReleases(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 30*time.Second)
-	other := lock.NewMutex(cs[1], "/b")
+	other := must(lock.NewMutex(cs[1], "/b"))
 	require.NoError(t, other.Lock(ctx))
-	a := lock.NewMutex(cs[0], "/a")
-	ml := lock.NewMultiLock(lock.NewMutex(cs[0], "/b"), a)
+	a := must(lock.NewMutex(cs[0], "/a"))
+	ml := lock.NewMultiLock(must(lock.NewMutex(cs[0], "/b")), a)
 
 	assert.ErrorIs(t, ml.TryLock(ctx), lock.ErrLocked)
 	assert.Empty(t, ephemerals(t, cs[0], "/a"), "the member taken first was released")

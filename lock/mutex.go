@@ -37,7 +37,6 @@ type Mutex struct {
 	c      *zkrecipes.Client
 	path   string
 	o      options
-	err    error        // invalid path, reported by every call
 	onWait func(string) // test hook: each start of a wait
 	mu     sync.Mutex
 	busy   bool  // acquiring or held
@@ -48,13 +47,16 @@ type Mutex struct {
 }
 
 // NewMutex returns a handle on the lock at path (relative to the client's
-// namespace). It does no I/O. An invalid path is reported by every method
-// as an error wrapping zkrecipes.ErrInvalidPath. It panics if c is nil.
-func NewMutex(c *zkrecipes.Client, path string, opts ...Option) *Mutex {
-	if c == nil {
-		panic("lock: NewMutex: nil client")
+// namespace). It does no I/O. An invalid path is an error wrapping
+// zkrecipes.ErrInvalidPath, an invalid option one wrapping
+// zkrecipes.ErrInvalidArgument; a nil c panics (see the package doc,
+// "Bad input").
+func NewMutex(c *zkrecipes.Client, path string, opts ...Option) (*Mutex, error) {
+	o, err := construct("NewMutex", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &Mutex{c: c, path: path, o: buildOptions(opts), err: checkPath("NewMutex", path)}
+	return &Mutex{c: c, path: path, o: o}, nil
 }
 
 // Lock blocks until this handle holds the lock, ctx is done or the session
@@ -71,9 +73,6 @@ func (m *Mutex) Lock(ctx context.Context) error { return m.lock(ctx, false) }
 func (m *Mutex) TryLock(ctx context.Context) error { return m.lock(ctx, true) }
 
 func (m *Mutex) lock(ctx context.Context, try bool) error {
-	if m.err != nil {
-		return m.err
-	}
 	m.mu.Lock()
 	if m.busy {
 		m.mu.Unlock()
@@ -105,9 +104,6 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 // deletes the node once reconnected, and Unlock returns nil at once. Pass
 // a ctx that outlives the caller's: defer m.Unlock(context.WithoutCancel(ctx)).
 func (m *Mutex) Unlock(ctx context.Context) error {
-	if m.err != nil {
-		return m.err
-	}
 	m.mu.Lock()
 	h := m.h
 	if h == nil {
@@ -221,11 +217,16 @@ func (h *hold) node() string {
 	return h.e.Path
 }
 
-func checkPath(fn, path string) error {
-	if err := zkpath.Validate(path); err != nil {
-		return fmt.Errorf("lock: %s: %w", fn, err)
+// construct checks what every constructor of this package takes: a nil
+// client panics (a programmer error), an invalid path or option is an error.
+func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
+	if c == nil {
+		panic("lock: " + fn + ": nil client")
 	}
-	return nil
+	if err := zkpath.Validate(path); err != nil {
+		return options{}, fmt.Errorf("lock: %s: %w", fn, err)
+	}
+	return buildOptions(fn, opts)
 }
 
 func absPath(c *zkrecipes.Client, p string) string {

@@ -2,7 +2,6 @@ package lock_test
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -22,7 +21,7 @@ func TestIntegration_Mutex_NodeLayoutAndData(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	m := lock.NewMutex(c, "/a/b", lock.WithData([]byte("host-1")))
+	m := must(lock.NewMutex(c, "/a/b", lock.WithData([]byte("host-1"))))
 	assert.Equal(t, c.Namespace()+"/a/b", m.Path())
 	assert.Empty(t, m.Node())
 	require.NoError(t, m.Lock(ctx))
@@ -49,7 +48,7 @@ func TestIntegration_Mutex_TokenAcrossContainerRecreation(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	m := lock.NewMutex(c, "/lk")
+	m := must(lock.NewMutex(c, "/lk"))
 	var tokens []int64
 	for range 3 {
 		require.NoError(t, m.Lock(ctx))
@@ -73,7 +72,7 @@ func TestIntegration_Mutex_NoHerd(t *testing.T) {
 	const waiters, perClient = 50, 10
 	_, cs := clients(t, waiters/perClient+1)
 	ctx := ctxFor(t, 60*time.Second)
-	holder := lock.NewMutex(cs[0], "/herd")
+	holder := must(lock.NewMutex(cs[0], "/herd"))
 	require.NoError(t, holder.Lock(ctx))
 
 	var waits atomic.Int64 // starts of a wait, over all waiters
@@ -83,7 +82,7 @@ func TestIntegration_Mutex_NoHerd(t *testing.T) {
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for i := range waiters {
-		m := lock.NewMutex(cs[1+i/perClient], "/herd")
+		m := must(lock.NewMutex(cs[1+i/perClient], "/herd"))
 		lock.SetOnWait(m, func(p string) { waits.Add(1); waitedOn <- p })
 		wg.Add(1)
 		go func() {
@@ -149,7 +148,7 @@ func TestIntegration_Mutex_EnsembleFailover(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := lock.NewMutex(cs[i], "/fo", lock.WithSuspendedIsLost(false))
+			m := must(lock.NewMutex(cs[i], "/fo", lock.WithSuspendedIsLost(false)))
 			for stop.Err() == nil {
 				lctx, lcancel := context.WithTimeout(stop, 10*time.Second)
 				err := m.Lock(lctx)
@@ -199,29 +198,32 @@ func TestBadInput(t *testing.T) {
 	c := new(zkrecipes.Client) // never used for I/O: every call fails first
 	ctx := context.Background()
 	for _, p := range []string{"", "rel", "/trailing/", "/a//b", "/zookeeper/x", "/a/./b"} {
-		assert.ErrorIs(t, lock.NewMutex(c, p).Lock(ctx), zkrecipes.ErrInvalidPath, "Mutex %q", p)
-		assert.ErrorIs(t, lock.NewMutex(c, p).Unlock(ctx), zkrecipes.ErrInvalidPath, "Mutex %q", p)
-		rw := lock.NewRWMutex(c, p)
-		assert.ErrorIs(t, rw.Lock(ctx), zkrecipes.ErrInvalidPath, "RWMutex %q", p)
-		assert.ErrorIs(t, rw.RLock(ctx), zkrecipes.ErrInvalidPath, "RWMutex %q", p)
-		_, err := lock.NewSemaphore(c, p, 2).Acquire(ctx)
+		m, err := lock.NewMutex(c, p)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "Mutex %q", p)
+		assert.ErrorContains(t, err, "lock: NewMutex: ")
+		assert.Nil(t, m)
+		_, err = lock.NewRWMutex(c, p)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "RWMutex %q", p)
+		_, err = lock.NewSemaphore(c, p, 2)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "Semaphore %q", p)
 	}
-	s := lock.NewSemaphore(c, "/s", 2)
+	_, err := lock.NewMutex(c, "/m", lock.WithData(make([]byte, zkrecipes.MaxDataSize+1)))
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
+	assert.ErrorContains(t, err, "lock: NewMutex: WithData: ")
+	s := must(lock.NewSemaphore(c, "/s", 2))
 	for _, n := range []int{0, -1, 3} {
 		_, err := s.AcquireN(ctx, n)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument, "AcquireN(%d)", n)
 	}
-	assert.PanicsWithValue(t, "lock: NewSemaphore: maxLeases must be at least 1, got 0", func() { lock.NewSemaphore(c, "/s", 0) })
-	assert.Panics(t, func() { lock.NewSemaphore(c, "/s", -3) })
-	assert.PanicsWithValue(t, "lock: NewMutex: nil client", func() { lock.NewMutex(nil, "/m") })
-	assert.Panics(t, func() { lock.NewRWMutex(nil, "/m") })
-	assert.Panics(t, func() { lock.NewSemaphore(nil, "/m", 1) })
-	assert.Panics(t, func() { lock.NewMultiLock(lock.NewMutex(c, "/a"), nil) })
+	assert.PanicsWithValue(t, "lock: NewSemaphore: maxLeases must be at least 1, got 0", func() { must(lock.NewSemaphore(c, "/s", 0)) })
+	assert.Panics(t, func() { must(lock.NewSemaphore(c, "/s", -3)) })
+	assert.PanicsWithValue(t, "lock: NewMutex: nil client", func() { must(lock.NewMutex(nil, "/m")) })
+	assert.Panics(t, func() { must(lock.NewRWMutex(nil, "/m")) })
+	assert.Panics(t, func() { must(lock.NewSemaphore(nil, "/m", 1)) })
+	assert.Panics(t, func() { lock.NewMultiLock(must(lock.NewMutex(c, "/a")), nil) })
 	var nilMutex *lock.Mutex
 	assert.Panics(t, func() { lock.NewMultiLock(nilMutex) })
-	err := lock.NewMultiLock().Lock(ctx)
-	assert.True(t, errors.Is(err, zkrecipes.ErrInvalidArgument), "empty MultiLock: %v", err)
+	assert.PanicsWithValue(t, "lock: NewMultiLock: no locks", func() { lock.NewMultiLock() })
 }
 
 // An operator deleting the lock node ends the hold, whether Lost was
@@ -231,7 +233,7 @@ func TestIntegration_Mutex_LostWhenNodeDeleted(t *testing.T) {
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 20*time.Second)
 	for _, early := range []bool{true, false} {
-		m := lock.NewMutex(cs[0], "/lk", lock.WithSuspendedIsLost(false))
+		m := must(lock.NewMutex(cs[0], "/lk", lock.WithSuspendedIsLost(false)))
 		require.NoError(t, m.Lock(ctx))
 		tok := m.Token()
 		var lost <-chan struct{}

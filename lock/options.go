@@ -1,30 +1,48 @@
 package lock
 
-// Option configures a Mutex, RWMutex or Semaphore.
+import (
+	"fmt"
+
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// Option configures a Mutex, RWMutex or Semaphore. An invalid option value
+// is reported by the constructor it is given to.
 type Option func(*options)
 
 type options struct {
 	data            []byte
 	suspendedIsLost bool
+	err             error // first invalid option
 }
 
 func defaultOptions() options {
 	return options{suspendedIsLost: true}
 }
 
-func buildOptions(opts []Option) options {
+// buildOptions applies opts; fn names the constructor in the error.
+func buildOptions(fn string, opts []Option) (options, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return o
+	if o.err != nil {
+		return o, fmt.Errorf("lock: %s: %w", fn, o.err)
+	}
+	return o, nil
 }
 
 // WithData stores data in every contender node this handle creates (for
 // operators: who holds the lock). Curator's equivalent is the lockData
-// argument or setNodeData. The default is no data.
+// argument or setNodeData. The default is no data. Data larger than
+// zkrecipes.MaxDataSize is refused (ErrInvalidArgument).
 func WithData(data []byte) Option {
-	return func(o *options) { o.data = append([]byte(nil), data...) }
+	return func(o *options) {
+		if len(data) > zkrecipes.MaxDataSize && o.err == nil {
+			o.err = fmt.Errorf("WithData: %d bytes exceeds %d: %w", len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
+		}
+		o.data = append([]byte(nil), data...)
+	}
 }
 
 // WithSuspendedIsLost chooses when a hold counts as lost. true (the

@@ -33,7 +33,7 @@ func newWarmMutex(t *testing.T, sessionTimeout time.Duration) *warmMutex {
 	ns, cs := clients(t, 1)
 	w := &warmMutex{ctx: ctxFor(t, 30*time.Second), admin: cs[0]}
 	w.c, w.d = faultClient(t, ns, sessionTimeout)
-	w.m = lock.NewMutex(w.c, "/rl")
+	w.m = must(lock.NewMutex(w.c, "/rl"))
 	from := len(w.d.Sent())
 	w.cycle(t)
 	w.cycle(t)
@@ -73,7 +73,7 @@ func TestIntegration_Mutex_RelockWithOneCreate(t *testing.T) {
 		assert.Equal(t, []int32{zktest.OpCreate, zktest.OpDelete}, w.cycle(t))
 	}
 	// Another holder breaks the chain; its token sits between ours.
-	other := lock.NewMutex(w.admin, "/rl")
+	other := must(lock.NewMutex(w.admin, "/rl"))
 	require.NoError(t, other.Lock(w.ctx))
 	theirs := other.Token()
 	assert.Greater(t, theirs, w.last)
@@ -184,7 +184,7 @@ func TestIntegration_Mutex_RelockHandlesShareOneWatch(t *testing.T) {
 	c, d := faultClient(t, ns, 10*time.Second)
 	from := len(d.Sent())
 	for range 20 {
-		m := lock.NewMutex(c, "/pp")
+		m := must(lock.NewMutex(c, "/pp"))
 		for range 3 {
 			require.NoError(t, m.Lock(ctx))
 			require.NoError(t, m.Unlock(ctx))

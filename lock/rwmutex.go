@@ -25,7 +25,6 @@ type RWMutex struct {
 	c      *zkrecipes.Client
 	path   string
 	o      options
-	err    error
 	onWait func(string)
 
 	mu          sync.Mutex
@@ -38,12 +37,14 @@ type RWMutex struct {
 }
 
 // NewRWMutex returns a handle on the read-write lock at path. It does no
-// I/O; an invalid path is reported by every method. It panics if c is nil.
-func NewRWMutex(c *zkrecipes.Client, path string, opts ...Option) *RWMutex {
-	if c == nil {
-		panic("lock: NewRWMutex: nil client")
+// I/O. An invalid path or option is an error (as for NewMutex); a nil c
+// panics.
+func NewRWMutex(c *zkrecipes.Client, path string, opts ...Option) (*RWMutex, error) {
+	o, err := construct("NewRWMutex", c, path, opts)
+	if err != nil {
+		return nil, err
 	}
-	return &RWMutex{c: c, path: path, o: buildOptions(opts), err: checkPath("NewRWMutex", path)}
+	return &RWMutex{c: c, path: path, o: o}, nil
 }
 
 var rwMarkers = []string{ReadName, WriteName}
@@ -57,9 +58,6 @@ func (rw *RWMutex) Lock(ctx context.Context) error { return rw.lock(ctx, false) 
 func (rw *RWMutex) TryLock(ctx context.Context) error { return rw.lock(ctx, true) }
 
 func (rw *RWMutex) lock(ctx context.Context, try bool) error {
-	if rw.err != nil {
-		return rw.err
-	}
 	rw.mu.Lock()
 	switch {
 	case rw.wBusy:
@@ -94,9 +92,6 @@ func (rw *RWMutex) RLock(ctx context.Context) error { return rw.rlock(ctx, false
 func (rw *RWMutex) TryRLock(ctx context.Context) error { return rw.rlock(ctx, true) }
 
 func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
-	if rw.err != nil {
-		return rw.err
-	}
 	rw.mu.Lock()
 	if rw.rBusy || (rw.wBusy && rw.w == nil) {
 		rw.mu.Unlock()
@@ -157,9 +152,6 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 // our read lock is held; the write lock counts as released all the same.
 // Otherwise as Mutex.Unlock.
 func (rw *RWMutex) Unlock(ctx context.Context) error {
-	if rw.err != nil {
-		return rw.err
-	}
 	rw.mu.Lock()
 	h := rw.w
 	if h == nil {
@@ -179,9 +171,6 @@ func (rw *RWMutex) Unlock(ctx context.Context) error {
 
 // RUnlock releases the read lock; ErrNotLocked if not held.
 func (rw *RWMutex) RUnlock(ctx context.Context) error {
-	if rw.err != nil {
-		return rw.err
-	}
 	rw.mu.Lock()
 	h, kept := rw.r, rw.kept
 	if h == nil {

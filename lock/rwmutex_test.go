@@ -37,7 +37,7 @@ func TestIntegration_RWMutex_ReadersShareWritersExclude(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
 	ctx := ctxFor(t, 30*time.Second)
-	r1, r2, w := lock.NewRWMutex(cs[0], "/rw"), lock.NewRWMutex(cs[1], "/rw"), lock.NewRWMutex(cs[2], "/rw")
+	r1, r2, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, r1.RLock(ctx))
 	require.NoError(t, r2.TryRLock(ctx), "readers share")
 	assert.ErrorIs(t, w.TryLock(ctx), lock.ErrLocked)
@@ -65,7 +65,7 @@ func TestIntegration_RWMutex_FairToWriters(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
 	ctx := ctxFor(t, 30*time.Second)
-	r1, w, r2 := lock.NewRWMutex(cs[0], "/rw"), lock.NewRWMutex(cs[1], "/rw"), lock.NewRWMutex(cs[2], "/rw")
+	r1, w, r2 := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, r1.RLock(ctx))
 	wdone := lockAsync(w.Lock, ctx)
 	eventuallyEphemerals(t, cs[0], "/rw", 2, 10*time.Second)
@@ -85,7 +85,7 @@ func TestIntegration_RWMutex_Downgrade(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
 	ctx := ctxFor(t, 30*time.Second)
-	rw, other, w := lock.NewRWMutex(cs[0], "/rw"), lock.NewRWMutex(cs[1], "/rw"), lock.NewRWMutex(cs[2], "/rw")
+	rw, other, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, rw.Lock(ctx))
 	assert.ErrorIs(t, rw.Lock(ctx), lock.ErrAlreadyLocked)
 	require.NoError(t, rw.RLock(ctx), "a write holder takes the read lock at once")
@@ -110,7 +110,7 @@ func TestIntegration_RWMutex_DowngradeBehindQueuedWriter(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 30*time.Second)
-	rw, w := lock.NewRWMutex(cs[0], "/rw"), lock.NewRWMutex(cs[1], "/rw")
+	rw, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw"))
 	require.NoError(t, rw.Lock(ctx))
 	writeNode := writerNodes(t, cs[0])
 	require.Len(t, writeNode, 1)
@@ -148,7 +148,7 @@ func TestIntegration_RWMutex_Contention(t *testing.T) {
 	ctx := ctxFor(t, 60*time.Second)
 	var readers, writers, violations, maxReaders atomic.Int64
 	contenders(t, n, func(i int) error {
-		rw := lock.NewRWMutex(cs[i], "/rw")
+		rw := must(lock.NewRWMutex(cs[i], "/rw"))
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
 		for range rounds {
 			if rng.IntN(3) == 0 {

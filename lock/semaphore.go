@@ -31,24 +31,23 @@ type Semaphore struct {
 	path      string
 	max       int
 	o         options
-	err       error
 	leaseName string // "max<N>-lease-"
 	onWait    func(string)
 }
 
 // NewSemaphore returns a handle on the semaphore at path with maxLeases
-// leases. It does no I/O; an invalid path is reported by every method. It
-// panics if c is nil or maxLeases < 1: programmer errors.
-func NewSemaphore(c *zkrecipes.Client, path string, maxLeases int, opts ...Option) *Semaphore {
-	if c == nil {
-		panic("lock: NewSemaphore: nil client")
-	}
+// leases. It does no I/O. An invalid path or option is an error (as for
+// NewMutex); a nil c or maxLeases < 1 panics (programmer errors).
+func NewSemaphore(c *zkrecipes.Client, path string, maxLeases int, opts ...Option) (*Semaphore, error) {
 	if maxLeases < 1 {
 		panic(fmt.Sprintf("lock: NewSemaphore: maxLeases must be at least 1, got %d", maxLeases))
 	}
-	s := &Semaphore{c: c, path: path, max: maxLeases, o: buildOptions(opts),
-		err: checkPath("NewSemaphore", path), leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeaseName}
-	return s
+	o, err := construct("NewSemaphore", c, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Semaphore{c: c, path: path, max: maxLeases, o: o,
+		leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeaseName}, nil
 }
 
 // MaxLeases returns the limit this handle was made with.
@@ -86,9 +85,6 @@ func (s *Semaphore) AcquireN(ctx context.Context, n int) ([]*Lease, error) {
 }
 
 func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, error) {
-	if s.err != nil {
-		return nil, s.err
-	}
 	if n < 1 || n > s.max {
 		return nil, fmt.Errorf("lock: acquire %d leases of %s: %w: need 1..%d", n, s.path, zkrecipes.ErrInvalidArgument, s.max)
 	}

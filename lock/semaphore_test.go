@@ -35,7 +35,7 @@ func TestIntegration_Semaphore_Layout(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	s := lock.NewSemaphore(c, "/sem", 3, lock.WithData([]byte("me")))
+	s := must(lock.NewSemaphore(c, "/sem", 3, lock.WithData([]byte("me"))))
 	l, err := s.Acquire(ctx)
 	require.NoError(t, err)
 	kids, _, err := c.Children(ctx, "/sem")
@@ -68,11 +68,11 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 	// maxLeases holders at once, and not one more.
 	var ls []*lock.Lease
 	for i := range max {
-		l, err := lock.NewSemaphore(cs[i], "/sem", max).TryAcquire(ctx)
+		l, err := must(lock.NewSemaphore(cs[i], "/sem", max)).TryAcquire(ctx)
 		require.NoError(t, err)
 		ls = append(ls, l)
 	}
-	_, err := lock.NewSemaphore(cs[max], "/sem", max).TryAcquire(ctx)
+	_, err := must(lock.NewSemaphore(cs[max], "/sem", max)).TryAcquire(ctx)
 	require.ErrorIs(t, err, lock.ErrNoLease)
 	for _, l := range ls {
 		require.NoError(t, l.Release(ctx))
@@ -80,7 +80,7 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 
 	var inside, most, violations atomic.Int64
 	contenders(t, n, func(i int) error {
-		s := lock.NewSemaphore(cs[i], "/sem", max)
+		s := must(lock.NewSemaphore(cs[i], "/sem", max))
 		for range rounds {
 			l, err := s.Acquire(ctx)
 			if err != nil {
@@ -110,7 +110,7 @@ func TestIntegration_Semaphore_AcquireNAllOrNothing(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 30*time.Second)
-	a, b := lock.NewSemaphore(cs[0], "/sem", 3), lock.NewSemaphore(cs[1], "/sem", 3)
+	a, b := must(lock.NewSemaphore(cs[0], "/sem", 3)), must(lock.NewSemaphore(cs[1], "/sem", 3))
 	held, err := a.AcquireN(ctx, 2)
 	require.NoError(t, err)
 	require.Len(t, held, 2)
@@ -158,7 +158,7 @@ func TestIntegration_Semaphore_AcquireNNoDeadlock(t *testing.T) {
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 30*time.Second)
 	contenders(t, 2, func(i int) error {
-		s := lock.NewSemaphore(cs[i], "/sem", 2)
+		s := must(lock.NewSemaphore(cs[i], "/sem", 2))
 		for range 6 {
 			ls, err := s.AcquireN(ctx, 2)
 			if err != nil {
@@ -178,7 +178,7 @@ func TestIntegration_Semaphore_TryAcquire(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 20*time.Second)
-	a, b := lock.NewSemaphore(cs[0], "/sem", 1), lock.NewSemaphore(cs[1], "/sem", 1)
+	a, b := must(lock.NewSemaphore(cs[0], "/sem", 1)), must(lock.NewSemaphore(cs[1], "/sem", 1))
 	l, err := a.TryAcquire(ctx)
 	require.NoError(t, err)
 	_, err = b.TryAcquire(ctx)
@@ -196,7 +196,7 @@ func TestIntegration_Semaphore_MaxLeasesMismatch(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
 	ctx := ctxFor(t, 20*time.Second)
-	a, b := lock.NewSemaphore(cs[0], "/sem", 2), lock.NewSemaphore(cs[1], "/sem", 3)
+	a, b := must(lock.NewSemaphore(cs[0], "/sem", 2)), must(lock.NewSemaphore(cs[1], "/sem", 3))
 	l, err := a.Acquire(ctx)
 	require.NoError(t, err)
 	_, err = b.Acquire(ctx)

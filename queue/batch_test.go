@@ -14,7 +14,7 @@ func TestIntegration_Queue_PutBatchAtomic(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	put(t, ctx, q, "before")
 
 	// One oversized message: nothing of the batch is written.
@@ -54,7 +54,7 @@ func TestIntegration_Queue_PutBatchRollover(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath, queue.WithBucketSize(10))
+	q := must(queue.New(c, qpath, queue.WithBucketSize(10)))
 	var want []string
 	for i := range 5 {
 		b := payloads("b"+string(rune('a'+i)), 7)

@@ -2,10 +2,11 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // Handler processes one message. Consume acknowledges the message when the
@@ -40,7 +41,7 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, opts ...ConsumeOpt
 		return o.err
 	}
 	if handler == nil {
-		return errors.New("queue: Consume with a nil handler")
+		return fmt.Errorf("queue: Consume: nil handler: %w", zkrecipes.ErrInvalidArgument)
 	}
 	if o.prefetch == 0 {
 		o.prefetch = DefaultPrefetch

@@ -59,7 +59,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	var cwg sync.WaitGroup
 	errs := make(chan error, consumers+producers)
 	for i := range consumers {
-		q := queue.New(cs[producers+i], qpath, queue.WithBucketSize(50))
+		q := must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(50)))
 		cwg.Go(func() {
 			err := q.Consume(cctx, func(_ context.Context, m *queue.Message) error {
 				got.record(m.Data)
@@ -72,7 +72,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	}
 	var pwg sync.WaitGroup
 	for p := range producers {
-		q := queue.New(cs[p], qpath, queue.WithBucketSize(50))
+		q := must(queue.New(cs[p], qpath, queue.WithBucketSize(50)))
 		pwg.Go(func() {
 			for i := range per {
 				var err error
@@ -108,7 +108,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	for k, n := range counts {
 		require.Equal(t, 1, n, "message %s delivered %d times", k, n)
 	}
-	n, err := queue.New(cs[0], qpath).Len(ctx)
+	n, err := must(queue.New(cs[0], qpath)).Len(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
 	assert.Empty(t, claims(t, cs[0]))
@@ -120,7 +120,7 @@ func TestIntegration_Queue_ConsumeFailuresAndStop(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath, queue.WithMaxDeliveries(3))
+	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3)))
 	put(t, ctx, q, "fails")
 	_, err := q.PutBatch(ctx, payloads("ok", 10))
 	require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestIntegration_Queue_ConsumeFailuresAndStop(t *testing.T) {
 
 	// Stop while messages are held but not started: they go back.
 	block := make(chan struct{})
-	q2 := queue.New(c, "/other")
+	q2 := must(queue.New(c, "/other"))
 	_, err = q2.PutBatch(ctx, payloads("held", 6))
 	require.NoError(t, err)
 	cctx2, stop2 := context.WithCancel(ctx)

@@ -20,8 +20,8 @@ func TestIntegration_Queue_PutConsumedBeforeReply(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 60*time.Second)
 	d, fc, plain := faulty(t)
-	q := queue.New(fc, qpath)
-	consumer := queue.New(plain, qpath)
+	q := must(queue.New(fc, qpath))
+	consumer := must(queue.New(plain, qpath))
 	put(t, ctx, q, "warm-up") // creates the queue's nodes
 	require.NoError(t, take(t, ctx, consumer).Ack(ctx))
 

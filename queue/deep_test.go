@@ -28,7 +28,8 @@ func TestIntegration_Queue_Deep(t *testing.T) {
 	prod := zktest.ClientAt(t, zktest.Servers(t), ns)
 	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
 	t.Cleanup(func() { purge(t, prod, qpath) })
-	p, q := queue.New(prod, qpath), queue.New(cons, qpath)
+	// Inline messages: a take is a claim and no read (the bound below).
+	p, q := must(queue.New(prod, qpath, queue.WithInline(true))), must(queue.New(cons, qpath))
 
 	start := time.Now()
 	for n := 0; n < depth; n += queue.MaxBatch {
@@ -62,8 +63,8 @@ func TestIntegration_Queue_Deep(t *testing.T) {
 	require.Equal(t, depth-1000, n)
 
 	// The same at a shallow depth, in a fresh queue.
-	s := queue.New(cons, "/shallow")
-	_, err = queue.New(prod, "/shallow").PutBatch(ctx, payloads("s", 200))
+	s := must(queue.New(cons, "/shallow"))
+	_, err = must(queue.New(prod, "/shallow")).PutBatch(ctx, payloads("s", 200))
 	require.NoError(t, err)
 	before := reqs.n.Load()
 	for range 200 {

@@ -4,12 +4,19 @@
 // of a work queue (acknowledgements, redelivery, prefetch, priorities,
 // delays, dead letters, bounded queues), on the ZooKeeper they already run.
 //
-//	jobs := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+//	jobs, err := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+//	...
 //	id, err := jobs.Put(ctx, []byte("resize image 42"))
 //	...
 //	err = jobs.Consume(ctx, func(ctx context.Context, m *queue.Message) error {
 //		return resize(ctx, m.Data) // nil: Ack; an error: Nack (dead-lettered after 5)
 //	}, queue.WithConcurrency(4))
+//
+// Message data is kept in node data by default. [WithInline](true) puts
+// messages of up to [MaxInline] (128) bytes in their node's name instead,
+// for 1.2-1.5x the throughput, at the price that they show in every
+// listing, audit log and four-letter-word dump of the server: only for
+// payloads that may be seen there.
 //
 // # Guarantees
 //
@@ -108,9 +115,12 @@
 //   - Bounded queue (WithMaxItems): the bound is checked before each write,
 //     so concurrent producers may overshoot it by one put (or batch) each.
 //     Put waits for room on watches; TryPut returns ErrFull.
-//   - Bad input: ErrTooLarge, ErrInvalidPriority, ErrInvalidID, errors
-//     wrapping zkrecipes.ErrInvalidArgument; New panics on a nil client,
-//     an invalid path or an invalid option.
+//   - Bad input (the policy of every zkrecipes package): New returns an
+//     error for an invalid path (wrapping zkrecipes.ErrInvalidPath) or
+//     option (zkrecipes.ErrInvalidArgument) and panics on a nil client (a
+//     programmer error); operations return ErrTooLarge,
+//     ErrInvalidPriority, ErrInvalidID and errors wrapping
+//     zkrecipes.ErrInvalidArgument.
 //
 // Waiting costs no polling: consumers wait on watches (a put wakes them, a
 // Nack or a consumer's death too) and on a timer for the earliest delayed
@@ -123,7 +133,8 @@
 //	<path>/items/b-<prio>-<n>/m-<nonce>-[t<ms>-][d<data>-]<seq>
 //	                                           a message: persistent sequential; t: visible
 //	                                           from <ms> (unix ms); d: inline data (base64url,
-//	                                           up to MaxInline bytes), else the node's data
+//	                                           up to MaxInline bytes, WithInline), else the
+//	                                           node's data
 //	<path>/claims/b-<prio>-<n>.m-<nonce>-<seq> ephemeral claim of a held message
 //	<path>/consumers/<session>                 ephemeral, one per consuming session
 //	<path>/signal                              its data is touched by each Nack

@@ -35,7 +35,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	defer stop()
 	var cwg sync.WaitGroup
 	for i := range consumers {
-		q := queue.New(cs[producers+i], qpath, queue.WithBucketSize(40))
+		q := must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(40)))
 		cwg.Go(func() {
 			_ = q.Consume(cctx, func(_ context.Context, m *queue.Message) error {
 				got.record(m.Data)
@@ -46,7 +46,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	var putErrs atomic.Int64
 	var pwg sync.WaitGroup
 	for p := range producers {
-		q := queue.New(cs[p], qpath, queue.WithBucketSize(40))
+		q := must(queue.New(cs[p], qpath, queue.WithBucketSize(40)))
 		pwg.Go(func() {
 			for i := range per {
 				data := []byte(fmt.Sprintf("p%d-%d", p, i))
@@ -92,7 +92,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages, %d duplicates, %d failed puts retried", producers*per, dups, putErrs.Load())
-	n, err := queue.New(cs[0], qpath).Len(ctx)
+	n, err := must(queue.New(cs[0], qpath)).Len(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }

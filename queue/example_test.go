@@ -20,7 +20,10 @@ func Example_producer() {
 	}
 	defer c.Close()
 
-	jobs := queue.New(c, "/jobs", queue.WithMaxItems(10000))
+	jobs, err := queue.New(c, "/jobs", queue.WithMaxItems(10000))
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	for i := range 100 {
 		if _, err := jobs.Put(ctx, []byte(fmt.Sprintf("job %d", i))); err != nil {
 			log.Fatal(err)
@@ -44,7 +47,10 @@ func Example_consumerPool() {
 	}
 	defer c.Close()
 
-	jobs := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+	jobs, err := queue.New(c, "/jobs", queue.WithMaxDeliveries(5))
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	err = jobs.Consume(ctx, func(ctx context.Context, m *queue.Message) error {
 		// ctx is cancelled if this consumer loses its claim on m.
 		return process(ctx, m.Data) // nil: acknowledged; an error: returned to the queue
@@ -63,7 +69,10 @@ func ExampleQueue_Take() {
 	}
 	defer c.Close()
 
-	jobs := queue.New(c, "/jobs")
+	jobs, err := queue.New(c, "/jobs")
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	for {
 		m, err := jobs.Take(ctx) // waits for a message
 		if err != nil {
@@ -89,7 +98,10 @@ func ExampleWithAtMostOnce() {
 	}
 	defer c.Close()
 
-	events := queue.New(c, "/events", queue.WithAtMostOnce())
+	events, err := queue.New(c, "/events", queue.WithAtMostOnce())
+	if err != nil {
+		log.Fatal(err) // an invalid path or option
+	}
 	m, err := events.Poll(ctx)
 	switch {
 	case errors.Is(err, queue.ErrEmpty):

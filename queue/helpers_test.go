@@ -96,3 +96,11 @@ func payloads(prefix string, n int) [][]byte {
 	}
 	return out
 }
+
+// must returns v, panicking on err: for constructors given valid input.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -80,32 +80,32 @@ func parseBucket(name string) (bucketRef, bool) {
 }
 
 // MaxInline is the largest message carried in its node's name rather than
-// its data: a consumer then learns small messages from the listing of
-// their bucket, and takes one with a single write (which also counts the
-// delivery) and no read.
+// its data, unless [WithInline](false): a consumer then learns small
+// messages from the listing of their bucket, and takes one with a single
+// write (which also counts the delivery) and no read.
 const MaxInline = 128
 
-var inline = base64.RawURLEncoding
+var inlineEnc = base64.RawURLEncoding
 
 // itemBase is the name given to a sequential create; the server appends
-// the sequence. The nonce finds the create again after a lost reply. A
-// message of at most MaxInline bytes is carried in the name (base64url).
-func itemBase(nonce uint64, visibleAt time.Time, data []byte) string {
+// the sequence. The nonce finds the create again after a lost reply. An
+// inline message (see Queue.inlines) is carried in the name (base64url).
+func itemBase(nonce uint64, visibleAt time.Time, data []byte, inline bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%016x-", itemPrefix, nonce)
 	if !visibleAt.IsZero() {
 		fmt.Fprintf(&b, "t%d-", visibleAt.UnixMilli())
 	}
-	if len(data) <= MaxInline {
+	if inline {
 		b.WriteByte('d')
-		b.WriteString(inline.EncodeToString(data))
+		b.WriteString(inlineEnc.EncodeToString(data))
 		b.WriteByte('-')
 	}
 	return b.String()
 }
 
-// isInline reports whether data goes into the name.
-func isInline(data []byte) bool { return len(data) <= MaxInline }
+// inlines reports whether q puts data into the message's name.
+func (q *Queue) inlines(data []byte) bool { return q.o.inline && len(data) <= MaxInline }
 
 func noncePrefix(nonce uint64) string { return fmt.Sprintf("%s%016x-", itemPrefix, nonce) }
 
@@ -142,7 +142,7 @@ func parseItem(name string) (itemInfo, bool) {
 		if head[0] != 'd' || head[len(head)-1] != '-' {
 			return itemInfo{}, false
 		}
-		data, err := inline.DecodeString(head[1 : len(head)-1])
+		data, err := inlineEnc.DecodeString(head[1 : len(head)-1])
 		if err != nil {
 			return itemInfo{}, false
 		}

@@ -27,7 +27,7 @@ func TestItemNames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			name := itemBase(0xdeadbeef, c.visibleAt, c.data) + "0000000042"
+			name := itemBase(0xdeadbeef, c.visibleAt, c.data, len(c.data) <= MaxInline) + "0000000042"
 			it, ok := parseItem(name)
 			if !ok {
 				t.Fatalf("parseItem(%q) failed", name)
@@ -98,7 +98,7 @@ func TestPartition(t *testing.T) {
 		t.Errorf("an unregistered consumer owns all: got %+v", p)
 	}
 	for i := range 300 {
-		name := itemBase(uint64(i), time.Time{}, nil) + "0000000001"
+		name := itemBase(uint64(i), time.Time{}, nil, true) + "0000000001"
 		owners := 0
 		for _, p := range parts {
 			if p.owns(name) {

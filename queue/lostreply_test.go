@@ -49,8 +49,8 @@ func TestIntegration_Queue_LostReplies(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 60*time.Second)
 	d, fc, plain := faulty(t)
-	q := queue.New(fc, qpath)
-	obs := queue.New(plain, qpath)
+	q := must(queue.New(fc, qpath))
+	obs := must(queue.New(plain, qpath))
 	length := func() int {
 		n, err := obs.Len(ctx)
 		require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestIntegration_Queue_LostReplies(t *testing.T) {
 		require.NoError(t, take(t, ctx, obs.DeadLetterQueue()).Ack(ctx))
 	})
 	t.Run("AtMostOnceTake", func(t *testing.T) {
-		once := queue.New(fc, qpath, queue.WithAtMostOnce())
+		once := must(queue.New(fc, qpath, queue.WithAtMostOnce()))
 		id := put(t, ctx, obs, "amo")
 		check := cutNextMulti(t, d)
 		m := take(t, ctx, once)
@@ -188,7 +188,7 @@ func TestIntegration_Queue_LostReplyForgetsDeletedReceipts(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	d, fc, _ := faulty(t)
-	q := queue.New(fc, qpath)
+	q := must(queue.New(fc, qpath))
 	put(t, ctx, q, "a") // its receipt waits for the next put to delete it
 	check := cutNextMulti(t, d)
 	put(t, ctx, q, "b") // applied, deleting a's receipt; the reply is lost

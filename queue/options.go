@@ -1,8 +1,13 @@
 package queue
 
-import "fmt"
+import (
+	"fmt"
 
-// Option configures a Queue.
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// Option configures a Queue. An invalid option value is reported by New.
 type Option func(*options)
 
 type options struct {
@@ -11,6 +16,7 @@ type options struct {
 	deadLetter    string // "" : <path>/dead
 	atMostOnce    bool
 	bucketSize    int
+	inline        bool // small messages go in the node name
 	err           error
 }
 
@@ -27,12 +33,12 @@ const (
 )
 
 func defaultOptions() options {
-	return options{bucketSize: DefaultBucketSize}
+	return options{bucketSize: DefaultBucketSize, inline: DefaultInline}
 }
 
 func (o *options) fail(format string, args ...any) {
 	if o.err == nil {
-		o.err = fmt.Errorf("queue: "+format, args...)
+		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
 	}
 }
 
@@ -66,7 +72,12 @@ func WithMaxDeliveries(n int) Option {
 // own at path (default: "<path>/dead"), consumed like any other with
 // New(c, path).
 func WithDeadLetterPath(path string) Option {
-	return func(o *options) { o.deadLetter = path }
+	return func(o *options) {
+		if err := zkpath.Validate(path); err != nil {
+			o.fail("WithDeadLetterPath(%q): %w", path, err)
+		}
+		o.deadLetter = path
+	}
 }
 
 // WithAtMostOnce makes Take and Consume remove a message from the queue
@@ -90,6 +101,28 @@ func WithBucketSize(n int) Option {
 	}
 }
 
+// DefaultInline is whether Put stores small messages in their node's name
+// unless WithInline says otherwise: no, since a name shows where data
+// does not (see WithInline).
+const DefaultInline = false
+
+// WithInline chooses where Put (and every other write of a message: batch,
+// Nack's return, dead-letter move) stores a message of at most MaxInline
+// bytes. false (DefaultInline): in the node's data, like larger messages.
+// true: in the node's name, base64url-encoded, so that consumers read it
+// from the listing of its bucket and take it without a read: one round
+// trip less per message, 1.2-1.5x the throughput in our queue benchmark.
+// The data is then visible wherever paths are, where node data never is:
+// every listing, ZooKeeper's audit log, its four-letter-word dumps (wchp,
+// wchc, dump) and server log lines. Use it for payloads that may be seen
+// there (ids, job numbers), never for secrets or personal data.
+// Consumers read both forms, whatever their option; producers of one
+// queue may differ. The dead-letter queue of q (DeadLetterQueue) follows
+// q's setting.
+func WithInline(on bool) Option {
+	return func(o *options) { o.inline = on }
+}
+
 // ConsumeOption configures one Consume run.
 type ConsumeOption func(*consumeOptions)
 
@@ -111,7 +144,7 @@ func defaultConsumeOptions() consumeOptions {
 func WithConcurrency(n int) ConsumeOption {
 	return func(o *consumeOptions) {
 		if n < 1 && o.err == nil {
-			o.err = fmt.Errorf("queue: WithConcurrency(%d): must be at least 1", n)
+			o.err = fmt.Errorf("queue: WithConcurrency(%d): must be at least 1: %w", n, zkrecipes.ErrInvalidArgument)
 		}
 		o.concurrency = n
 	}
@@ -125,7 +158,7 @@ func WithConcurrency(n int) ConsumeOption {
 func WithPrefetch(n int) ConsumeOption {
 	return func(o *consumeOptions) {
 		if n < 1 && o.err == nil {
-			o.err = fmt.Errorf("queue: WithPrefetch(%d): must be at least 1", n)
+			o.err = fmt.Errorf("queue: WithPrefetch(%d): must be at least 1: %w", n, zkrecipes.ErrInvalidArgument)
 		}
 		o.prefetch = n
 	}

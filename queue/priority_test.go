@@ -14,7 +14,7 @@ func TestIntegration_Queue_Priorities(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath, queue.WithBucketSize(3))
+	q := must(queue.New(c, qpath, queue.WithBucketSize(3)))
 	puts := []struct {
 		data string
 		prio int
@@ -37,7 +37,7 @@ func TestIntegration_Queue_PriorityOvertakesBacklog(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	cs := clients(t, 2)
-	prod, cons := queue.New(cs[0], qpath), queue.New(cs[1], qpath)
+	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
 	_, err := prod.PutBatch(ctx, payloads("backlog", 20))
 	require.NoError(t, err)
 	m := take(t, ctx, cons) // the consumer now has the backlog listed
@@ -58,7 +58,7 @@ func TestIntegration_Queue_Delays(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	cs := clients(t, 2)
-	prod, cons := queue.New(cs[0], qpath), queue.New(cs[1], qpath)
+	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
 	start := time.Now()
 	due := start.Add(1500 * time.Millisecond)
 	_, err := prod.PutAt(ctx, []byte("later"), due)

@@ -15,6 +15,7 @@ const maxRequest = 0xfffff - 512
 type putItem struct {
 	data      []byte
 	visibleAt time.Time // zero: visible at once
+	inline    bool      // data goes in the node's name (set by write)
 }
 
 // Put adds data to the queue at DefaultPriority and returns the message's
@@ -108,15 +109,15 @@ func (q *Queue) checkPut(prio int, items []putItem) error {
 	}
 	// The whole transaction must fit one request: a check, then per item
 	// a create with its path, data and ACL.
-	pathLen := len(q.c.Namespace()) + len(q.l.items) + len("/b-000-0000000000/") + len(itemBase(0, time.Now(), nil)) + 16
+	pathLen := len(q.c.Namespace()) + len(q.l.items) + len("/b-000-0000000000/") + len(itemBase(0, time.Now(), nil, true)) + 16
 	size := 64 + pathLen
 	for i, it := range items {
 		if len(it.data) > MaxMessageSize {
 			return fmt.Errorf("%w: message %d has %d bytes, more than MaxMessageSize (%d)", ErrTooLarge, i, len(it.data), MaxMessageSize)
 		}
 		size += 80 + pathLen + len(it.data)
-		if isInline(it.data) {
-			size += inline.EncodedLen(len(it.data)) - len(it.data)
+		if q.inlines(it.data) {
+			size += inlineEnc.EncodedLen(len(it.data)) - len(it.data)
 		}
 	}
 	if size > maxRequest {

@@ -52,27 +52,36 @@ type Queue struct {
 }
 
 // New returns the queue at path. It does no I/O: the queue's nodes are
-// created by the first operation. New panics on a nil client, an invalid
-// path or an invalid option (programmer errors).
-func New(c *zkrecipes.Client, path string, opts ...Option) *Queue {
+// created by the first operation. An invalid path (or "/") is an error
+// wrapping zkrecipes.ErrInvalidPath, an invalid option one wrapping
+// zkrecipes.ErrInvalidArgument; a nil c panics (a programmer error, see
+// the package doc, "Bad input").
+func New(c *zkrecipes.Client, path string, opts ...Option) (*Queue, error) {
 	if c == nil {
-		panic("queue: nil client")
+		panic("queue: New: nil client")
 	}
-	if err := zkpath.Validate(path); err != nil || path == "/" {
-		panic(fmt.Sprintf("queue: invalid path %q: %v", path, err))
+	if err := zkpath.Validate(path); err != nil {
+		return nil, fmt.Errorf("queue: New: %w", err)
+	}
+	if path == "/" {
+		return nil, fmt.Errorf("queue: New: %w: %q: a queue cannot be the root", zkrecipes.ErrInvalidPath, path)
 	}
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.err != nil {
-		panic(o.err.Error())
+		return nil, fmt.Errorf("queue: New: %w", o.err)
 	}
 	if o.deadLetter == "" {
 		o.deadLetter = zkpath.Join(path, deadDir)
-	} else if err := zkpath.Validate(o.deadLetter); err != nil || o.deadLetter == path {
-		panic(fmt.Sprintf("queue: invalid dead-letter path %q", o.deadLetter))
+	} else if o.deadLetter == path || o.deadLetter == "/" {
+		return nil, fmt.Errorf("queue: New: WithDeadLetterPath(%q): not the queue itself nor the root: %w", o.deadLetter, zkrecipes.ErrInvalidArgument)
 	}
+	return newQueue(c, path, o), nil
+}
+
+func newQueue(c *zkrecipes.Client, path string, o options) *Queue {
 	q := &Queue{c: c, path: path, l: newLayout(path), o: o, w: newWatches(c)}
 	q.prod.newest = map[int]int64{}
 	q.cur = newCursor(q)
@@ -83,10 +92,14 @@ func New(c *zkrecipes.Client, path string, opts ...Option) *Queue {
 func (q *Queue) Path() string { return q.path }
 
 // DeadLetterQueue returns the queue that receives dead-lettered messages
-// (see WithMaxDeliveries), with the same bucket size as q.
+// (see WithMaxDeliveries), with the same bucket size and WithInline
+// setting as q.
 func (q *Queue) DeadLetterQueue() *Queue {
 	q.dlqOnce.Do(func() {
-		q.dlq = New(q.c, q.o.deadLetter, WithBucketSize(q.o.bucketSize))
+		o := defaultOptions()
+		o.bucketSize, o.inline = q.o.bucketSize, q.o.inline
+		o.deadLetter = zkpath.Join(q.o.deadLetter, deadDir)
+		q.dlq = newQueue(q.c, q.o.deadLetter, o)
 	})
 	return q.dlq
 }

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestIntegration_Queue_PutTakeAckFIFO(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	var ids []string
 	for _, d := range payloads("m", 10) {
 		id, err := q.Put(ctx, d)
@@ -53,7 +54,7 @@ func TestIntegration_Queue_DataSizes(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	sizes := []int{0, 1, queue.MaxInline, queue.MaxInline + 1, 64 << 10, queue.MaxMessageSize}
 	for i, n := range sizes {
 		data := bytes.Repeat([]byte{byte('a' + i)}, n)
@@ -75,7 +76,7 @@ func TestIntegration_Queue_BadInput(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 
 	_, err := q.Put(ctx, make([]byte, queue.MaxMessageSize+1))
 	require.ErrorIs(t, err, queue.ErrTooLarge)
@@ -93,10 +94,17 @@ func TestIntegration_Queue_BadInput(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 
-	assert.Panics(t, func() { queue.New(nil, qpath) })
-	assert.Panics(t, func() { queue.New(c, "relative") })
-	assert.Panics(t, func() { queue.New(c, qpath, queue.WithMaxItems(0)) })
-	assert.Panics(t, func() { queue.New(c, qpath, queue.WithBucketSize(queue.MaxBucketSize+1)) })
+	assert.PanicsWithValue(t, "queue: New: nil client", func() { _, _ = queue.New(nil, qpath) })
+	for _, p := range []string{"relative", "/", "/a/"} {
+		_, err = queue.New(c, p)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "%q", p)
+	}
+	for _, o := range []queue.Option{queue.WithMaxItems(0), queue.WithBucketSize(queue.MaxBucketSize + 1),
+		queue.WithMaxDeliveries(-1), queue.WithDeadLetterPath(qpath), queue.WithDeadLetterPath("x")} {
+		_, err = queue.New(c, qpath, o)
+		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
+		assert.ErrorContains(t, err, "queue: New: With")
+	}
 	require.Error(t, q.Consume(ctx, nil))
 	require.Error(t, q.Consume(ctx, func(context.Context, *queue.Message) error { return nil }, queue.WithConcurrency(0)))
 }
@@ -106,7 +114,7 @@ func TestIntegration_Queue_TakeWaitsForPut(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	cs := clients(t, 2)
-	consumer, producer := queue.New(cs[0], qpath), queue.New(cs[1], qpath)
+	consumer, producer := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
 	got := make(chan *queue.Message, 1)
 	errs := make(chan error, 1)
 	go func() {
@@ -130,7 +138,7 @@ func TestIntegration_Queue_Remove(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	a := put(t, ctx, q, "a")
 	b := put(t, ctx, q, "b")
 	cID := put(t, ctx, q, "c")
@@ -157,9 +165,9 @@ func TestIntegration_Queue_BucketRollover(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 60*time.Second)
 	cs := clients(t, 3)
-	p1 := queue.New(cs[0], qpath, queue.WithBucketSize(4))
-	p2 := queue.New(cs[1], qpath, queue.WithBucketSize(4))
-	cons := queue.New(cs[2], qpath, queue.WithBucketSize(4))
+	p1 := must(queue.New(cs[0], qpath, queue.WithBucketSize(4)))
+	p2 := must(queue.New(cs[1], qpath, queue.WithBucketSize(4)))
+	cons := must(queue.New(cs[2], qpath, queue.WithBucketSize(4)))
 	var want []string
 	for i := range 30 {
 		p := p1
@@ -195,7 +203,7 @@ func TestIntegration_Queue_IDs(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	id := put(t, ctx, q, "x")
 	assert.True(t, strings.HasPrefix(id, "b-000-"), id)
 	m := take(t, ctx, q)
@@ -215,10 +223,10 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 	ns := zktest.Namespace(t)
 	var reqs counter
 	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
-	prod := queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath)
+	prod := must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath))
 	_, err := prod.PutAt(ctx, []byte("later"), time.Now().Add(time.Hour))
 	require.NoError(t, err)
-	q := queue.New(cons, qpath)
+	q := must(queue.New(cons, qpath))
 	got := make(chan *queue.Message, 3)
 	for range 3 { // three takers of one Queue share one listing and its watches
 		go func() {
@@ -238,5 +246,29 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 		require.NoError(t, m.Ack(ctx))
 	case <-time.After(10 * time.Second):
 		t.Fatal("a put did not wake the waiting takers")
+	}
+}
+
+// Small messages stay in node data by default; WithInline(true) puts them
+// in the node name (which message ids carry), and consumers read both.
+func TestIntegration_Queue_Inline(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := testCtx(t, 30*time.Second)
+	c := zktest.Client(t)
+	secret := []byte("secret-token")
+	enc := base64.RawURLEncoding.EncodeToString(secret)
+	for _, inline := range []bool{false, true} {
+		var opts []queue.Option
+		if inline {
+			opts = append(opts, queue.WithInline(true))
+		}
+		q := must(queue.New(c, qpath, opts...))
+		id, err := q.Put(ctx, secret)
+		require.NoError(t, err)
+		assert.Equal(t, inline, strings.Contains(id, enc), "inline %v: id %s", inline, id)
+		m, err := must(queue.New(c, qpath)).Take(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, secret, m.Data)
+		require.NoError(t, m.Ack(ctx))
 	}
 }

@@ -19,7 +19,7 @@ func TestIntegration_Queue_NackRedelivers(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	cs := clients(t, 2)
-	a, b := queue.New(cs[0], qpath), queue.New(cs[1], qpath)
+	a, b := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
 	id := put(t, ctx, a, "job")
 	m := take(t, ctx, a)
 	require.Equal(t, 1, m.Deliveries)
@@ -61,7 +61,7 @@ func TestIntegration_Queue_SessionExpiryRedelivers(t *testing.T) {
 	t.Cleanup(func() { _ = d.Close() })
 	crashy := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(d.Dial))
 	other := zktest.ClientAt(t, zktest.Servers(t), ns)
-	qa, qb := queue.New(crashy, qpath), queue.New(other, qpath)
+	qa, qb := must(queue.New(crashy, qpath)), must(queue.New(other, qpath))
 	ids := map[string]bool{}
 	for _, p := range payloads("e", 3) {
 		id, err := qb.Put(ctx, p)
@@ -117,7 +117,7 @@ func TestIntegration_Queue_DeadLetterAfterMaxDeliveries(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath, queue.WithMaxDeliveries(2))
+	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(2)))
 	id := put(t, ctx, q, "poison")
 	put(t, ctx, q, "fine")
 	for i := 1; i <= 2; i++ {
@@ -146,20 +146,20 @@ func TestIntegration_Queue_DeadLetterCrashLoop(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	ns := zktest.Namespace(t)
-	prod := queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath, queue.WithDeadLetterPath("/dlq"))
+	prod := must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath, queue.WithDeadLetterPath("/dlq")))
 	put(t, ctx, prod, "crash")
 	for i := 1; i <= 3; i++ {
 		c := zktest.ClientAt(t, zktest.Servers(t), ns)
-		q := queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq"))
+		q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
 		m := take(t, ctx, q)
 		require.Equal(t, i, m.Deliveries)
 		c.Close() // the consumer dies holding the message
 	}
 	c := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q := queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq"))
+	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
 	_, err := q.Poll(ctx)
 	require.ErrorIs(t, err, queue.ErrEmpty)
-	m := take(t, ctx, queue.New(c, "/dlq"))
+	m := take(t, ctx, must(queue.New(c, "/dlq")))
 	assert.Equal(t, "crash", string(m.Data))
 	require.NoError(t, m.Ack(ctx))
 }
@@ -168,7 +168,7 @@ func TestIntegration_Queue_ExplicitDeadLetter(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := queue.New(c, qpath)
+	q := must(queue.New(c, qpath))
 	_, err := q.PutPriority(ctx, []byte("reject me"), 4)
 	require.NoError(t, err)
 	m := take(t, ctx, q)
@@ -190,7 +190,7 @@ func TestIntegration_Queue_TakeCancelLeavesNoClaim(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 60*time.Second)
 	cs := clients(t, 2)
-	prod, cons := queue.New(cs[0], qpath), queue.New(cs[1], qpath)
+	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
 
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()

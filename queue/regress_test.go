@@ -21,8 +21,8 @@ func TestIntegration_Queue_PollAcrossBuckets(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := testCtx(t, 60*time.Second)
 	cs := clients(t, 2)
-	p := queue.New(cs[0], qpath, queue.WithBucketSize(10))
-	cons := queue.New(cs[1], qpath, queue.WithBucketSize(10))
+	p := must(queue.New(cs[0], qpath, queue.WithBucketSize(10)))
+	cons := must(queue.New(cs[1], qpath, queue.WithBucketSize(10)))
 	want := payloads("b", 25)
 	for _, d := range want {
 		put(t, ctx, p, string(d))
@@ -66,7 +66,7 @@ func TestIntegration_Queue_AckAcrossSessionLoss(t *testing.T) {
 	dial, partition := partitionOnRedial(d)
 	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(dial))
 	other := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q, obs := queue.New(fc, qpath), queue.New(other, qpath)
+	q, obs := must(queue.New(fc, qpath)), must(queue.New(other, qpath))
 	length := func() int {
 		n, err := obs.Len(ctx)
 		require.NoError(t, err)

@@ -27,6 +27,9 @@ import (
 // A non-nil pin is the session to write in (a dead-letter move must not
 // outlive the claim it consumes); otherwise the client's current one.
 func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, items []putItem, extra []any) ([]msgID, error) {
+	for i := range items {
+		items[i].inline = q.inlines(items[i].data)
+	}
 	nonce := zkpath.Nonce()
 	receipt := q.l.receipt(nonce)
 	b, err := q.newestBucket(ctx, prio)
@@ -65,10 +68,10 @@ func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, ite
 			&zk.CheckVersionRequest{Path: q.l.bucket(b), Version: 0})
 		for _, it := range items {
 			var data []byte
-			if !isInline(it.data) {
+			if !it.inline {
 				data = it.data
 			}
-			reqs = append(reqs, &zk.CreateRequest{Path: q.l.bucket(b) + "/" + itemBase(nonce, it.visibleAt, it.data), Data: data, Flags: zk.FlagSequence})
+			reqs = append(reqs, &zk.CreateRequest{Path: q.l.bucket(b) + "/" + itemBase(nonce, it.visibleAt, it.data, it.inline), Data: data, Flags: zk.FlagSequence})
 		}
 		reqs = append(reqs, extra...)
 		firstDrop := len(reqs)
@@ -236,7 +239,7 @@ func positions(tried []bucketRef, found []itemAt, nonce uint64, items []putItem)
 	ids := make([]msgID, len(items))
 	j := 0
 	for i, it := range items {
-		base := itemBase(nonce, it.visibleAt, it.data)
+		base := itemBase(nonce, it.visibleAt, it.data, it.inline)
 		if j < len(found) && strings.HasPrefix(found[j].it.name, base) && len(found[j].it.name) == len(base)+zkpath.SeqLen {
 			ids[i] = msgID{found[j].b, found[j].it.name}
 			j++

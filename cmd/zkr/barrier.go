@@ -85,7 +85,11 @@ func barrierSimple(op func(context.Context, *barrier.Barrier) error) func(*app, 
 				return err
 			}
 			return a.withClient(ctx, p.pos[0], false, func(c *zkrecipes.Client) error {
-				return op(ctx, barrier.New(c, p.pos[0]))
+				b, err := barrier.New(c, p.pos[0])
+				if err != nil {
+					return err
+				}
+				return op(ctx, b)
 			})
 		}
 	}
@@ -102,7 +106,11 @@ func (a *app) barrierWait(ctx context.Context, p parsed, timeout time.Duration) 
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
 		wctx, cancel := withOptionalTimeout(ctx, timeout)
 		defer cancel()
-		err := barrier.New(c, path).Wait(wctx)
+		b, err := barrier.New(c, path)
+		if err != nil {
+			return err
+		}
+		err = b.Wait(wctx)
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return timeoutf("barrier %s still set after %v", path, timeout)
 		}
@@ -122,9 +130,12 @@ func (a *app) barrierEnter(ctx context.Context, p parsed, o enterFlags) error {
 		return usagef("barrier enter: --timeout and --grace must not be negative")
 	}
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
-		d := barrier.NewDouble(c, path, o.members)
+		d, err := barrier.NewDouble(c, path, o.members)
+		if err != nil {
+			return err
+		}
 		ectx, cancel := withOptionalTimeout(ctx, o.timeout)
-		err := d.Enter(ectx)
+		err = d.Enter(ectx)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):

@@ -72,10 +72,14 @@ func counterCmd(op counterOp, nargs int) func(*app, *flag.FlagSet) runner {
 			path := p.pos[0]
 			return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
 				h := counterHandle{}
+				var err error
 				if *shared {
-					h.shared = counter.NewShared(c, path, 0)
+					h.shared, err = counter.NewShared(c, path, 0)
 				} else {
-					h.atomic = counter.NewAtomic(c, path)
+					h.atomic, err = counter.NewAtomic(c, path)
+				}
+				if err != nil {
+					return err
 				}
 				return op(ctx, a, h, n)
 			})

@@ -63,7 +63,10 @@ func (d *demoEnv) lockScene(ctx context.Context) error {
 }
 
 func (d *demoEnv) lockWorker(ctx context.Context, c *zkrecipes.Client, who string, rounds int, st *fencedStorage, inside *atomic.Int32) error {
-	m := lock.NewMutex(c, "/jobs/report", lock.WithData([]byte(who)))
+	m, err := lock.NewMutex(c, "/jobs/report", lock.WithData([]byte(who)))
+	if err != nil {
+		return err
+	}
 	for r := 0; r < rounds; r++ {
 		d.n.actor(who, "waiting for the lock")
 		if err := m.Lock(ctx); err != nil {

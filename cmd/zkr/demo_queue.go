@@ -27,7 +27,10 @@ func (d *demoEnv) queueScene(ctx context.Context) error {
 		return err
 	}
 	defer prod.Close()
-	pq := queue.New(prod, path)
+	pq, err := queue.New(prod, path)
+	if err != nil {
+		return err
+	}
 	for i := 1; i <= jobs; i++ {
 		if _, err := pq.Put(ctx, []byte(fmt.Sprintf("job-%d", i))); err != nil {
 			return err
@@ -42,7 +45,11 @@ func (d *demoEnv) queueScene(ctx context.Context) error {
 		return err
 	}
 	defer ca.Close()
-	m, err := queue.New(ca, path).Take(ctx)
+	qa, err := queue.New(ca, path)
+	if err != nil {
+		return err
+	}
+	m, err := qa.Take(ctx)
 	if err != nil {
 		return err
 	}
@@ -61,7 +68,10 @@ func (d *demoEnv) queueScene(ctx context.Context) error {
 		return err
 	}
 	defer cb.Close()
-	qb := queue.New(cb, path)
+	qb, err := queue.New(cb, path)
+	if err != nil {
+		return err
+	}
 	done := map[string]int{}
 	for len(done) < jobs {
 		tctx, cancel := context.WithTimeout(ctx, 6*d.o.faultTimeout+10*time.Second)

@@ -163,12 +163,19 @@ func (a *app) acquire(ctx context.Context, c *zkrecipes.Client, path string, o l
 	var h held
 	var err error
 	if o.semaphore > 0 {
+		var s *lock.Semaphore
+		if s, err = lock.NewSemaphore(c, path, o.semaphore, opts...); err != nil {
+			return nil, err
+		}
 		var l *lock.Lease
-		if l, err = lock.NewSemaphore(c, path, o.semaphore, opts...).Acquire(actx); err == nil {
+		if l, err = s.Acquire(actx); err == nil {
 			h = heldLease{l}
 		}
 	} else {
-		m := lock.NewMutex(c, path, opts...)
+		var m *lock.Mutex
+		if m, err = lock.NewMutex(c, path, opts...); err != nil {
+			return nil, err
+		}
 		if err = m.Lock(actx); err == nil {
 			h = heldMutex{m}
 		}

@@ -71,7 +71,8 @@ func TestIntegration_Lock_TimeoutExits4AndLeavesNothing(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	m := lock.NewMutex(e.c, "/locks/busy")
+	m, err := lock.NewMutex(e.c, "/locks/busy")
+	require.NoError(t, err)
 	require.NoError(t, m.Lock(ctx))
 	defer m.Unlock(context.WithoutCancel(ctx))
 

@@ -92,12 +92,14 @@ func (a *app) queuePut(ctx context.Context, p parsed, o putFlags) error {
 		}
 	}
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
-		q := queue.New(c, path)
+		q, err := queue.New(c, path)
+		if err != nil {
+			return err
+		}
 		if o.lines {
 			return a.putLines(ctx, q)
 		}
 		var id string
-		var err error
 		switch {
 		case o.delay > 0:
 			id, err = q.PutAt(ctx, data, time.Now().Add(o.delay))
@@ -163,7 +165,11 @@ func (a *app) queueLen(ctx context.Context, p parsed) error {
 	}
 	path := p.pos[0]
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
-		n, err := queue.New(c, path).Len(ctx)
+		q, err := queue.New(c, path)
+		if err != nil {
+			return err
+		}
+		n, err := q.Len(ctx)
 		if err != nil {
 			return err
 		}
@@ -181,7 +187,11 @@ func (a *app) queuePeek(ctx context.Context, p parsed) error {
 	}
 	path := p.pos[0]
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
-		m, err := queue.New(c, path).Poll(ctx)
+		q, err := queue.New(c, path)
+		if err != nil {
+			return err
+		}
+		m, err := q.Poll(ctx)
 		if errors.Is(err, queue.ErrEmpty) {
 			return fmt.Errorf("queue %s has no message available", path)
 		}

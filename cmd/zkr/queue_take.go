@@ -77,7 +77,10 @@ func (a *app) queueTake(ctx context.Context, p parsed, o takeFlags) error {
 		if o.atMostOnce {
 			qopts = append(qopts, queue.WithAtMostOnce())
 		}
-		q := queue.New(c, path, qopts...)
+		q, err := queue.New(c, path, qopts...)
+		if err != nil {
+			return err
+		}
 		for {
 			tctx, cancel := withOptionalTimeout(ctx, o.timeout)
 			m, err := q.Take(tctx)

@@ -55,7 +55,7 @@ func runDoubleBarrier(ctx context.Context, p *Params, e *Emitter) error {
 			defer wg.Done()
 			<-gate
 			for r := 0; r < rounds && ctx.Err() == nil; r++ {
-				d := barrier.NewDouble(c, roundPath(r), n)
+				d := must(barrier.NewDouble(c, roundPath(r), n))
 				s := time.Now()
 				arrived[r].Add(1)
 				if err := d.Enter(ctx); err != nil {

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+	"github.com/zkrecipes/zkrecipes/queue"
 	"io"
 	"math"
 	"sort"
@@ -36,6 +38,7 @@ type Params struct {
 	W4Consumers        int
 	W4Items            int
 	W4Payload          int
+	W4Inline           bool // queue: WithInline (small messages in the node name)
 	W4Timeout          time.Duration
 	W4Depths           []int // queue-depth: depths at which take latency is measured
 	W5Clients          int
@@ -52,7 +55,13 @@ type Params struct {
 // RegisterFlags adds the anchors' flags to fs. Unknown anchor flags are
 // the caller's to ignore.
 func (p *Params) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&p.Root, "root", "", "fresh root path (default /bench-zkrecipes-<unix-nanos>)")
+	fs.Func("root", "fresh root path (default /bench-zkrecipes-<unix-nanos>)", func(s string) error {
+		if err := zkpath.Validate(s); err != nil || s == "/" {
+			return fmt.Errorf("bad root %q: a path below / is needed", s)
+		}
+		p.Root = s
+		return nil
+	})
 	fs.DurationVar(&p.SessionTimeout, "session-timeout", 30*time.Second, "session timeout")
 	fs.StringVar(&p.Impl, "impl", "zkrecipes", "impl field of RESULT lines")
 	fs.IntVar(&p.RawWarmup, "raw-warmup", 1000, "raw: warm-up ops")
@@ -68,6 +77,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&p.W4Consumers, "w4-consumers", 2, "queue: consumers")
 	fs.IntVar(&p.W4Items, "w4-items", 5000, "queue: items per producer")
 	fs.IntVar(&p.W4Payload, "w4-payload", 100, "queue: payload bytes")
+	fs.BoolVar(&p.W4Inline, "w4-inline", queue.DefaultInline, "queue: store messages of up to queue.MaxInline bytes in the node name (queue.WithInline)")
 	secs(fs, &p.W4Timeout, "w4-timeout-s", 120, "queue: timeout seconds")
 	fs.Func("w4-depths", "queue-depth: comma-separated depths (default 1000,100000)", func(s string) error {
 		p.W4Depths = nil

@@ -100,7 +100,7 @@ func runLockUncontended(ctx context.Context, p *Params, e *Emitter) error {
 	// caller's goroutine, as in clients without cancellation), and the
 	// floor itself: go-zookeeper's create (ephemeral sequential),
 	// getChildren, delete on the same connection.
-	m := lock.NewMutex(c, "/w1/lock")
+	m := must(lock.NewMutex(c, "/w1/lock"))
 	cycle := func(ctx context.Context) func() error {
 		return func() error {
 			if err := m.Lock(ctx); err != nil {
@@ -222,7 +222,7 @@ func runLockContendedWith(ctx, opCtx context.Context, variant string, p *Params,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := lock.NewMutex(cs[id], "/w2/lock")
+			m := must(lock.NewMutex(cs[id], "/w2/lock"))
 			var local []time.Duration
 			for now() < end && ctx.Err() == nil {
 				if err := m.Lock(opCtx); err != nil {

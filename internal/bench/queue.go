@@ -143,7 +143,7 @@ func runQueue(ctx context.Context, p *Params, e *Emitter, batch bool) error {
 	defer stopConsumers()
 	var wg sync.WaitGroup
 	for _, cc := range ccs {
-		q := queue.New(cc.c, path)
+		q := must(queue.New(cc.c, path, queue.WithInline(p.W4Inline)))
 		// Create the queue's nodes and register the consumer before the clock.
 		if _, err := q.Poll(ctx); err != nil && !errors.Is(err, queue.ErrEmpty) {
 			return err
@@ -163,7 +163,7 @@ func runQueue(ctx context.Context, p *Params, e *Emitter, batch bool) error {
 	lat := make([][]time.Duration, P)
 	var pwg sync.WaitGroup
 	for i, pc := range pcs {
-		q := queue.New(pc.c, path)
+		q := must(queue.New(pc.c, path, queue.WithInline(p.W4Inline)))
 		pwg.Go(func() {
 			<-gate
 			if batch {
@@ -189,6 +189,7 @@ func runQueue(ctx context.Context, p *Params, e *Emitter, batch bool) error {
 			}
 		})
 	}
+	variant += fmt.Sprintf(", inline %v", p.W4Inline && size <= queue.MaxInline)
 	p.Logf("%s: %d producers x %d, %d consumers", variant, P, per, C)
 	t0 := time.Now()
 	close(gate)

@@ -32,7 +32,7 @@ func runQueueDepth(ctx context.Context, p *Params, e *Emitter) error {
 	for _, depth := range depths {
 		path := fmt.Sprintf("%s/queue-depth-%d", p.Root, depth)
 		p.Logf("queue-depth: filling %s to %d", path, depth)
-		prod, cons := queue.New(cs[0].c, path), queue.New(cs[1].c, path)
+		prod, cons := must(queue.New(cs[0].c, path)), must(queue.New(cs[1].c, path))
 		if err := fill(ctx, prod, depth, p.W4Payload); err != nil {
 			return err
 		}
