@@ -38,13 +38,18 @@ func TestIntegration_Client_ScopesEndWithTheirOwner(t *testing.T) {
 	zktest.SkipIfShort(t)
 	d := zktest.NewFaultDialer()
 	defer d.Close()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
+	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(3*time.Second))
 	ctx := ctxFor(t, 20*time.Second)
 	s1 := c.Session()
 	cs, ss1 := signalOf(c), signalOf(s1)
 	assert.Equal(t, ss1, signalOf(s1), "one value per key")
 
-	d.Cut() // a suspension is not the end
+	d.Cut() // a suspension is not the end (reconnecting takes go-zookeeper a second)
+	select {
+	case <-s1.Suspended():
+	case <-ctx.Done():
+		t.Fatal("no suspension after a cut")
+	}
 	s, err := c.WaitSession(ctx)
 	require.NoError(t, err)
 	require.Same(t, s1, s)
