@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/scope"
 )
 
 // Client is a connection to a ZooKeeper ensemble shared by every recipe:
@@ -44,6 +45,8 @@ type Client struct {
 	wg       sync.WaitGroup // running jobs
 	workers  sync.WaitGroup // worker goroutines, idle or not
 	jobs     chan func()    // unbuffered: a send succeeds only to an idle worker
+
+	store scope.Store // recipes' per-client state; ends with Close
 }
 
 type genEvent struct {
@@ -321,6 +324,7 @@ func (c *Client) Close() error {
 		c.goMu.Unlock()
 		c.wg.Wait()
 		c.workers.Wait()
+		c.store.End()
 	})
 	return nil
 }

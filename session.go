@@ -3,6 +3,8 @@ package zkrecipes
 import (
 	"sync"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes/internal/scope"
 )
 
 // Session is one ZooKeeper session of a Client. A Client has one session at
@@ -20,6 +22,8 @@ type Session struct {
 	mu     sync.Mutex
 	disc   chan struct{} // closed at the next suspension; replaced on reconnect
 	closed bool
+
+	store scope.Store // recipes' per-session state; ends with the session
 }
 
 func newSession(c *Client, g *generation, id int64, timeout time.Duration) *Session {
@@ -77,7 +81,13 @@ func (s *Session) Connected() bool {
 	}
 }
 
+// suspend marks the session disconnected. Once the session has ended (its
+// generation retired: the client retires it before suspending it, both
+// when the session is lost and on Close), it also ends the session's store.
 func (s *Session) suspend() bool {
+	if s.Err() != nil {
+		defer s.store.End() // after s.mu is released
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/scope"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -48,22 +49,15 @@ type writer struct {
 	version int32
 }
 
-var writers sync.Map // writerKey → *writer
+// writerKey keys a client's writer for one path in the client's store.
+type writerKey struct{ path string }
 
-type writerKey struct {
-	c    *zkrecipes.Client
-	path string
-}
-
-// writerFor returns the writer of c for path. Writers are never dropped:
-// one small struct per counter path a process uses.
+// writerFor returns the writer of c for path. The client keeps it (one
+// small struct per counter path it uses) until it closes.
 func writerFor(c *zkrecipes.Client, path string) *writer {
-	k := writerKey{c, path}
-	if w, ok := writers.Load(k); ok {
-		return w.(*writer)
-	}
-	w, _ := writers.LoadOrStore(k, &writer{c: c, path: path, turn: make(chan struct{}, 1)})
-	return w.(*writer)
+	return scope.Value(scope.Of(c), writerKey{path}, func() *writer {
+		return &writer{c: c, path: path, turn: make(chan struct{}, 1)}
+	})
 }
 
 // recall returns the last value and version seen, if any.

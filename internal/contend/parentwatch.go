@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/scope"
 )
 
 // The data watches on lock parents that Warm relies on are shared: one per
@@ -14,11 +15,9 @@ import (
 // watch channel until its node changes, and has no way to remove one).
 // After a reconnection the watch is set again on the new connection; the
 // earlier channel stays registered until the parent changes.
-
-type watchKey struct {
-	s   *zkrecipes.Session
-	dir string
-}
+//
+// A session's watches live in its store (see internal/scope) and end with
+// it: handles may keep an ended *Session for long, its watches go at once.
 
 // parentWatch is a data watch on a parent, set while the parent was the
 // incarnation created at czxid, and answered on connection conns.
@@ -28,12 +27,28 @@ type parentWatch struct {
 	czxid int64
 }
 
-var parentWatches = struct {
-	mu      sync.Mutex
-	m       map[watchKey]*parentWatch
-	arming  map[watchKey]bool
-	reaping map[*zkrecipes.Session]bool // sessions whose entries go when they end
-}{m: map[watchKey]*parentWatch{}, arming: map[watchKey]bool{}, reaping: map[*zkrecipes.Session]bool{}}
+// parentWatches are one session's watches, by parent path.
+type parentWatches struct {
+	mu     sync.Mutex
+	m      map[string]*parentWatch
+	arming map[string]bool
+	ended  bool // the session ended: keep nothing
+}
+
+type parentWatchesKey struct{}
+
+func watchesOf(s *zkrecipes.Session) *parentWatches {
+	return scope.Value(scope.Of(s), parentWatchesKey{}, func() *parentWatches {
+		return &parentWatches{m: map[string]*parentWatch{}, arming: map[string]bool{}}
+	})
+}
+
+// End drops the watches of a session that ended.
+func (ws *parentWatches) End() {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	ws.m, ws.arming, ws.ended = nil, nil, true
+}
 
 // watchingParent reports whether s has a watch on dir, the incarnation
 // created at czxid, set and answered on s's current connection, that has
@@ -41,16 +56,16 @@ var parentWatches = struct {
 // before it reads the next reply, so once a reply is in, an event sent
 // before it is visible here to every handle.
 func watchingParent(s *zkrecipes.Session, dir string, czxid int64) bool {
-	k := watchKey{s, dir}
-	parentWatches.mu.Lock()
-	defer parentWatches.mu.Unlock()
-	w := parentWatches.m[k]
+	ws := watchesOf(s)
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	w := ws.m[dir]
 	if w == nil || w.czxid != czxid || w.conns != s.Connections() {
 		return false
 	}
 	select {
 	case <-w.ch:
-		delete(parentWatches.m, k) // the parent changed or went: spent
+		delete(ws.m, dir) // the parent changed or went: spent
 		return false
 	default:
 		return true
@@ -65,54 +80,29 @@ func watchParent(c *zkrecipes.Client, s *zkrecipes.Session, dir string, czxid in
 	if watchingParent(s, dir, czxid) {
 		return
 	}
-	k := watchKey{s, dir}
-	parentWatches.mu.Lock()
-	if parentWatches.arming[k] {
-		parentWatches.mu.Unlock()
+	ws := watchesOf(s)
+	ws.mu.Lock()
+	if ws.ended || ws.arming[dir] {
+		ws.mu.Unlock()
 		return
 	}
-	parentWatches.arming[k] = true
-	reap := !parentWatches.reaping[s]
-	parentWatches.reaping[s] = true
-	parentWatches.mu.Unlock()
+	ws.arming[dir] = true
+	ws.mu.Unlock()
 
 	started := c.Go(func(life context.Context) {
 		conns := s.Connections()
 		_, st, ch, err := s.GetW(life, dir)
-		parentWatches.mu.Lock()
-		defer parentWatches.mu.Unlock()
-		delete(parentWatches.arming, k)
-		if err == nil && st.Czxid == czxid && s.Connections() == conns && s.Err() == nil {
-			parentWatches.m[k] = &parentWatch{ch: ch, conns: conns, czxid: czxid}
+		ok := err == nil && st.Czxid == czxid && s.Connections() == conns && s.Err() == nil
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		delete(ws.arming, dir)
+		if ok && !ws.ended {
+			ws.m[dir] = &parentWatch{ch: ch, conns: conns, czxid: czxid}
 		}
 	})
-	if started && reap {
-		started = c.Go(func(life context.Context) {
-			select {
-			case <-s.Done():
-			case <-life.Done():
-			}
-			forgetSession(s)
-		})
-	}
 	if !started {
-		forgetSession(s)
+		ws.mu.Lock()
+		delete(ws.arming, dir)
+		ws.mu.Unlock()
 	}
-}
-
-// forgetSession drops s's watches: they end with it.
-func forgetSession(s *zkrecipes.Session) {
-	parentWatches.mu.Lock()
-	defer parentWatches.mu.Unlock()
-	for k := range parentWatches.m {
-		if k.s == s {
-			delete(parentWatches.m, k)
-		}
-	}
-	for k := range parentWatches.arming {
-		if k.s == s {
-			delete(parentWatches.arming, k)
-		}
-	}
-	delete(parentWatches.reaping, s)
 }
