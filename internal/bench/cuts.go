@@ -111,7 +111,7 @@ func runLockUnderCuts(ctx context.Context, p *Params, e *Emitter) error {
 		}()
 		go func() { // the contender
 			defer wg.Done()
-			m := lock.NewMutex(cs[i], "/cuts/lock")
+			m := must(lock.NewMutex(cs[i], "/cuts/lock"))
 			for rctx.Err() == nil {
 				if err := m.Lock(rctx); err != nil {
 					if rctx.Err() == nil {
