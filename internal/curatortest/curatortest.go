@@ -4,10 +4,12 @@
 package curatortest
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -35,11 +37,25 @@ type JVM struct {
 	Classpath string // the compiled classes and Curator
 }
 
+// compiled holds each test's compilations until the test ends.
+var compiled sync.Map // key → JVM
+
+type key struct {
+	t    testing.TB
+	srcs string
+}
+
 // Compile compiles the Java sources (paths relative to the test's package
-// directory, e.g. "testdata/Peer.java") against Curator. It fails the test,
-// never skips it, when Java or Curator is missing.
+// directory, e.g. "testdata/Peer.java") against Curator, once per test:
+// later calls of the same test with the same sources return the same
+// classes. It fails the test, never skips it, when Java or Curator is
+// missing.
 func Compile(t testing.TB, srcs ...string) JVM {
 	t.Helper()
+	k := key{t, strings.Join(srcs, "\x00")}
+	if j, ok := compiled.Load(k); ok {
+		return j.(JVM)
+	}
 	javac, err := exec.LookPath("javac")
 	if err != nil {
 		t.Fatalf("no javac: %v; %s", err, Hint)
@@ -66,12 +82,24 @@ func Compile(t testing.TB, srcs ...string) JVM {
 	if msg, err := exec.Command(javac, args...).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s\n%s", err, msg, Hint)
 	}
-	return JVM{Java: java, Classpath: out + string(os.PathListSeparator) + cp}
+	j := JVM{Java: java, Classpath: out + string(os.PathListSeparator) + cp}
+	compiled.Store(k, j)
+	t.Cleanup(func() { compiled.Delete(k) })
+	return j
 }
 
 // Command returns the command that runs class main with args in a small,
 // quickly started JVM.
 func (j JVM) Command(main string, args ...string) *exec.Cmd {
+	return exec.Command(j.Java, j.args(main, args)...)
+}
+
+// CommandContext is Command, killed when ctx is done.
+func (j JVM) CommandContext(ctx context.Context, main string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, j.Java, j.args(main, args)...)
+}
+
+func (j JVM) args(main string, args []string) []string {
 	jargs := []string{"-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", j.Classpath, main}
-	return exec.Command(j.Java, append(jargs, args...)...)
+	return append(jargs, args...)
 }
