@@ -12,9 +12,9 @@ import (
 
 // Run is the singleton-job loop, Curator's LeaderSelector with
 // autoRequeue on the same nodes: it campaigns at path (in the
-// [LeaderSelector] layout unless [WithLayout] says otherwise, so Java
-// LeaderSelectors and Go Runs at one path elect one leader among them, as
-// do Go Campaigns of either layout); once elected it calls job with a
+// [LeaderSelector] layout unless [WithLayout] says otherwise, so that Java
+// LeaderSelectors and Go Runs at one path elect one leader among them;
+// Go Campaigns at the path take part too); once elected it calls job with a
 // context that is cancelled when the term ends or ctx is done; when job
 // returns or the term ends it resigns and campaigns again, also across
 // suspensions, session losses and new sessions, until ctx is done or the
