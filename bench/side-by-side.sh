@@ -12,14 +12,16 @@
 #   IMPLS="zkrecipes curator kazoo gozk"   sections to run, in this order
 #   ZK_EXTRA_CFG="forceSync=no"            extra zoo.cfg lines (default: none, i.e. fsync on)
 #   BENCH_ARGS="--w2-duration-s 5"         flags passed to every bench program
-#   ANCHORS_DIR=path/to/anchors            default: <repo>/../shared/anchors
+#   ANCHORS_DIR=path/to/anchors            default: <repo>/../shared/anchors (in a git
+#                                          worktree: beside the main checkout)
 #   ZKR=path/to/zkr                        prebuilt binary (default: go build ./cmd/zkr)
 #   PORT=NNNN                              ZooKeeper port (default: a free one; never 2181)
 #   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
 #   SECTION_TIMEOUT=900                    seconds before a hung bench program is killed
 #   KEEP_TMP=1                             keep the temporary harness copy
-#   WORKLOADS="w1,w2"                      run only these anchor workloads in each section
-#                                          (the raw baseline always runs)
+#   WORKLOADS="w1,w2"                      anchor workloads to run (default w1,...,w6, the ones
+#                                          zkr has); run-all.sh gives each section those its
+#                                          library has, and always runs the raw baseline
 #   ROUNDS=3                               repeat the whole run; even rounds run the
 #                                          sections in reverse order, so that drift of
 #                                          the machine over the run hits all alike;
@@ -27,12 +29,20 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-ANCHORS_DIR="${ANCHORS_DIR:-$REPO/../shared/anchors}"
+if [[ -z "${ANCHORS_DIR:-}" ]]; then
+  ANCHORS_DIR="$REPO/../shared/anchors"
+  # In a linked git worktree, beside the main checkout.
+  if [[ ! -d "$ANCHORS_DIR" ]] && common="$(git -C "$REPO" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)"; then
+    ANCHORS_DIR="$(dirname "$common")/../shared/anchors"
+  fi
+fi
 IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
 export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
 export BENCH_ARGS="${BENCH_ARGS:-}"
 export SECTION_TIMEOUT="${SECTION_TIMEOUT:-900}"
-export WORKLOADS="${WORKLOADS:-}"
+# W7 (tree cache) and W8 (service discovery) have no zkrecipes recipe: the
+# anchors' own results cover them.
+export WORKLOADS="${WORKLOADS:-w1,w2,w3,w4,w5,w6}"
 ROUNDS="${ROUNDS:-1}"
 
 say() { echo "[side-by-side] $*" >&2; }
@@ -43,7 +53,8 @@ has_impl() { [[ " $IMPLS " == *" $1 "* ]]; }
 command -v python3 >/dev/null || die "python3 is needed (aggregate.py)"
 
 # ---------------------------------------------------------------- dependencies
-# As the anchors' README says: ZooKeeper, kazoo, Curator, slf4j and a JDK.
+# As the anchors' README says: ZooKeeper, kazoo, Curator (with
+# curator-x-discovery), slf4j and a JDK.
 missing_pkgs() {
   local pkgs=()
   [[ -f /usr/share/java/zookeeper.jar ]] || pkgs+=(zookeeper)
@@ -53,6 +64,8 @@ missing_pkgs() {
     command -v javac >/dev/null || pkgs+=(default-jdk-headless)
     [[ -f /usr/share/java/curator-recipes.jar ]] || pkgs+=(libcurator-recipes-java)
     [[ -f /usr/share/java/curator-framework.jar ]] || pkgs+=(libcurator-framework-java)
+    # Bench.java's W8 uses curator-x-discovery; javac needs it for any workload.
+    [[ -f /usr/share/java/curator-x-discovery.jar ]] || pkgs+=(libcurator-discovery-java)
     [[ -f /usr/share/java/slf4j-nop.jar ]] || pkgs+=(libslf4j-java)
   fi
   if (( ${#pkgs[@]} )); then printf '%s\n' "${pkgs[@]}" | sort -u | tr '\n' ' '; fi
@@ -95,10 +108,15 @@ h = pathlib.Path(sys.argv[1])
 
 run = h / "run-all.sh"
 s = run.read_text()
+# The selected workloads among W1..W6 (run-all.sh's sel), after zkr's own
+# raw baseline (impl zkrecipes-raw: our client's round trip).
 branch = '''    zkrecipes)
-      log "[zkrecipes] RAW W1..W6 (zkr bench)"
-      "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-$ts" --impl zkrecipes \\
-          --workloads raw,w1,w2,w3,w4,w5,w6 $BENCH_ARGS >> "$OUT/$impl.out" 2>> "$OUT/$impl.err" ;;
+      wl=$(sel w1,w2,w3,w4,w5,w6)
+      if [[ -n "$wl" ]]; then
+        log "[zkrecipes] raw,$wl (zkr bench)"
+        "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-$ts" --impl zkrecipes \\
+            --workloads "raw,$wl" $BENCH_ARGS >> "$OUT/$impl.out" 2>> "$OUT/$impl.err"
+      fi ;;
 '''
 anchor = '    *)\n      echo "unknown impl $impl" >&2; return 1 ;;'
 if anchor not in s:
@@ -120,24 +138,17 @@ for cmd in ['./gozk/gozk-bench --connect', 'java -Xms256m', '"$PY" kazoo/bench.p
     if cmd not in s:
         sys.exit("side-by-side: run-all.sh has changed: cannot find: " + cmd)
     s = s.replace(cmd, 'timeout "$SECTION_TIMEOUT" ' + cmd)
-# WORKLOADS narrows every section (not the raw baseline, which warms the
-# server and gives the section's floor); zkr keeps its own raw run.
-import os, re
-wl = os.environ.get("WORKLOADS", "")
-if wl:
-    s, n = re.subn(r'--workloads (raw,)?w1,w2,w3(,w4,w5,w6)?', lambda m: "--workloads " + (m.group(1) or "") + wl, s)
-    if n != 4:
-        sys.exit("side-by-side: run-all.sh has changed: found %d section workload lists, want 4" % n)
 run.write_text(s)
 
 agg = h / "aggregate.py"
 a = agg.read_text()
-old = 'IMPL_ORDER = {"gozk-raw": 0, "gozk": 1, "curator": 2, "kazoo": 3}'
-if old in a:
-    a = a.replace(old, 'IMPL_ORDER = {"zkrecipes-raw": -2, "zkrecipes": -1, "gozk-raw": 0, "gozk": 1, "curator": 2, "kazoo": 3}')
-old = 'impls = [i for i in ["gozk", "curator", "kazoo"]'
-if old in a:
-    a = a.replace(old, 'impls = [i for i in ["zkrecipes", "gozk", "curator", "kazoo"]')
+# zkrecipes first in the tables (prefixes, so that the anchors' own lists
+# may change).
+import re
+a, n1 = re.subn(r'IMPL_ORDER = \{', 'IMPL_ORDER = {"zkrecipes-raw": -2, "zkrecipes": -1, ', a, count=1)
+a, n2 = re.subn(r'impls = \[i for i in \[', 'impls = [i for i in ["zkrecipes", ', a, count=1)
+if n1 != 1 or n2 != 1:
+    sys.exit("side-by-side: aggregate.py has changed: cannot find IMPL_ORDER or the headline impls list")
 agg.write_text(a)
 PY
 

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,82 +14,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/counter"
+	"github.com/zkrecipes/zkrecipes/internal/curatortest"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
 // Curator interop: testdata/CounterInterop.java runs Debian's Curator 5.4
 // DistributedAtomicLong and SharedCount on the same znodes as Go.
 
-func curatorClasspath() string {
-	if cp := os.Getenv("CURATOR_CLASSPATH"); cp != "" {
-		return cp
-	}
-	var jars []string
-	for _, j := range []string{"curator-recipes.jar", "curator-framework.jar", "curator-client.jar", "slf4j-nop.jar"} {
-		jars = append(jars, filepath.Join("/usr/share/java", j))
-	}
-	return strings.Join(jars, string(os.PathListSeparator))
-}
-
-const curatorHint = "the Curator interop tests need javac, java and Curator 5.4: " +
-	"on Debian/Ubuntu `apt-get install -y default-jdk-headless libcurator-recipes-java libcurator-framework-java libslf4j-java` " +
-	"(or `make deps` as root); elsewhere set CURATOR_CLASSPATH to Curator's jars and their dependencies"
-
-var compiled struct {
-	once     sync.Once
-	java, cp string
-	err      error
-}
-
-// compileInterop compiles the Java side once per test binary. It fails,
-// never skips, when Java or Curator is missing.
-func compileInterop(t *testing.T) (java, cp string) {
-	t.Helper()
-	compiled.once.Do(func() {
-		javac, err := exec.LookPath("javac")
-		if err != nil {
-			compiled.err = err
-			return
-		}
-		if compiled.java, err = exec.LookPath("java"); err != nil {
-			compiled.err = err
-			return
-		}
-		cp := curatorClasspath()
-		for _, p := range filepath.SplitList(cp) {
-			if _, err := os.Stat(p); err != nil {
-				compiled.err = err
-				return
-			}
-		}
-		src, err := filepath.Abs(filepath.Join("testdata", "CounterInterop.java"))
-		if err != nil {
-			compiled.err = err
-			return
-		}
-		out, err := os.MkdirTemp("", "counter-interop-")
-		if err != nil {
-			compiled.err = err
-			return
-		}
-		if msg, err := exec.Command(javac, "-cp", cp, "-d", out, src).CombinedOutput(); err != nil {
-			compiled.err = fmt.Errorf("javac: %v\n%s", err, msg)
-			return
-		}
-		compiled.cp = out + string(os.PathListSeparator) + cp
-	})
-	require.NoError(t, compiled.err, curatorHint)
-	return compiled.java, compiled.cp
-}
-
 // curator runs one CounterInterop command on znode path (absolute: the
 // namespace is prepended) and returns its last output line.
 func curator(t *testing.T, ctx context.Context, c *zkrecipes.Client, args ...string) string {
 	t.Helper()
-	java, cp := compileInterop(t)
+	jvm := curatortest.Compile(t, "testdata/CounterInterop.java")
 	args[1] = c.Namespace() + args[1]
-	full := append([]string{"-cp", cp, "CounterInterop", strings.Join(zktest.Servers(t), ",")}, args...)
-	out, err := exec.CommandContext(ctx, java, full...).CombinedOutput()
+	full := append([]string{strings.Join(zktest.Servers(t), ",")}, args...)
+	out, err := jvm.CommandContext(ctx, "CounterInterop", full...).CombinedOutput()
 	require.NoError(t, err, "CounterInterop %v: %s", args, out)
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return lines[len(lines)-1]
@@ -101,11 +38,11 @@ func TestIntegration_AtomicLong_CuratorInterop(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := ctxFor(t, 80*time.Second)
 	cs := clientsAt(t, 2, nil)
-	java, cp := compileInterop(t)
+	jvm := curatortest.Compile(t, "testdata/CounterInterop.java")
 	const javaIncs, goIncs = 400, 400
 
 	// Java starts, says "ready", then increments; Go increments meanwhile.
-	cmd := exec.CommandContext(ctx, java, "-cp", cp, "CounterInterop", strings.Join(zktest.Servers(t), ","),
+	cmd := jvm.CommandContext(ctx, "CounterInterop", strings.Join(zktest.Servers(t), ","),
 		"atomic-inc", cs[0].Namespace()+"/ctr", fmt.Sprint(javaIncs))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

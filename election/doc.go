@@ -59,22 +59,32 @@
 //
 // The election path is a container node (created on the first Campaign,
 // reaped by the server once empty). Each participant has one
-// ephemeral-sequential child named "_c_<uuid>-latch-<sequence>" (see
-// [NodePrefix]) whose data is the participant id in UTF-8. The "_c_<uuid>-"
-// prefix is the protection of Curator's withProtection(); ours encodes the
-// session id so that a create whose reply was lost is found again. The
-// leader is the child with the lowest sequence number. Children whose names
-// do not end in "latch-" and a sequence number are ignored.
+// ephemeral-sequential child whose data is the participant id in UTF-8,
+// named "_c_<uuid>-latch-<sequence>" in the [LeaderLatch] layout (the
+// default of Campaign) or "_c_<uuid>-lock-<sequence>" in the
+// [LeaderSelector] layout (the default of Run); see [WithLayout]. The
+// "_c_<uuid>-" prefix is the protection of Curator's withProtection();
+// ours encodes the session id so that a create whose reply was lost is
+// found again. The leader is the child with the lowest sequence number,
+// whatever its layout: the parent's counter numbers both kinds, so Go
+// participants of both layouts elect one leader, and Leader, Participants
+// and Observe report it. Children whose names end in neither "latch-" nor
+// "lock-" and a sequence number are ignored.
 //
 // # Curator equivalent
 //
-// Election is Curator's LeaderLatch and interoperates with it: Go and Java
+// Campaign is Curator's LeaderLatch and Run is LeaderSelector with
+// autoRequeue, each on its Curator counterpart's nodes: Go and Java
 // participants on one path elect one leader among them, and each side
-// reports the other's ids. Run is LeaderSelector with autoRequeue, but on
-// the LeaderLatch layout (Curator's LeaderSelector uses InterProcessMutex
-// "lock-" nodes, which this package does not treat as participants).
-// Curator's hasLeadership is a live [Term] whose Done channel is open;
-// getLeader and getParticipants are [Election.Leader] and
-// [Election.Participants]; a LeaderLatchListener is [Election.Observe] or a
-// goroutine waiting on [Term.Done].
+// reports the other's ids (Curator's getParticipants and getLeader read
+// the node data, as Participants and Leader do). Curator's two recipes
+// do not see each other's nodes, so a path is shared with Java
+// participants of one of them only, in its layout: Run with
+// WithLayout(LeaderLatch) beside LeaderLatches, Campaign with
+// WithLayout(LeaderSelector) beside LeaderSelectors. Curator's
+// hasLeadership is a live [Term] whose Done channel is open; a
+// LeaderLatchListener is [Election.Observe] or a goroutine waiting on
+// [Term.Done]; takeLeadership is Run's job, and its
+// CancelLeadershipException on SUSPENDED or LOST is the cancellation of
+// the job's context.
 package election

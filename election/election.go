@@ -14,11 +14,6 @@ import (
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// NodePrefix starts the name of every participant's node (after the
-// protection prefix), as in Curator's LeaderLatch: the election path holds
-// "_c_<uuid>-latch-<sequence>" children whose data is the participant id.
-const NodePrefix = "latch-"
-
 // Participant is one candidate as seen in the election path.
 type Participant struct {
 	ID   string // the participant's id: its node's data
@@ -41,7 +36,7 @@ type Election struct {
 
 // New returns the participant with the given options in the election at
 // path (relative to the client's namespace). It does no I/O. An invalid
-// path is reported by every method. New panics if c is nil.
+// path or option is reported by every method. New panics if c is nil.
 func New(c *zkrecipes.Client, path string, opts ...Option) *Election {
 	if c == nil {
 		panic("election: nil client")
@@ -52,6 +47,8 @@ func New(c *zkrecipes.Client, path string, opts ...Option) *Election {
 	}
 	if err := zkpath.Validate(path); err != nil {
 		e.err = fmt.Errorf("election: %w", err)
+	} else if e.o.layout.prefix() == "" {
+		e.err = fmt.Errorf("election: %w: unknown %v", zkrecipes.ErrInvalidArgument, e.o.layout)
 	}
 	return e
 }
@@ -61,6 +58,9 @@ func (e *Election) ID() string { return e.o.id }
 
 // Path returns the election path.
 func (e *Election) Path() string { return e.path }
+
+// Layout returns the layout of e's node (see [WithLayout]).
+func (e *Election) Layout() Layout { return e.o.layout }
 
 // Campaign blocks until e is the leader, ctx is done, or the session is
 // lost. The leader is the participant whose node has the lowest sequence
@@ -86,7 +86,8 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	// from trusting a node that was gone).
 	ent, err := contend.Enter(ctx, e.c, contend.Config{
 		Dir:       e.path,
-		Name:      NodePrefix,
+		Name:      e.o.layout.prefix(),
+		Markers:   markers,
 		Data:      []byte(e.o.id),
 		Predicate: contend.MaxLeases(1),
 	})
@@ -133,8 +134,10 @@ func (e *Election) Leader(ctx context.Context) (Participant, error) {
 }
 
 // Participants returns every participant in election order: the first is
-// the leader, the next is elected after it, and so on. Nodes that vanish
-// while they are read are left out.
+// the leader, the next is elected after it, and so on. Nodes of both
+// layouts count, and each one's id is its node's data, as Curator's
+// getParticipants reads it (a LeaderSelector without setId stores its
+// host's IP address). Nodes that vanish while they are read are left out.
 func (e *Election) Participants(ctx context.Context) ([]Participant, error) {
 	if e.err != nil {
 		return nil, e.err
@@ -178,7 +181,7 @@ func (e *Election) list(ctx context.Context) ([]zkpath.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("election: list %s: %w", e.path, err)
 	}
-	return zkpath.ParseChildren(children, NodePrefix), nil
+	return zkpath.ParseChildren(children, markers...), nil
 }
 
 func (e *Election) read(ctx context.Context, name string) (Participant, error) {

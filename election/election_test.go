@@ -291,7 +291,7 @@ func TestIntegration_Election_IDs(t *testing.T) {
 	assert.Equal(t, def.ID(), leader.ID)
 	assert.Equal(t, t1.Token(), leader.Token)
 	assert.Equal(t, t1.Node(), electionPath+"/"+leader.Node)
-	assert.Contains(t, leader.Node, election.NodePrefix)
+	assert.Contains(t, leader.Node, election.LatchPrefix)
 
 	ps, err = named.Participants(ctx)
 	require.NoError(t, err)

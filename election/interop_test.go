@@ -2,11 +2,12 @@ package election_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,22 +17,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zkrecipes/zkrecipes/election"
+	"github.com/zkrecipes/zkrecipes/internal/curatortest"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-// Debian's Curator 5.4 jars; their manifests pull in ZooKeeper and Guava.
-var curatorJars = []string{
-	"/usr/share/java/curator-recipes.jar",
-	"/usr/share/java/curator-framework.jar",
-	"/usr/share/java/curator-client.jar",
-	"/usr/share/java/slf4j-nop.jar",
-}
-
-const curatorHint = "the interop test needs a JDK and Curator 5.4: " +
-	"apt-get install -y default-jdk-headless libcurator-recipes-java libcurator-framework-java libslf4j-java"
-
-// latchPeer is a Curator LeaderLatch in a JVM, driven over stdin.
-type latchPeer struct {
+// javaPeer is a Java program of testdata (a Curator LeaderLatch or
+// LeaderSelectors) driven over stdin.
+type javaPeer struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -39,52 +31,34 @@ type latchPeer struct {
 	done  chan struct{}
 
 	mu     sync.Mutex
-	leader bool
+	leader bool       // LeaderLatch: isLeader was the last callback
+	terms  []interval // LeaderSelector: every finished term
 }
 
-func startLatchPeer(t *testing.T, servers []string, path, id string) *latchPeer {
-	t.Helper()
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Fatalf("no javac: %v; %s", err, curatorHint)
-	}
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Fatalf("no java: %v; %s", err, curatorHint)
-	}
-	for _, j := range curatorJars {
-		if _, err := os.Stat(j); err != nil {
-			t.Fatalf("missing %s; %s", j, curatorHint)
-		}
-	}
-	cp := strings.Join(curatorJars, string(os.PathListSeparator))
-	dir := t.TempDir()
-	out, err := exec.Command(javac, "-cp", cp, "-d", dir, filepath.Join("testdata", "LatchPeer.java")).CombinedOutput()
-	require.NoError(t, err, "javac: %s", out)
+// startLatchPeer starts a Curator LeaderLatch (testdata/LatchPeer.java).
+func startLatchPeer(t *testing.T, servers []string, path, id string) *javaPeer {
+	jvm := curatortest.Compile(t, "testdata/LatchPeer.java")
+	return startPeer(t, jvm.Command("LatchPeer", strings.Join(servers, ","), path, id))
+}
 
-	cmd := exec.Command(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", dir+string(os.PathListSeparator)+cp,
-		"LatchPeer", strings.Join(servers, ","), path, id)
+func startPeer(t *testing.T, cmd *exec.Cmd) *javaPeer {
+	t.Helper()
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	p := &latchPeer{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 100), done: make(chan struct{})}
+	p := &javaPeer{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 100), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		defer close(p.lines)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
-			p.mu.Lock()
-			switch line {
-			case "LEADER":
-				p.leader = true
-			case "NOTLEADER", "CLOSED":
-				p.leader = false
+			if p.record(line) {
+				continue
 			}
-			p.mu.Unlock()
 			p.lines <- line
 		}
 	}()
@@ -93,8 +67,35 @@ func startLatchPeer(t *testing.T, servers []string, path, id string) *latchPeer 
 	return p
 }
 
-func (p *latchPeer) stop() {
-	_ = p.stdin.Close() // LatchPeer exits at the end of its input
+// record notes the peer's leadership from line, and reports whether the
+// line is a term report, which is kept here rather than sent to expect.
+func (p *javaPeer) record(line string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch line {
+	case "LEADER":
+		p.leader = true
+	case "NOTLEADER", "CLOSED":
+		p.leader = false
+	}
+	var id string
+	var start, end int64
+	if _, err := fmt.Sscanf(line, "TERM %s %d %d", &id, &start, &end); err != nil {
+		return false
+	}
+	p.terms = append(p.terms, interval{who: id, start: time.UnixMicro(start), end: time.UnixMicro(end)})
+	return true
+}
+
+// finished returns the terms the peer has reported.
+func (p *javaPeer) finished() []interval {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]interval(nil), p.terms...)
+}
+
+func (p *javaPeer) stop() {
+	_ = p.stdin.Close() // the peers exit at the end of their input
 	select {
 	case <-p.done:
 	case <-time.After(15 * time.Second):
@@ -104,40 +105,40 @@ func (p *latchPeer) stop() {
 	_ = p.cmd.Wait()
 }
 
-func (p *latchPeer) send(cmd string) {
+func (p *javaPeer) send(cmd string) {
 	p.t.Helper()
 	_, err := fmt.Fprintln(p.stdin, cmd)
 	require.NoError(p.t, err)
 }
 
 // expect returns the rest of the next line whose first word is word.
-func (p *latchPeer) expect(word string) string {
+func (p *javaPeer) expect(word string) string {
 	p.t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
 		select {
 		case line, ok := <-p.lines:
-			require.True(p.t, ok, "LatchPeer exited while waiting for %s", word)
+			require.True(p.t, ok, "the Java peer exited while waiting for %s", word)
 			if strings.HasPrefix(line, "ERROR") {
-				p.t.Fatalf("LatchPeer: %s", line)
+				p.t.Fatalf("Java peer: %s", line)
 			}
 			if first, rest, _ := strings.Cut(line, " "); first == word {
 				return rest
 			}
 		case <-deadline:
-			p.t.Fatalf("LatchPeer: no %s", word)
+			p.t.Fatalf("Java peer: no %s", word)
 			return ""
 		}
 	}
 }
 
-func (p *latchPeer) isLeader() bool {
+func (p *javaPeer) isLeader() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.leader
 }
 
-func (p *latchPeer) query(cmd, word string) string {
+func (p *javaPeer) query(cmd, word string) string {
 	p.t.Helper()
 	p.send(cmd)
 	return p.expect(word)
@@ -226,4 +227,112 @@ func TestIntegration_Election_CuratorLeaderLatchInterop(t *testing.T) {
 	java.send("close")
 	java.expect("CLOSED")
 	waitParticipants(t, goA)
+}
+
+// Run and Curator's LeaderSelector (autoRequeue) at one path: one leader at
+// a time, and leadership passes between Java and Go both ways. Each side
+// records its terms with the wall clock of this machine: a Java term ends
+// before its InterProcessMutex node is deleted, a Go term before Run
+// resigns, so the next term must start after it ended.
+func TestIntegration_Run_CuratorLeaderSelectorInterop(t *testing.T) {
+	zktest.SkipIfShort(t)
+	const hold = 10 * time.Millisecond
+	const want = 3 // handovers each way, more than
+	g := newGroup(t)
+	jvm := curatortest.Compile(t, "testdata/SelectorPeer.java")
+	java := startPeer(t, jvm.Command("SelectorPeer", strings.Join(g.servers, ","), g.ns+electionPath,
+		fmt.Sprint(hold.Milliseconds()), "java-0", "java-1"))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	var mu sync.Mutex
+	var goTerms []interval
+	var rets []<-chan error
+	for i := range 2 {
+		id := fmt.Sprintf("go-%d", i)
+		rets = append(rets, runAsync(ctx, g.client(), func(jctx context.Context) error {
+			start := time.Now()
+			select {
+			case <-time.After(hold):
+			case <-jctx.Done():
+			}
+			mu.Lock()
+			goTerms = append(goTerms, interval{who: id, start: start, end: time.Now()})
+			mu.Unlock()
+			return nil
+		}, election.WithID(id)))
+	}
+	java.send("start")
+	java.expect("STARTED")
+
+	// Each side lists the other's participants, with the ids from the
+	// nodes' data. Terms rotate meanwhile, so a requeueing participant may
+	// be missing from one listing.
+	all := []string{"go-0", "go-1", "java-0", "java-1"}
+	viewer := election.New(g.client(), electionPath)
+	var goView, javaView []string
+	ok := assert.Eventually(t, func() bool {
+		ps, err := viewer.Participants(ctx)
+		if err != nil {
+			return false
+		}
+		goView = ids2(ps)
+		slices.Sort(goView)
+		return slices.Equal(goView, all)
+	}, 20*time.Second, time.Millisecond)
+	require.True(t, ok, "Go lists %v, want %v", goView, all)
+	ok = assert.Eventually(t, func() bool {
+		javaView = strings.Split(java.query("participants", "PARTICIPANTS"), ",")
+		slices.Sort(javaView)
+		return slices.Equal(javaView, all)
+	}, 20*time.Second, time.Millisecond)
+	require.True(t, ok, "Curator lists %v, want %v", javaView, all)
+
+	allTerms := func() []interval {
+		mu.Lock()
+		defer mu.Unlock()
+		terms := append(slices.Clone(goTerms), java.finished()...)
+		slices.SortFunc(terms, func(a, b interval) int { return a.start.Compare(b.start) })
+		return terms
+	}
+	ok = assert.Eventually(t, func() bool {
+		toGo, toJava := handovers(allTerms())
+		return toGo > want && toJava > want
+	}, 60*time.Second, 5*time.Millisecond)
+	toGo, toJava := handovers(allTerms())
+	require.True(t, ok, "handovers: Java → Go %d, Go → Java %d; want more than %d each", toGo, toJava, want)
+	java.send("close")
+	java.expect("CLOSED")
+	cancel()
+	for _, ch := range rets {
+		assert.ErrorIs(t, awaitRun(t, ch), context.Canceled)
+	}
+
+	terms := allTerms()
+	for i := 1; i < len(terms); i++ {
+		prev, next := terms[i-1], terms[i]
+		assert.False(t, next.start.Before(prev.end), "two leaders: %s's term [%s, %s] overlaps %s's, from %s",
+			prev.who, prev.start.Format("15:04:05.000000"), prev.end.Format("15:04:05.000000"),
+			next.who, next.start.Format("15:04:05.000000"))
+	}
+	toGo, toJava = handovers(terms)
+	t.Logf("%d terms; leadership passed Java → Go %d times, Go → Java %d times", len(terms), toGo, toJava)
+	assert.Greater(t, toGo, want, "Java → Go handovers")
+	assert.Greater(t, toJava, want, "Go → Java handovers")
+	assert.Eventually(t, func() bool { return len(children(t, g.client())) == 0 }, 15*time.Second, 10*time.Millisecond,
+		"nodes left behind")
+}
+
+// handovers counts the changes of side between consecutive terms.
+func handovers(terms []interval) (toGo, toJava int) {
+	for i := 1; i < len(terms); i++ {
+		prev, next := terms[i-1].who, terms[i].who
+		switch {
+		case strings.HasPrefix(prev, "java") && strings.HasPrefix(next, "go"):
+			toGo++
+		case strings.HasPrefix(prev, "go") && strings.HasPrefix(next, "java"):
+			toJava++
+		}
+	}
+	return toGo, toJava
 }

@@ -126,7 +126,7 @@ func (o *observer) leaderW(ctx context.Context, s *zkrecipes.Session) (Participa
 		if err != nil {
 			return Participant{}, nil, fmt.Errorf("election: list %s: %w", path, err)
 		}
-		nodes := zkpath.ParseChildren(children, NodePrefix)
+		nodes := zkpath.ParseChildren(children, markers...)
 		if len(nodes) == 0 {
 			children, _, watch, err := s.ChildrenW(ctx, path)
 			if errors.Is(err, zk.ErrNoNode) {
@@ -135,7 +135,7 @@ func (o *observer) leaderW(ctx context.Context, s *zkrecipes.Session) (Participa
 			if err != nil {
 				return Participant{}, nil, fmt.Errorf("election: watch %s: %w", path, err)
 			}
-			if len(zkpath.ParseChildren(children, NodePrefix)) > 0 {
+			if len(zkpath.ParseChildren(children, markers...)) > 0 {
 				continue // someone joined meanwhile; the child watch fires later, unread
 			}
 			return Participant{}, watch, nil

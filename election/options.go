@@ -13,6 +13,7 @@ type options struct {
 	id              string
 	suspendedIsLost bool
 	grace           time.Duration
+	layout          Layout
 }
 
 // DefaultGracePeriod is how long Run waits for a job to return after its
@@ -21,7 +22,7 @@ type options struct {
 const DefaultGracePeriod = 5 * time.Second
 
 func defaultOptions() options {
-	return options{id: defaultID(), suspendedIsLost: true, grace: DefaultGracePeriod}
+	return options{id: defaultID(), suspendedIsLost: true, grace: DefaultGracePeriod, layout: LeaderLatch}
 }
 
 // defaultID is the host name and the process id, enough to tell the
@@ -60,3 +61,8 @@ func WithGracePeriod(d time.Duration) Option {
 		o.grace = d
 	}
 }
+
+// WithLayout sets the name of the participant's node, and with it the
+// Curator recipe the participant shares the election with (see [Layout]).
+// Default: [LeaderLatch] for [New], [LeaderSelector] for [Run].
+func WithLayout(l Layout) Option { return func(o *options) { o.layout = l } }

@@ -10,8 +10,11 @@ import (
 	"github.com/zkrecipes/zkrecipes/internal/retry"
 )
 
-// Run is the singleton-job loop (Curator's LeaderSelector with
-// autoRequeue): it campaigns at path; once elected it calls job with a
+// Run is the singleton-job loop, Curator's LeaderSelector with
+// autoRequeue on the same nodes: it campaigns at path (in the
+// [LeaderSelector] layout unless [WithLayout] says otherwise, so that Java
+// LeaderSelectors and Go Runs at one path elect one leader among them;
+// Go Campaigns at the path take part too); once elected it calls job with a
 // context that is cancelled when the term ends or ctx is done; when job
 // returns or the term ends it resigns and campaigns again, also across
 // suspensions, session losses and new sessions, until ctx is done or the
@@ -31,7 +34,7 @@ func Run(ctx context.Context, c *zkrecipes.Client, path string, job func(ctx con
 	if job == nil {
 		return fmt.Errorf("election: %w: nil job", zkrecipes.ErrInvalidArgument)
 	}
-	e := New(c, path, opts...)
+	e := New(c, path, append([]Option{WithLayout(LeaderSelector)}, opts...)...)
 	if e.err != nil {
 		return e.err
 	}

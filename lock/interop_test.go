@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/curatortest"
 	"github.com/zkrecipes/zkrecipes/lock"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
@@ -26,48 +24,6 @@ import (
 // Curator 5.4 contends with Go contenders on one path. Both sides record
 // every entry and exit in a shared state znode with version checks, so an
 // overlap that mutual exclusion forbids is a violation on either side.
-
-// curatorClasspath is Debian's Curator (libcurator-recipes-java); the jars'
-// manifests pull in ZooKeeper, Guava and slf4j-api. CURATOR_CLASSPATH
-// overrides it.
-func curatorClasspath() string {
-	if cp := os.Getenv("CURATOR_CLASSPATH"); cp != "" {
-		return cp
-	}
-	dir := "/usr/share/java"
-	var jars []string
-	for _, j := range []string{"curator-recipes.jar", "curator-framework.jar", "curator-client.jar", "slf4j-nop.jar"} {
-		jars = append(jars, filepath.Join(dir, j))
-	}
-	return strings.Join(jars, string(os.PathListSeparator))
-}
-
-const curatorHint = "the Curator interop test needs javac, java and Curator 5.4: " +
-	"on Debian/Ubuntu `apt-get install -y default-jdk-headless libcurator-recipes-java libcurator-framework-java libslf4j-java` " +
-	"(or `make deps` as root); elsewhere set CURATOR_CLASSPATH to Curator's jars and their dependencies"
-
-// compileInterop compiles testdata/Interop.java and returns the java
-// binary and the class path to run it with. It fails (never skips) when
-// Java or Curator is missing.
-func compileInterop(t *testing.T) (string, string) {
-	t.Helper()
-	javac, err := exec.LookPath("javac")
-	require.NoError(t, err, curatorHint)
-	java, err := exec.LookPath("java")
-	require.NoError(t, err, curatorHint)
-	cp := curatorClasspath()
-	for _, p := range filepath.SplitList(cp) {
-		_, err := os.Stat(p)
-		require.NoError(t, err, curatorHint)
-	}
-	src, err := filepath.Abs(filepath.Join("testdata", "Interop.java"))
-	require.NoError(t, err)
-	out := t.TempDir()
-	cmd := exec.Command(javac, "-cp", cp, "-d", out, src)
-	msg, err := cmd.CombinedOutput()
-	require.NoError(t, err, "javac: %s\n%s", msg, curatorHint)
-	return java, out + string(os.PathListSeparator) + cp
-}
 
 // holder records entries into and exits from a critical section in the
 // shared state znode, as Interop.java does.
@@ -128,23 +84,23 @@ func (h *holder) update(ctx context.Context, exclusive bool, bound int, enter bo
 
 func TestIntegration_Interop_Curator(t *testing.T) {
 	zktest.SkipIfShort(t)
-	java, cp := compileInterop(t)
+	jvm := curatortest.Compile(t, "testdata/Interop.java")
 	for _, mode := range []string{"mutex", "rw", "sem"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			runInterop(t, java, cp, mode)
+			runInterop(t, jvm, mode)
 		})
 	}
 }
 
-func runInterop(t *testing.T, java, cp, mode string) {
+func runInterop(t *testing.T, jvm curatortest.JVM, mode string) {
 	const goWorkers, javaIterations, maxLeases = 3, 40, 2
 	ns, cs := clients(t, goWorkers)
 	ctx := ctxFor(t, 90*time.Second)
 	_, err := cs[0].Create(ctx, "/state", []byte("0 none 0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 
-	cmd := exec.Command(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp, "Interop",
+	cmd := jvm.Command("Interop",
 		strings.Join(zktest.Servers(t), ","), mode, ns+"/lk", ns+"/state", fmt.Sprint(javaIterations), fmt.Sprint(maxLeases))
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

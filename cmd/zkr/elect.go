@@ -20,7 +20,11 @@ func init() {
 		name: "elect", synopsis: "elect PATH [--id ID] [-- CMD [ARGS...]] | elect --observe|--list PATH",
 		summary:  "run CMD only while leader; campaign again after losing (or watch the leader)",
 		takesCmd: true,
-		details: para("Campaigns in the leader election at PATH (Curator LeaderLatch compatible).",
+		details: para("Campaigns in the leader election at PATH. With CMD it shares the election with",
+			"Curator's LeaderSelector (\"lock-\" nodes), without CMD with Curator's LeaderLatch",
+			"(\"latch-\" nodes); --layout latch|selector chooses. zkr participants of both",
+			"layouts elect one leader, and --observe and --list show both.",
+			"",
 			"While leader, zkr runs CMD with ZKR_ELECT_PATH, ZKR_ELECT_ID and ZKR_ELECT_TOKEN",
 			"(the term's fencing token). When leadership is lost (session expired, or the",
 			"connection dropped, which counts as lost by default) CMD gets SIGTERM, then",
@@ -49,6 +53,7 @@ func init() {
 			fs.DurationVar(&o.restartDelay, "restart-delay", time.Second, "pause before campaigning again after CMD exited (with --restart)")
 			fs.BoolVar(&o.keepOnSuspend, "keep-on-suspend", false, "end leadership only when the session is lost, not when the connection drops")
 			fs.BoolVar(&o.quiet, "q", false, "quiet: no status messages on stderr")
+			fs.StringVar(&o.layout, "layout", "", "node layout: latch (Curator LeaderLatch) or selector (LeaderSelector); default selector with CMD, latch without")
 			return func(ctx context.Context, p parsed) error { return a.elect(ctx, p, o) }
 		},
 	})
@@ -60,6 +65,7 @@ type electFlags struct {
 	grace, restartDelay    time.Duration
 	restart, keepOnSuspend bool
 	quiet                  bool
+	layout                 string
 }
 
 func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
@@ -81,6 +87,10 @@ func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
 	if err := validPath(path, false); err != nil {
 		return err
 	}
+	layout, err := parseLayout(o.layout)
+	if err != nil {
+		return err
+	}
 	if o.id == "" {
 		host, _ := os.Hostname()
 		o.id = fmt.Sprintf("%s-%d", host, os.Getpid())
@@ -96,6 +106,9 @@ func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
 		// Run must not resign before the CMD we stop has had its grace.
 		election.WithGracePeriod(o.grace + 5*time.Second),
 	}
+	if layout != 0 {
+		opts = append(opts, election.WithLayout(layout))
+	}
 	switch {
 	case o.observe:
 		return a.observe(ctx, election.New(c, path, opts...))
@@ -105,6 +118,19 @@ func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
 		return a.leadUntil(ctx, election.New(c, path, opts...))
 	}
 	return a.electRun(ctx, c, path, argv, o, opts)
+}
+
+// parseLayout maps --layout to an election layout; 0 means the default.
+func parseLayout(s string) (election.Layout, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "latch":
+		return election.LeaderLatch, nil
+	case "selector":
+		return election.LeaderSelector, nil
+	}
+	return 0, usagef("elect: --layout must be latch or selector, not %q", s)
 }
 
 // electRun runs CMD whenever this participant leads, through election.Run.

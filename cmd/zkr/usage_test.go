@@ -28,6 +28,7 @@ func TestUsageErrors(t *testing.T) {
 		{"lock bad path", []string{"lock", "x", "--", "true"}, "must start with /"},
 		{"semaphore negative", []string{"lock", "--semaphore", "-2", "/l", "--", "true"}, "at least 1"},
 		{"elect observe with cmd", []string{"elect", "--observe", "/e", "--", "true"}, "take no CMD"},
+		{"elect bad layout", []string{"elect", "--layout", "mutex", "/e"}, "latch or selector"},
 		{"barrier without members", []string{"barrier", "enter", "/b"}, "--members N"},
 		{"barrier unknown sub", []string{"barrier", "open", "/b"}, `unknown subcommand "open"`},
 		{"bench unknown workload", []string{"bench", "no-such-workload"}, `unknown workload "no-such-workload"`},

@@ -15,8 +15,13 @@ import (
 func init() {
 	Register(Workload{
 		Name: "election-failover", Anchor: "W3",
-		Help: "W3: 3 candidates, each its own session; the leader resigns and re-joins, time until another candidate holds a term (p50/p99 ms, ×RTT)",
-		Run:  runElectionFailover,
+		Help: "W3: 3 candidates, each its own session; the leader resigns and re-joins, time until another candidate holds a term (p50/p99 ms, ×RTT); Campaign/Resign, then Run",
+		Run: func(ctx context.Context, p *Params, e *Emitter) error {
+			if err := runElectionFailover(ctx, p, e); err != nil {
+				return err
+			}
+			return runRunFailover(ctx, p, e)
+		},
 	})
 	Register(Workload{
 		Name: "election-crash-failover",

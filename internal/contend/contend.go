@@ -198,7 +198,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 		if err != nil {
 			return err
 		}
-		nodes := parse(children, markers)
+		nodes := zkpath.ParseChildren(children, markers...)
 		self := indexOf(nodes, e.Name)
 		if self < 0 {
 			if s.Err() != nil {
@@ -285,23 +285,6 @@ func lastObstacle(pred Predicate, nodes []zkpath.Node, self, watch int) bool {
 	rest := slices.Delete(slices.Clone(nodes), watch, watch+1)
 	ok, _ := pred(rest, self-1)
 	return ok
-}
-
-func parse(children []string, markers []string) []zkpath.Node {
-	if len(markers) == 1 {
-		return zkpath.ParseChildren(children, markers[0])
-	}
-	var nodes []zkpath.Node
-	for _, c := range children {
-		for _, m := range markers {
-			if n, ok := zkpath.ParseSeq(c, m); ok {
-				nodes = append(nodes, n)
-				break
-			}
-		}
-	}
-	zkpath.SortBySeq(nodes)
-	return nodes
 }
 
 func indexOf(nodes []zkpath.Node, name string) int {

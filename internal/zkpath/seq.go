@@ -53,12 +53,17 @@ func ParseSeq(name, marker string) (Node, bool) {
 	return n, true
 }
 
-// ParseChildren parses and sorts the children that match marker.
-func ParseChildren(children []string, marker string) []Node {
+// ParseChildren parses the children that match one of markers and sorts
+// them by sequence. Siblings share their parent's sequence counter, so
+// nodes of different markers sort into one creation order.
+func ParseChildren(children []string, markers ...string) []Node {
 	nodes := make([]Node, 0, len(children))
 	for _, c := range children {
-		if n, ok := ParseSeq(c, marker); ok {
-			nodes = append(nodes, n)
+		for _, m := range markers {
+			if n, ok := ParseSeq(c, m); ok {
+				nodes = append(nodes, n)
+				break
+			}
 		}
 	}
 	SortBySeq(nodes)

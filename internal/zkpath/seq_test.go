@@ -51,6 +51,24 @@ func TestParseChildrenSortsBySeqAndIgnoresStrangers(t *testing.T) {
 	}
 }
 
+func TestParseChildrenMergesMarkers(t *testing.T) {
+	children := []string{
+		Protected(1, 1) + "latch-0000000004",
+		Protected(2, 2) + "lock-0000000001",
+		"_c_0b1e7a2c-3c5d-4f6e-8a9b-0c1d2e3f4a5b-latch-0000000002",
+		"read-0000000000",
+		"lock-0000000003",
+	}
+	var got []string
+	for _, n := range ParseChildren(children, "latch-", "lock-") {
+		got = append(got, n.Name[len(n.Name)-SeqLen-2:])
+	}
+	want := []string{"k-0000000001", "h-0000000002", "k-0000000003", "h-0000000004"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
 func TestNonceDiffers(t *testing.T) {
 	if Nonce() == Nonce() {
 		t.Error("two nonces equal")
