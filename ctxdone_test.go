@@ -57,15 +57,15 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	mutex := lock.NewMutex(c, "/lock")
-	rw := lock.NewRWMutex(c, "/rw")
-	sem := lock.NewSemaphore(c, "/sem", 2)
+	mutex := must(lock.NewMutex(c, "/lock"))
+	rw := must(lock.NewRWMutex(c, "/rw"))
+	sem := must(lock.NewSemaphore(c, "/sem", 2))
 	elect := election.New(c, "/elect")
-	q := queue.New(c, "/queue")
-	al := counter.NewAtomic(c, "/atomic")
-	sc := counter.NewShared(c, "/shared", 0)
-	bar := barrier.New(c, "/barrier")
-	dbl := barrier.NewDouble(c, "/double", 2)
+	q := must(queue.New(c, "/queue"))
+	al := must(counter.NewAtomic(c, "/atomic"))
+	sc := must(counter.NewShared(c, "/shared", 0))
+	bar := must(barrier.New(c, "/barrier"))
+	dbl := must(barrier.NewDouble(c, "/double", 2))
 	set := func(v int32) *zk.SetDataRequest {
 		return &zk.SetDataRequest{Path: "/node", Data: []byte("x"), Version: v}
 	}

@@ -51,7 +51,7 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	ctx := ctxFor(t, 30*time.Second)
 	_, err := c.Create(ctx, "/config", []byte("v1"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	m := lock.NewMutex(c, "/lock")
+	m := must(lock.NewMutex(c, "/lock"))
 	require.NoError(t, m.Lock(ctx))
 	term, err := election.New(c, "/elect").Campaign(ctx)
 	require.NoError(t, err)
