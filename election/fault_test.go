@@ -295,7 +295,8 @@ func TestIntegration_Election_ObserveAcrossSessionLoss(t *testing.T) {
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "a", nextLeader(t, obs).ID)
-	old := oc.Session().ID()
+	oldSess := oc.Session()
+	old := oldSess.ID()
 
 	od.Blackhole()
 	ch := campaignAsync(ctx, b)
@@ -303,6 +304,13 @@ func TestIntegration_Election_ObserveAcrossSessionLoss(t *testing.T) {
 	resign(t, ta)
 	r := await(t, ch, 10*time.Second)
 	require.NoError(t, r.err)
+	// Heal only once the session is gone: a client that reconnects
+	// within the session timeout keeps its session.
+	select {
+	case <-oldSess.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the partitioned observer's session was not lost")
+	}
 	od.Heal()
 	waitNewSession(t, oc, old)
 	assert.Equal(t, "b", nextLeader(t, obs).ID, "the observer catches up on its new session")
