@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -33,21 +32,12 @@ type misuseEnv struct {
 // misuseRow is one wrong call. call returns the error the caller sees;
 // want lists the documented sentinels it must match (errors.Is, all of
 // them), or panics the start of the panic message it must raise instead.
-// pending names work outside this package's branch that the row needs
-// (see ZKR_MISUSE_SKIP_PENDING).
 type misuseRow struct {
 	name    string
 	call    func(ctx context.Context, e *misuseEnv) error
 	want    []error
 	panics  string
-	pending string
 }
-
-// Work the pending rows rely on (issue #15 §1-2, root operations).
-const (
-	pendingSize   = "root ops: size validation of Set and Multi (#15 §1)"
-	pendingCancel = "root ops: a done ctx sends nothing (#15 §2)"
-)
 
 var (
 	big    = make([]byte, zkrecipes.MaxDataSize+1)
@@ -189,10 +179,10 @@ func misuseRows() []misuseRow {
 			}
 			return ignore(s.AcquireN(ctx, 3))
 		}},
-		{name: "Set data too large", want: []error{inv}, pending: pendingSize, call: func(ctx context.Context, e *misuseEnv) error {
+		{name: "Set data too large", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(e.c.Set(ctx, "/victim", big, -1))
 		}},
-		{name: "Multi part too large", want: []error{inv}, pending: pendingSize, call: func(ctx context.Context, e *misuseEnv) error {
+		{name: "Multi part too large", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(e.c.Multi(ctx, &zk.SetDataRequest{Path: "/victim", Data: big, Version: -1}))
 		}},
 
@@ -291,64 +281,64 @@ func misuseRows() []misuseRow {
 		}},
 
 		// A ctx that is done before the call: nothing is sent.
-		{name: "done ctx: Create", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Create", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return ignore(e.c.Create(e.done, "/x", nil, zkrecipes.Persistent))
 		}},
-		{name: "done ctx: Set", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Set", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return ignore(e.c.Set(e.done, "/victim", []byte("changed"), -1))
 		}},
-		{name: "done ctx: Delete", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Delete", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return e.c.Delete(e.done, "/victim", -1)
 		}},
-		{name: "done ctx: Multi", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Multi", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return ignore(e.c.Multi(e.done, &zk.CreateRequest{Path: "/x"}))
 		}},
-		{name: "done ctx: Mutex.Lock", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Mutex.Lock", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			m, err := lock.NewMutex(e.c, "/m")
 			if err != nil {
 				return err
 			}
 			return m.Lock(e.done)
 		}},
-		{name: "done ctx: Semaphore.Acquire", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Semaphore.Acquire", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			s, err := lock.NewSemaphore(e.c, "/s", 2)
 			if err != nil {
 				return err
 			}
 			return ignore(s.Acquire(e.done))
 		}},
-		{name: "done ctx: queue Put", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: queue Put", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return ignore(q(e).Put(e.done, []byte("x")))
 		}},
-		{name: "done ctx: AtomicLong.Increment", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: AtomicLong.Increment", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			a, err := counter.NewAtomic(e.c, "/n")
 			if err != nil {
 				return err
 			}
 			return ignore(a.Increment(e.done))
 		}},
-		{name: "done ctx: SharedCount.Set", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: SharedCount.Set", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			s, err := counter.NewShared(e.c, "/sc", 0)
 			if err != nil {
 				return err
 			}
 			return s.Set(e.done, 3)
 		}},
-		{name: "done ctx: Barrier.Set", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Barrier.Set", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			b, err := barrier.New(e.c, "/b")
 			if err != nil {
 				return err
 			}
 			return b.Set(e.done)
 		}},
-		{name: "done ctx: Double.Enter", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Double.Enter", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			d, err := barrier.NewDouble(e.c, "/d", 2)
 			if err != nil {
 				return err
 			}
 			return d.Enter(e.done)
 		}},
-		{name: "done ctx: Campaign", want: []error{canceled}, pending: pendingCancel, call: func(_ context.Context, e *misuseEnv) error {
+		{name: "done ctx: Campaign", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
 			return ignore(election.New(e.c, "/e").Campaign(e.done))
 		}},
 	}
@@ -359,8 +349,7 @@ func misuseRows() []misuseRow {
 // with the documented message), that nothing under the test's namespace
 // changed (not even a node created and deleted again: parents' child
 // versions are compared) and that a lock held on the same client is still
-// held. Rows marked pending rely on work not in every branch yet; set
-// ZKR_MISUSE_SKIP_PENDING=1 to skip them.
+// held.
 func TestIntegration_Misuse(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -381,19 +370,12 @@ func TestIntegration_Misuse(t *testing.T) {
 	require.NoError(t, held.Lock(ctx))
 	defer held.Unlock(context.WithoutCancel(ctx))
 
-	skipPending := os.Getenv("ZKR_MISUSE_SKIP_PENDING") != ""
 	for _, row := range misuseRows() {
 		t.Run(row.name, func(t *testing.T) {
-			if row.pending != "" && skipPending {
-				t.Skipf("pending: %s", row.pending)
-			}
 			before := tree(t, ctx, c)
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			err, panicked := call(rctx, e, row.call)
-			if row.pending != "" {
-				t.Logf("depends on: %s", row.pending)
-			}
 			switch {
 			case row.panics != "":
 				msg, _ := panicked.(string)
