@@ -60,7 +60,7 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 	mutex := must(lock.NewMutex(c, "/lock"))
 	rw := must(lock.NewRWMutex(c, "/rw"))
 	sem := must(lock.NewSemaphore(c, "/sem", 2))
-	elect := election.New(c, "/elect")
+	elect := must(election.New(c, "/elect"))
 	q := must(queue.New(c, "/queue"))
 	al := must(counter.NewAtomic(c, "/atomic"))
 	sc := must(counter.NewShared(c, "/shared", 0))

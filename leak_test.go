@@ -138,7 +138,7 @@ func useClient(ctx context.Context, servers []string, ns string, w int, freed *a
 		return err
 	}
 
-	term, err := election.New(c, fmt.Sprintf("/e%d", w)).Campaign(ctx)
+	term, err := must(election.New(c, fmt.Sprintf("/e%d", w))).Campaign(ctx)
 	if err != nil {
 		return fmt.Errorf("election: %w", err)
 	}

@@ -53,7 +53,7 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	require.NoError(t, err)
 	m := must(lock.NewMutex(c, "/lock"))
 	require.NoError(t, m.Lock(ctx))
-	term, err := election.New(c, "/elect").Campaign(ctx)
+	term, err := must(election.New(c, "/elect")).Campaign(ctx)
 	require.NoError(t, err)
 	s := c.Session()
 	conns, suspended, sent := s.Connections(), s.Suspended(), requests(d)

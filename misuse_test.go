@@ -86,8 +86,14 @@ func misuseRows() []misuseRow {
 		{name: "counter.NewShared dot segment", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(counter.NewShared(e.c, "/a/./n", 0))
 		}},
-		{name: "election Campaign relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(election.New(e.c, "elect").Campaign(ctx))
+		{name: "election.New relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(election.New(e.c, "elect"))
+		}},
+		{name: "election.WithGracePeriod negative", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(election.New(e.c, "/e", election.WithGracePeriod(-time.Second)))
+		}},
+		{name: "election.WithLayout unknown", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(election.New(e.c, "/e", election.WithLayout(7)))
 		}},
 		{name: "Create relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(e.c.Create(ctx, "rel", nil, zkrecipes.Persistent))
@@ -223,8 +229,8 @@ func misuseRows() []misuseRow {
 		{name: "counter.NewShared nil client", panics: "counter: NewShared: nil client", call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(counter.NewShared(nil, "/n", 0))
 		}},
-		{name: "election.New nil client", panics: "election: ", call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(election.New(nil, "/e").Campaign(ctx))
+		{name: "election.New nil client", panics: "election: New: nil client", call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(election.New(nil, "/e"))
 		}},
 
 		// A closed client: constructors accept it, every operation says so.
@@ -277,7 +283,7 @@ func misuseRows() []misuseRow {
 			return d.Enter(ctx)
 		}},
 		{name: "closed: Campaign", want: []error{closed}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(election.New(e.closed, "/e").Campaign(ctx))
+			return ignore(must(election.New(e.closed, "/e")).Campaign(ctx))
 		}},
 
 		// A ctx that is done before the call: nothing is sent.
@@ -339,7 +345,7 @@ func misuseRows() []misuseRow {
 			return d.Enter(e.done)
 		}},
 		{name: "done ctx: Campaign", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
-			return ignore(election.New(e.c, "/e").Campaign(e.done))
+			return ignore(must(election.New(e.c, "/e")).Campaign(e.done))
 		}},
 	}
 }

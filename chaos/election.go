@@ -36,7 +36,7 @@ func (e *electRecipe) work(ctx context.Context, w *worker) {
 		e.runJob(ctx, w)
 		return
 	}
-	el := election.New(w.c, electionPath, election.WithID(w.id))
+	el := must(election.New(w.c, electionPath, election.WithID(w.id)))
 	for ctx.Err() == nil {
 		call := time.Now()
 		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -54,6 +54,11 @@
 //   - Someone else deleted the node: the term ends.
 //   - A waiting Campaign returns the session loss or ctx's error and leaves
 //     no node behind. Run campaigns again, on the next session if needed.
+//   - Bad input (the policy of every zkrecipes package): New and Run
+//     return an error for an invalid path (wrapping zkrecipes.ErrInvalidPath)
+//     or option value (a negative grace period, an unknown layout: wrapping
+//     zkrecipes.ErrInvalidArgument) before any I/O; a nil client panics
+//     ("election: New: nil client").
 //
 // # Znode layout
 //

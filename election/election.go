@@ -30,27 +30,35 @@ type Election struct {
 	c    *zkrecipes.Client
 	path string
 	o    options
-	err  error       // invalid path, reported by every method
 	busy atomic.Bool // a campaign runs, or a term is not yet resigned
 }
 
 // New returns the participant with the given options in the election at
 // path (relative to the client's namespace). It does no I/O. An invalid
-// path or option is reported by every method. New panics if c is nil.
-func New(c *zkrecipes.Client, path string, opts ...Option) *Election {
+// path or option is an error (wrapping zkrecipes.ErrInvalidPath or
+// zkrecipes.ErrInvalidArgument); a nil client is a programmer error and
+// panics.
+func New(c *zkrecipes.Client, path string, opts ...Option) (*Election, error) {
+	return construct("New", c, path, opts)
+}
+
+// construct checks what New and Run take: a nil client panics, an invalid
+// path or option is an error.
+func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (*Election, error) {
 	if c == nil {
-		panic("election: nil client")
-	}
-	e := &Election{c: c, path: path, o: defaultOptions()}
-	for _, opt := range opts {
-		opt(&e.o)
+		panic("election: " + fn + ": nil client")
 	}
 	if err := zkpath.Validate(path); err != nil {
-		e.err = fmt.Errorf("election: %w", err)
-	} else if e.o.layout.prefix() == "" {
-		e.err = fmt.Errorf("election: %w: unknown %v", zkrecipes.ErrInvalidArgument, e.o.layout)
+		return nil, fmt.Errorf("election: %s: %w", fn, err)
 	}
-	return e
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.err != nil {
+		return nil, fmt.Errorf("election: %s: %w", fn, o.err)
+	}
+	return &Election{c: c, path: path, o: o}, nil
 }
 
 // ID returns the participant id stored in our node.
@@ -75,9 +83,6 @@ func (e *Election) Layout() Layout { return e.o.layout }
 // e runs or e's previous term has not been resigned. The term's context is
 // not derived from ctx, which bounds only the waiting.
 func (e *Election) Campaign(ctx context.Context) (*Term, error) {
-	if e.err != nil {
-		return nil, e.err
-	}
 	if !e.busy.CompareAndSwap(false, true) {
 		return nil, ErrCampaigning
 	}
@@ -114,9 +119,6 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 // leader that has just lost its session may still be listed until the
 // server expires the session.
 func (e *Election) Leader(ctx context.Context) (Participant, error) {
-	if e.err != nil {
-		return Participant{}, e.err
-	}
 	for {
 		nodes, err := e.list(ctx)
 		if err != nil {
@@ -139,9 +141,6 @@ func (e *Election) Leader(ctx context.Context) (Participant, error) {
 // getParticipants reads it (a LeaderSelector without setId stores its
 // host's IP address). Nodes that vanish while they are read are left out.
 func (e *Election) Participants(ctx context.Context) ([]Participant, error) {
-	if e.err != nil {
-		return nil, e.err
-	}
 	nodes, err := e.list(ctx)
 	if err != nil {
 		return nil, err

@@ -167,7 +167,10 @@ func children(t *testing.T, c *zkrecipes.Client) []string {
 }
 
 func TestNew_NilClientPanics(t *testing.T) {
-	assert.PanicsWithValue(t, "election: nil client", func() { election.New(nil, electionPath) })
+	assert.PanicsWithValue(t, "election: New: nil client", func() { _, _ = election.New(nil, electionPath) })
+	assert.PanicsWithValue(t, "election: Run: nil client", func() {
+		_ = election.Run(t.Context(), nil, electionPath, func(context.Context) error { return nil })
+	})
 }
 
 func TestIntegration_Election_InvalidPath(t *testing.T) {
@@ -175,19 +178,15 @@ func TestIntegration_Election_InvalidPath(t *testing.T) {
 	c := zktest.Client(t)
 	ctx := t.Context()
 	for _, p := range []string{"", "election", "/a//b", "/a/"} {
-		e := election.New(c, p)
-		_, err := e.Campaign(ctx)
+		_, err := election.New(c, p)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "path %q", p)
-		_, err = e.Leader(ctx)
-		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-		_, err = e.Participants(ctx)
-		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-		_, open := <-e.Observe(ctx)
-		assert.False(t, open, "Observe closes at once on a bad path")
 		err = election.Run(ctx, c, p, func(context.Context) error { return nil })
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
 	}
-	err := election.Run(ctx, c, electionPath, nil)
+	_, err := election.New(c, electionPath, election.WithGracePeriod(-time.Second))
+	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument, "a negative grace period")
+	assert.Empty(t, children(t, c), "nothing written")
+	err = election.Run(ctx, c, electionPath, nil)
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 }
 
@@ -197,7 +196,7 @@ func TestIntegration_Election_FailoverOrder(t *testing.T) {
 	ctx := t.Context()
 	var es []*election.Election
 	for i := range 3 {
-		es = append(es, election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i))))
+		es = append(es, must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
 	}
 	t0, err := es[0].Campaign(ctx)
 	require.NoError(t, err)
@@ -236,7 +235,7 @@ func TestIntegration_Election_Resign(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := t.Context()
-	e := election.New(c, electionPath, election.WithID("solo"))
+	e := must(election.New(c, electionPath, election.WithID("solo")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	require.NoError(t, term.Context().Err())
@@ -272,9 +271,9 @@ func TestIntegration_Election_IDs(t *testing.T) {
 	ctx := t.Context()
 	host, err := os.Hostname()
 	require.NoError(t, err)
-	def := election.New(g.client(), electionPath)
+	def := must(election.New(g.client(), electionPath))
 	assert.Equal(t, fmt.Sprintf("%s-%d", host, os.Getpid()), def.ID())
-	named := election.New(g.client(), electionPath, election.WithID("ünïcode id/with:chars"))
+	named := must(election.New(g.client(), electionPath, election.WithID("ünïcode id/with:chars")))
 
 	_, err = def.Leader(ctx)
 	require.ErrorIs(t, err, election.ErrNoLeader, "no election path yet")
@@ -315,7 +314,7 @@ func TestIntegration_Election_StrangersIgnored(t *testing.T) {
 	// A node that is not a participant, created before anyone campaigns.
 	_, err := c.Create(ctx, electionPath+"/other", []byte("x"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	e := election.New(c, electionPath, election.WithID("p"))
+	e := must(election.New(c, electionPath, election.WithID("p")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	ps, err := e.Participants(ctx)
@@ -329,8 +328,8 @@ func TestIntegration_Election_CancelWhileCampaigning(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	leader := election.New(g.client(), electionPath, election.WithID("leader"))
-	waiter := election.New(g.client(), electionPath, election.WithID("waiter"))
+	leader := must(election.New(g.client(), electionPath, election.WithID("leader")))
+	waiter := must(election.New(g.client(), electionPath, election.WithID("waiter")))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 
@@ -364,8 +363,8 @@ func TestIntegration_Election_NodeDeletedEndsTerm(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	admin := g.client()
-	a := election.New(g.client(), electionPath, election.WithID("a"))
-	b := election.New(g.client(), electionPath, election.WithID("b"))
+	a := must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := must(election.New(g.client(), electionPath, election.WithID("b")))
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)
 	ch := campaignAsync(ctx, b)
@@ -389,7 +388,7 @@ func TestIntegration_Election_ClientCloseEndsTerm(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	c := g.client()
-	e := election.New(c, electionPath, election.WithID("a"))
+	e := must(election.New(c, electionPath, election.WithID("a")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	obs := e.Observe(ctx)
@@ -405,7 +404,7 @@ func TestIntegration_Election_ClientCloseEndsTerm(t *testing.T) {
 	assert.NoError(t, term.Resign(ctx))
 	_, err = e.Campaign(ctx)
 	assert.ErrorIs(t, err, zkrecipes.ErrClosed)
-	other := election.New(g.client(), electionPath)
+	other := must(election.New(g.client(), electionPath))
 	_, err = other.Leader(ctx)
 	assert.ErrorIs(t, err, election.ErrNoLeader, "Close ended the session and its node")
 }
@@ -427,13 +426,13 @@ func TestIntegration_Election_ObserveSequence(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	watcher := election.New(g.client(), electionPath)
+	watcher := must(election.New(g.client(), electionPath))
 	octx, stop := context.WithCancel(ctx)
 	obs := watcher.Observe(octx)
 	assert.Equal(t, election.Participant{}, nextLeader(t, obs), "no leader (no election path) at first")
 
-	a := election.New(g.client(), electionPath, election.WithID("a"))
-	b := election.New(g.client(), electionPath, election.WithID("b"))
+	a := must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := must(election.New(g.client(), electionPath, election.WithID("b")))
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)
 	p := nextLeader(t, obs)
@@ -465,7 +464,7 @@ func TestIntegration_Election_ObserveCoalesces(t *testing.T) {
 	ctx := t.Context()
 	var es []*election.Election
 	for i := range 4 {
-		es = append(es, election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i))))
+		es = append(es, must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
 	}
 	t0, err := es[0].Campaign(ctx)
 	require.NoError(t, err)

@@ -18,7 +18,10 @@ func ExampleElection_Campaign() {
 	}
 	defer c.Close()
 
-	e := election.New(c, "/services/billing/leader", election.WithID("host-a"))
+	e, err := election.New(c, "/services/billing/leader", election.WithID("host-a"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	term, err := e.Campaign(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -74,7 +77,11 @@ func ExampleElection_Observe() {
 	}
 	defer c.Close()
 
-	for p := range election.New(c, "/services/billing/leader").Observe(ctx) {
+	e, err := election.New(c, "/services/billing/leader")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for p := range e.Observe(ctx) {
 		if p.Node == "" {
 			fmt.Println("no leader")
 			continue

@@ -24,11 +24,6 @@ import (
 // deleted. With no leader it watches the election path's children.
 func (e *Election) Observe(ctx context.Context) <-chan Participant {
 	out := make(chan Participant, 1)
-	if e.err != nil {
-		e.c.Logger().Error("election: observe", "err", e.err)
-		close(out)
-		return out
-	}
 	started := e.c.Go(func(life context.Context) {
 		defer close(out)
 		ctx, cancel := context.WithCancel(ctx)

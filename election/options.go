@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // Option configures an Election (and Run).
@@ -14,6 +16,13 @@ type options struct {
 	suspendedIsLost bool
 	grace           time.Duration
 	layout          Layout
+	err             error // first invalid option
+}
+
+func (o *options) fail(format string, args ...any) {
+	if o.err == nil {
+		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+	}
 }
 
 // DefaultGracePeriod is how long Run waits for a job to return after its
@@ -51,12 +60,13 @@ func WithSuspendedIsLost(b bool) Option { return func(o *options) { o.suspendedI
 
 // WithGracePeriod sets how long [Run] waits for a job to return after its
 // term ended (or its context was cancelled) before resigning anyway
-// (default [DefaultGracePeriod]). Values below zero count as zero. Run
-// never starts the job again until the earlier call has returned.
+// (default [DefaultGracePeriod]); a negative value is refused. Run never
+// starts the job again until the earlier call has returned.
 func WithGracePeriod(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
-			d = 0
+			o.fail("WithGracePeriod(%v): negative", d)
+			return
 		}
 		o.grace = d
 	}
@@ -65,4 +75,12 @@ func WithGracePeriod(d time.Duration) Option {
 // WithLayout sets the name of the participant's node, and with it the
 // Curator recipe the participant shares the election with (see [Layout]).
 // Default: [LeaderLatch] for [New], [LeaderSelector] for [Run].
-func WithLayout(l Layout) Option { return func(o *options) { o.layout = l } }
+func WithLayout(l Layout) Option {
+	return func(o *options) {
+		if l.prefix() == "" {
+			o.fail("WithLayout(%v): unknown layout", l)
+			return
+		}
+		o.layout = l
+	}
+}

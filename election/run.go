@@ -34,9 +34,9 @@ func Run(ctx context.Context, c *zkrecipes.Client, path string, job func(ctx con
 	if job == nil {
 		return fmt.Errorf("election: %w: nil job", zkrecipes.ErrInvalidArgument)
 	}
-	e := New(c, path, append([]Option{WithLayout(LeaderSelector)}, opts...)...)
-	if e.err != nil {
-		return e.err
+	e, err := construct("Run", c, path, append([]Option{WithLayout(LeaderSelector)}, opts...))
+	if err != nil {
+		return err
 	}
 	r := runner{e: e, job: job}
 	return r.loop(ctx)

@@ -182,7 +182,7 @@ func TestIntegration_Run_JobIgnoringContextDoesNotBlockResignation(t *testing.T)
 		<-jctx.Done()
 		return nil
 	}, election.WithID("b"))
-	obs := election.New(g.client(), electionPath)
+	obs := must(election.New(g.client(), electionPath))
 	waitParticipants(t, obs, "a", "b")
 
 	d.Cut() // a's term ends; its job keeps running
@@ -239,6 +239,6 @@ func TestIntegration_Run_ReturnsWhenClientCloses(t *testing.T) {
 	<-started
 	c.Close()
 	assert.ErrorIs(t, awaitRun(t, ret), zkrecipes.ErrClosed)
-	_, err := election.New(g.client(), electionPath).Leader(ctx)
+	_, err := must(election.New(g.client(), electionPath)).Leader(ctx)
 	assert.ErrorIs(t, err, election.ErrNoLeader)
 }

@@ -57,7 +57,11 @@ func (d *demoEnv) electionScene(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for p := range election.New(obs, path).Observe(sctx) {
+		viewer, err := election.New(obs, path)
+		if err != nil {
+			return
+		}
+		for p := range viewer.Observe(sctx) {
 			if p.Node != "" {
 				n.actor("observer", "sees leader %s (term token %d)", p.ID, p.Token)
 			}
@@ -119,7 +123,11 @@ func (d *demoEnv) failover(ctx context.Context, ev chan leaderEvent, dialers []*
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
 		}
-		ps, err := election.New(clients[old], path).Participants(ctx)
+		viewer, err := election.New(clients[old], path)
+		if err != nil {
+			return err
+		}
+		ps, err := viewer.Participants(ctx)
 		if err == nil && len(ps) == len(clients) {
 			var ids []string
 			for _, p := range ps {

@@ -109,15 +109,19 @@ func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
 	if layout != 0 {
 		opts = append(opts, election.WithLayout(layout))
 	}
+	e, err := election.New(c, path, opts...)
+	if err != nil {
+		return err
+	}
 	switch {
 	case o.observe:
-		return a.observe(ctx, election.New(c, path, opts...))
+		return a.observe(ctx, e)
 	case o.list:
-		return a.listParticipants(ctx, election.New(c, path, opts...))
+		return a.listParticipants(ctx, e)
 	case len(argv) == 0:
-		return a.leadUntil(ctx, election.New(c, path, opts...))
+		return a.leadUntil(ctx, e)
 	}
-	return a.electRun(ctx, c, path, argv, o, opts)
+	return a.electRun(ctx, c, e, argv, o, opts)
 }
 
 // parseLayout maps --layout to an election layout; 0 means the default.
@@ -134,10 +138,10 @@ func parseLayout(s string) (election.Layout, error) {
 }
 
 // electRun runs CMD whenever this participant leads, through election.Run.
-func (a *app) electRun(ctx context.Context, c *zkrecipes.Client, path string, argv []string, o electFlags, opts []election.Option) error {
+func (a *app) electRun(ctx context.Context, c *zkrecipes.Client, viewer *election.Election, argv []string, o electFlags, opts []election.Option) error {
 	rctx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	viewer := election.New(c, path, opts...)
+	path := viewer.Path()
 	var (
 		exitMu sync.Mutex
 		exit   error // CMD's result when it ended the run

@@ -63,7 +63,7 @@ func connectCandidate(ctx context.Context, p *Params, ns string, id int, timeout
 	if err != nil {
 		return nil, err
 	}
-	e := election.New(c, "/election", election.WithID(fmt.Sprintf("c%d", id)))
+	e := must(election.New(c, "/election", election.WithID(fmt.Sprintf("c%d", id))))
 	return &candidate{id: id, c: c, e: e}, nil
 }
 
