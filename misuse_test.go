@@ -33,10 +33,10 @@ type misuseEnv struct {
 // want lists the documented sentinels it must match (errors.Is, all of
 // them), or panics the start of the panic message it must raise instead.
 type misuseRow struct {
-	name    string
-	call    func(ctx context.Context, e *misuseEnv) error
-	want    []error
-	panics  string
+	name   string
+	call   func(ctx context.Context, e *misuseEnv) error
+	want   []error
+	panics string
 }
 
 var (
