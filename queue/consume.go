@@ -30,7 +30,8 @@ type Handler func(ctx context.Context, m *Message) error
 // has not started to the queue (in at-most-once mode: puts them back at
 // the end of their lane), waits for running handlers (their ctx is
 // cancelled) and settles their messages with a context of its own before
-// it returns. A handler that panics crashes the program, as in a plain
+// it returns; a take that was in flight releases its claim before then
+// too. A handler that panics crashes the program, as in a plain
 // goroutine; its messages come back once the session ends.
 func (q *Queue) Consume(ctx context.Context, handler Handler, opts ...ConsumeOption) error {
 	o := defaultConsumeOptions()
@@ -51,9 +52,10 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, opts ...ConsumeOpt
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := &run{q: q, handler: handler, slots: make(chan struct{}, o.prefetch), work: make(chan *Message, o.prefetch)}
-	var fetchers, workers sync.WaitGroup
+	var fetchers, workers, abandoned sync.WaitGroup
+	fctx := withUndoTracker(ctx, &abandoned)
 	for range o.prefetch {
-		fetchers.Go(func() { r.fetch(ctx, cancel) })
+		fetchers.Go(func() { r.fetch(fctx, cancel) })
 	}
 	for range o.concurrency {
 		workers.Go(func() { r.handle(ctx) })
@@ -62,6 +64,7 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, opts ...ConsumeOpt
 	close(r.work)
 	workers.Wait()
 	r.settling.Wait()
+	abandoned.Wait() // takes cancelled in flight release their claims
 	return context.Cause(ctx)
 }
 

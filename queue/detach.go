@@ -28,6 +28,7 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 		err       error
 		done      = make(chan struct{})
 		abandoned bool
+		tracker   *sync.WaitGroup // counts the undo of an abandoned call (see withUndoTracker)
 	)
 	ok := c.Go(func(life context.Context) {
 		dctx, cancel := context.WithTimeout(life, cleanupHorizon(c))
@@ -38,6 +39,9 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 			mu.Unlock()
 			if rerr == nil && undo != nil {
 				undo(dctx, rv)
+			}
+			if tracker != nil {
+				tracker.Done()
 			}
 			return
 		}
@@ -60,8 +64,22 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 		default:
 		}
 		abandoned = true
+		if tracker, _ = ctx.Value(undoTrackerKey{}).(*sync.WaitGroup); tracker != nil {
+			tracker.Add(1)
+		}
 		return zero, ctx.Err()
 	}
+}
+
+type undoTrackerKey struct{}
+
+// withUndoTracker makes detach count, in wg, the undo work of calls made
+// with the returned context that their caller abandons, so that the caller
+// can wait until nothing it gave up on is left behind (Consume returns
+// only once the claims of its cancelled takes are released). Every such
+// call must have returned before wg.Wait is called.
+func withUndoTracker(ctx context.Context, wg *sync.WaitGroup) context.Context {
+	return context.WithValue(ctx, undoTrackerKey{}, wg)
 }
 
 // cleanupHorizon bounds detached work: long enough to ride out a
