@@ -139,7 +139,8 @@ func TestIntegration_Queue_ConsumeFailuresAndStop(t *testing.T) {
 			return nil
 		}, queue.WithPrefetch(4))
 	}()
-	require.Eventually(t, func() bool { return handled.Load() == 10 && calls.Load() == 3 }, 20*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return handled.Load() == 10 && calls.Load() == 3 }, 20*time.Second, 10*time.Millisecond,
+		"handled %d of 10, failing handler called %d times (want 3)", &handled, &calls)
 	require.Eventually(t, func() bool {
 		n, err := q.DeadLetterQueue().Len(ctx)
 		return err == nil && n == 1
