@@ -379,10 +379,11 @@ func (c *Client) worker(fn func()) {
 	}
 }
 
-// Go runs fn on a goroutine owned by the client: Close cancels fn's ctx and
-// waits for fn to return. Recipes use it for cleanup that must outlive the
-// caller's context. It reports false, without running fn, after Close.
-func (c *Client) Go(fn func(ctx context.Context)) bool {
+// goOwned runs fn on a goroutine owned by the client: Close cancels fn's
+// ctx and waits for fn to return. Recipes use it (through internal/seam)
+// for cleanup that must outlive the caller's context. It reports false,
+// without running fn, after Close.
+func (c *Client) goOwned(fn func(ctx context.Context)) bool {
 	return c.spawn(func() { fn(c.life) })
 }
 

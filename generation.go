@@ -44,7 +44,7 @@ type generation struct {
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
 	sockMu sync.Mutex
 	socks  map[*sniffConn]struct{}
-	writes writeWatches // see Session.CreateAndList
+	writes writeWatches // see Session.createAndList
 
 	ready chan struct{} // closed once sess is set
 	sess  *Session      // owned by the pump; read after ready

@@ -14,24 +14,25 @@ import (
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// CreateAndList creates p, as Create does, and lists p's parent in the same
+// createAndList creates p, as Create does, and lists p's parent in the same
 // round trip: the listing is sent as soon as the create is on the wire, and
 // ZooKeeper answers a session's requests in order, so the listing normally
 // already holds the new node. When it does not (the create was sent again
 // after a connection loss, created the parents first, or another create of
-// this session under the same parent went out first), CreateAndList lists
+// this session under the same parent went out first), createAndList lists
 // again: the listing it returns always holds the new node. Contention
-// recipes use it to learn their position in one round trip instead of two.
+// recipes use it (through internal/seam) to learn their position in one
+// round trip instead of two.
 //
 // If the create succeeded but the listing failed (or ctx was done while
 // listing), the created path is returned with the error: the node exists
 // and is the caller's. If ctx is done while the create is in flight,
-// CreateAndList returns with no path and ctx's error; the node, should the
+// createAndList returns with no path and ctx's error; the node, should the
 // create land, is deleted on a client-owned goroutine, which a connected
 // session waits for (a second at most) before returning, so the caller
 // normally sees nothing left behind; if that was not confirmed by then, the
 // error also matches ErrUncertain. A ctx already done sends nothing.
-func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
+func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 // connected it waits a moment for that (see awaitCleanup).
 func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
 	cl := newCleanup()
-	if !s.c.Go(func(life context.Context) {
+	if !s.c.goOwned(func(life context.Context) {
 		defer close(cl.done)
 		var r result[string]
 		select {
