@@ -50,6 +50,90 @@ type generation struct {
 	sess  *Session      // owned by the pump; read after ready
 }
 
+// newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump
+// cannot look at the generation before it is complete.
+func (c *Client) newGenerationLocked() (*generation, error) {
+	g := &generation{
+		retired:  make(chan struct{}),
+		ready:    make(chan struct{}),
+		prepared: make(chan struct{}),
+		logger:   c.o.logger,
+	}
+	g.drop = func(err error) { c.push(genEvent{g: g, drop: err}) }
+	dial := c.o.dialer
+	if dial == nil {
+		dial = defaultDialer
+	}
+	zopts := list(
+		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
+		zk.WithDialer(g.dialer(dial)),
+		zk.WithHostProvider(&hostProvider{g: g}),
+		zk.WithLogger(zkLogger{c.o.logger}),
+	)
+	if c.o.maxBufferSize > 0 {
+		zopts = append(zopts, zk.WithMaxBufferSize(c.o.maxBufferSize), zk.WithMaxConnBufferSize(c.o.maxBufferSize))
+	}
+	conn, events, err := zk.Connect(c.servers, c.o.sessionTimeout, zopts...)
+	if err != nil {
+		return nil, fmt.Errorf("zkrecipes: connect: %w", err)
+	}
+	g.conn, g.events = conn, events
+	c.cur = g
+	c.prepare(g)
+	return g, nil
+}
+
+// prepare readies generation g's session before any operation runs on it
+// (operations wait for g.prepared): it adds the configured credentials
+// (go-zookeeper resends those it has accepted on every reconnect) and sets
+// the sentinel watch (see sentinelPath).
+func (c *Client) prepare(g *generation) {
+	ok := c.spawn(func() {
+		defer close(g.prepared)
+		for _, a := range c.o.auth {
+			if !c.untilDone(g, "addauth", func() error { return g.conn.AddAuth(a.scheme, a.auth) }) {
+				return
+			}
+		}
+		if c.untilDone(g, "sentinel watch", func() error {
+			_, _, _, err := g.conn.ExistsW(sentinelPath)
+			return err
+		}) {
+			g.sentinel.Store(true)
+		}
+	})
+	if !ok {
+		close(g.prepared)
+	}
+}
+
+// untilDone retries fn until it succeeds (true) or g is retired (false).
+func (c *Client) untilDone(g *generation, what string, fn func() error) bool {
+	for {
+		err := fn()
+		if err == nil {
+			return true
+		}
+		select {
+		case <-g.retired:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+		c.o.logger.Debug("zkrecipes: retrying "+what, "err", err)
+	}
+}
+
+// sentinelPath is a node that cannot exist (nobody may create nodes under
+// /zookeeper). Every session keeps an exists watch on it, so go-zookeeper
+// always has a watch to set again after a reconnect and always writes a
+// setWatches request, which lets holdConn wait for that request without
+// guessing whether it will come (see racehold.go). It costs one request
+// per session and one watch on the server, which ends with the session.
+const sentinelPath = "/zookeeper/zkrecipes-sentinel"
+
+// list builds a slice of go-zookeeper's unexported option type.
+func list[T any](xs ...T) []T { return xs }
+
 var errRetired = errors.New("zkrecipes: connection retired")
 
 func (g *generation) retire(err error) bool {

@@ -3,6 +3,7 @@ package zkrecipes
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -129,6 +130,14 @@ func WithRetry(newBackOff func() backoff.BackOff) Option {
 	}
 }
 
+// zkLogger sends go-zookeeper's messages to slog at debug level: they are
+// chatty, and the state changes that matter are logged by the pump.
+type zkLogger struct{ l *slog.Logger }
+
+func (z zkLogger) Printf(format string, args ...any) {
+	z.l.Debug("zk: " + fmt.Sprintf(format, args...))
+}
+
 // WithLogger sets the logger for connection-state changes and the
 // underlying client's messages (logged at debug level).
 func WithLogger(l *slog.Logger) Option {
@@ -138,6 +147,8 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+var defaultDialer zk.Dialer = net.DialTimeout
 
 // WithDialer sets how TCP connections to servers are made (TLS, proxies,
 // fault injection in tests).
