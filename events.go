@@ -50,7 +50,7 @@ func (c *Client) onEvent(g *generation, ev zk.Event) {
 		// the pump gets to it; the next generation will.
 		g.noDial.Store(true)
 	}
-	c.push(genEvent{g: g, ev: ev, sid: g.sid.Load()})
+	c.push(genEvent{g: g, ev: ev, sid: g.socks.SessionID()})
 }
 
 func (c *Client) push(e genEvent) {
@@ -129,8 +129,8 @@ func (c *Client) handle(e genEvent) {
 }
 
 func (c *Client) negotiatedTimeout(g *generation) time.Duration {
-	if ms := g.timeoutMs.Load(); ms > 0 {
-		return time.Duration(ms) * time.Millisecond
+	if t := g.socks.Timeout(); t > 0 {
+		return t
 	}
 	return c.o.sessionTimeout
 }
@@ -144,8 +144,7 @@ func (c *Client) negotiatedTimeout(g *generation) time.Duration {
 // by more than its tick granularity.
 func (c *Client) startLostTimerLocked(g *generation) {
 	c.stopLostTimerLocked()
-	last := g.lastRead.Load()
-	deadline := time.Duration(last-monoNow()) + g.sess.timeout
+	deadline := g.sess.timeout - g.socks.SinceRead()
 	if deadline < 0 {
 		deadline = 0
 	}

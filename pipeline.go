@@ -2,12 +2,9 @@ package zkrecipes
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
@@ -44,8 +41,8 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	g := s.gen
-	sent := g.watchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
-	defer g.unwatchWrite(sent)
+	sent := g.socks.WatchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
+	defer g.socks.UnwatchWrite(sent)
 	// The requests run on goroutines of their own, so they need not watch
 	// ctx (which would cost each a second hand-off): we do, below, and an
 	// abandoned create's node is deleted once it lands.
@@ -65,7 +62,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 	listed := make(chan listing, 1)
 	var cr result[string]
 	select {
-	case <-sent.done:
+	case <-sent.Done():
 		// Our create is on the wire: the listing goes out behind it.
 		if !s.c.spawn(func() {
 			kids, st, err := s.Children(bg, dir)
@@ -138,70 +135,8 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 }
 
 // isCreateUnder reports whether frame, one request as go-zookeeper writes
-// it (length, xid, opcode, then the path as length and bytes), creates a
-// child of dir.
+// it, creates a child of dir.
 func isCreateUnder(frame []byte, dir string) bool {
-	if len(frame) < 16 {
-		return false
-	}
-	switch wire.RequestOpcode(frame) {
-	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
-	default:
-		return false
-	}
-	n := int(int32(binary.BigEndian.Uint32(frame[12:16])))
-	if n < 0 || 16+n > len(frame) {
-		return false
-	}
-	path := string(frame[16 : 16+n])
-	return strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
-}
-
-// writeWatch is a one-shot wait for a request frame that match accepts to
-// be written to one of the generation's sockets. It fires at most once:
-// wrote removes it, under the lock, as it closes done.
-type writeWatch struct {
-	match func(frame []byte) bool
-	done  chan struct{}
-}
-
-type writeWatches struct {
-	n  atomic.Int32 // len(ws), read without the lock on every write
-	mu sync.Mutex
-	ws map[*writeWatch]struct{}
-}
-
-func (g *generation) watchWrite(match func([]byte) bool) *writeWatch {
-	w := &writeWatch{match: match, done: make(chan struct{})}
-	g.writes.mu.Lock()
-	if g.writes.ws == nil {
-		g.writes.ws = map[*writeWatch]struct{}{}
-	}
-	g.writes.ws[w] = struct{}{}
-	g.writes.n.Store(int32(len(g.writes.ws)))
-	g.writes.mu.Unlock()
-	return w
-}
-
-func (g *generation) unwatchWrite(w *writeWatch) {
-	g.writes.mu.Lock()
-	delete(g.writes.ws, w)
-	g.writes.n.Store(int32(len(g.writes.ws)))
-	g.writes.mu.Unlock()
-}
-
-// wrote is called with every frame written to the generation's sockets.
-func (g *generation) wrote(frame []byte) {
-	if g.writes.n.Load() == 0 {
-		return
-	}
-	g.writes.mu.Lock()
-	defer g.writes.mu.Unlock()
-	for w := range g.writes.ws {
-		if w.match(frame) {
-			close(w.done)
-			delete(g.writes.ws, w)
-		}
-	}
-	g.writes.n.Store(int32(len(g.writes.ws)))
+	path, ok := wire.CreatePath(frame)
+	return ok && strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
 }

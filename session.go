@@ -70,7 +70,7 @@ func (s *Session) Suspended() <-chan struct{} {
 // anything from the order of two events checks that this count stayed the
 // same from before it set the first watch until it read the second event.
 // Recipes reach it through internal/seam.
-func (s *Session) connections() int64 { return s.gen.dials.Load() }
+func (s *Session) connections() int64 { return s.gen.socks.Dials() }
 
 // Connected reports whether the session currently has a live connection.
 func (s *Session) Connected() bool {
