@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -164,7 +163,6 @@ type rearm struct {
 }
 
 func (r rearm) NextBackOff() time.Duration { r.d.CutAfterRequest(r.op); return 5 * time.Millisecond }
-func (r rearm) Reset()                     {}
 
 // A request after which the connection closes, every time, is not sent
 // again forever: after retry.MaxDrops drops in a row the operation fails
@@ -192,7 +190,7 @@ func TestIntegration_Client_RepeatedDropFails(t *testing.T) {
 			var logs syncBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithLogger(logger),
-				zkrecipes.WithRetry(func() backoff.BackOff { return rearm{d, row.op} }))
+				zkrecipes.WithRetry(func() zkrecipes.Backoff { return rearm{d, row.op} }))
 			ctx := ctxFor(t, 20*time.Second)
 			_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 			require.NoError(t, err)
