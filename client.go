@@ -16,7 +16,7 @@ import (
 // failed with connection loss, and applies the namespace and default ACL.
 // A Client is safe for concurrent use.
 type Client struct {
-	ops
+	Ops     // operations in the current session
 	servers []string
 	o       options
 
@@ -77,7 +77,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		pumpDone: make(chan struct{}),
 		jobs:     make(chan func()),
 	}
-	c.ops = ops{c: c}
+	c.Ops = Ops{ops{c: c}}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.mu.Lock()
 	_, err := c.newGenerationLocked()

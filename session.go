@@ -14,7 +14,7 @@ import (
 // a recipe that pins its work to a Session never mistakes a new session for
 // the continuation of the old one.
 type Session struct {
-	ops
+	Ops     // operations in this session only
 	id      int64
 	timeout time.Duration
 	gen     *generation
@@ -28,7 +28,7 @@ type Session struct {
 
 func newSession(c *Client, g *generation, id int64, timeout time.Duration) *Session {
 	s := &Session{id: id, timeout: timeout, gen: g, disc: make(chan struct{})}
-	s.ops = ops{c: c, gen: g}
+	s.Ops = Ops{ops{c: c, gen: g}}
 	return s
 }
 
