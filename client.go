@@ -2,7 +2,6 @@ package zkrecipes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,7 +16,7 @@ import (
 // failed with connection loss, and applies the namespace and default ACL.
 // A Client is safe for concurrent use.
 type Client struct {
-	ops
+	Ops     // operations in the current session
 	servers []string
 	o       options
 
@@ -30,6 +29,7 @@ type Client struct {
 	suspends uint64   // counts suspensions, to tell a stale lost-timer apart
 	last     *Session // the newest session ever established
 
+	// the state machine's queue (see events.go)
 	evMu  sync.Mutex
 	evq   []genEvent
 	evSig chan struct{}
@@ -40,6 +40,7 @@ type Client struct {
 	closeOnce sync.Once
 	pumpDone  chan struct{}
 
+	// the worker pool (see pool.go)
 	goMu     sync.Mutex
 	goClosed bool
 	wg       sync.WaitGroup // running jobs
@@ -47,14 +48,6 @@ type Client struct {
 	jobs     chan func()    // unbuffered: a send succeeds only to an idle worker
 
 	store scope.Store // recipes' per-client state; ends with Close
-}
-
-type genEvent struct {
-	g        *generation
-	ev       zk.Event
-	sid      int64
-	lostTick uint64 // non-zero: the lost timer of suspension #lostTick fired
-	drop     error  // non-nil: give g up (see generation.dialer)
 }
 
 // Connect dials the ensemble and returns once a session is established, or
@@ -84,7 +77,7 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		pumpDone: make(chan struct{}),
 		jobs:     make(chan func()),
 	}
-	c.ops = ops{c: c}
+	c.Ops = Ops{ops{c: c}}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.mu.Lock()
 	_, err := c.newGenerationLocked()
@@ -128,176 +121,6 @@ func (c *Client) awaitPrepared(ctx context.Context) error {
 	}
 }
 
-// newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump
-// cannot look at the generation before it is complete.
-func (c *Client) newGenerationLocked() (*generation, error) {
-	g := &generation{
-		retired:  make(chan struct{}),
-		ready:    make(chan struct{}),
-		prepared: make(chan struct{}),
-		logger:   c.o.logger,
-	}
-	g.drop = func(err error) { c.push(genEvent{g: g, drop: err}) }
-	dial := c.o.dialer
-	if dial == nil {
-		dial = defaultDialer
-	}
-	zopts := list(
-		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
-		zk.WithDialer(g.dialer(dial)),
-		zk.WithHostProvider(&hostProvider{g: g}),
-		zk.WithLogger(zkLogger{c.o.logger}),
-	)
-	if c.o.maxBufferSize > 0 {
-		zopts = append(zopts, zk.WithMaxBufferSize(c.o.maxBufferSize), zk.WithMaxConnBufferSize(c.o.maxBufferSize))
-	}
-	conn, events, err := zk.Connect(c.servers, c.o.sessionTimeout, zopts...)
-	if err != nil {
-		return nil, fmt.Errorf("zkrecipes: connect: %w", err)
-	}
-	g.conn, g.events = conn, events
-	c.cur = g
-	c.prepare(g)
-	return g, nil
-}
-
-// onEvent is go-zookeeper's callback. It must never block: it only queues.
-func (c *Client) onEvent(g *generation, ev zk.Event) {
-	if ev.Type != zk.EventSession {
-		return
-	}
-	if ev.State == zk.StateExpired {
-		// Stop go-zookeeper from opening a new session on this Conn before
-		// the pump gets to it; the next generation will.
-		g.noDial.Store(true)
-	}
-	c.push(genEvent{g: g, ev: ev, sid: g.sid.Load()})
-}
-
-func (c *Client) push(e genEvent) {
-	c.evMu.Lock()
-	c.evq = append(c.evq, e)
-	c.evMu.Unlock()
-	select {
-	case c.evSig <- struct{}{}:
-	default:
-	}
-}
-
-// pump is the single goroutine that turns go-zookeeper's events into our
-// state model. It exits when the client closes.
-func (c *Client) pump() {
-	defer close(c.pumpDone)
-	for {
-		select {
-		case <-c.evSig:
-		case <-c.closing:
-			return
-		}
-		c.evMu.Lock()
-		q := c.evq
-		c.evq = nil
-		c.evMu.Unlock()
-		for _, e := range q {
-			c.handle(e)
-		}
-	}
-}
-
-func (c *Client) handle(e genEvent) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	g := e.g
-	if g != c.cur || c.closed {
-		return // a retired generation's last words
-	}
-	if e.drop != nil {
-		c.loseLocked(g, e.drop)
-		return
-	}
-	if e.lostTick != 0 {
-		if g.sess != nil && !g.sess.Connected() && e.lostTick == c.suspends {
-			c.loseLocked(g, fmt.Errorf("disconnected for the session timeout (%v)", g.sess.timeout))
-		}
-		return
-	}
-	switch e.ev.State {
-	case zk.StateHasSession:
-		switch {
-		case g.sess == nil:
-			s := newSession(c, g, e.sid, c.negotiatedTimeout(g))
-			g.sess = s
-			c.last = s
-			close(g.ready)
-			c.emitLocked(Connected, s)
-		case e.sid != g.sess.id:
-			c.loseLocked(g, errors.New("server assigned a new session"))
-		case g.sess.resume():
-			c.stopLostTimerLocked()
-			c.emitLocked(Reconnected, g.sess)
-		}
-	case zk.StateDisconnected:
-		if g.sess != nil && g.sess.suspend() {
-			c.suspends++
-			c.emitLocked(Suspended, g.sess)
-			c.startLostTimerLocked(g)
-		}
-	case zk.StateExpired:
-		c.loseLocked(g, zk.ErrSessionExpired)
-	case zk.StateAuthFailed:
-		c.o.logger.Error("zkrecipes: authentication failed", "server", e.ev.Server)
-	}
-}
-
-func (c *Client) negotiatedTimeout(g *generation) time.Duration {
-	if ms := g.timeoutMs.Load(); ms > 0 {
-		return time.Duration(ms) * time.Millisecond
-	}
-	return c.o.sessionTimeout
-}
-
-// startLostTimerLocked arms the client-side expiry: a partitioned client
-// never hears that the server expired its session, so once the server has
-// been silent for the negotiated timeout we declare the session lost
-// ourselves (Curator does the same). The clock starts at the last byte the
-// server sent, which is never earlier than the last packet the server got
-// from us, so we never declare loss before the server could have expired it
-// by more than its tick granularity.
-func (c *Client) startLostTimerLocked(g *generation) {
-	c.stopLostTimerLocked()
-	last := g.lastRead.Load()
-	deadline := time.Duration(last-monoNow()) + g.sess.timeout
-	if deadline < 0 {
-		deadline = 0
-	}
-	tick := c.suspends
-	c.lostTmr = time.AfterFunc(deadline, func() { c.push(genEvent{g: g, lostTick: tick}) })
-}
-
-func (c *Client) stopLostTimerLocked() {
-	if c.lostTmr != nil {
-		c.lostTmr.Stop()
-		c.lostTmr = nil
-	}
-}
-
-// loseLocked ends generation g's session and starts the next generation.
-func (c *Client) loseLocked(g *generation, cause error) {
-	c.stopLostTimerLocked()
-	if !g.retire(fmt.Errorf("%w: %w", ErrSessionLost, cause)) {
-		return
-	}
-	if g.sess != nil {
-		g.sess.suspend()
-		c.emitLocked(Lost, g.sess)
-	}
-	c.o.logger.Warn("zkrecipes: session lost", "cause", cause)
-	c.spawn(func() { g.shutdown(false) })
-	if _, err := c.newGenerationLocked(); err != nil {
-		c.o.logger.Error("zkrecipes: cannot open a new session", "err", err)
-	}
-}
-
 // Close ends the session, stops every goroutine the client started and
 // waits for them. Operations in flight fail with ErrClosed. Close is
 // idempotent.
@@ -327,63 +150,6 @@ func (c *Client) Close() error {
 		c.store.End()
 	})
 	return nil
-}
-
-// spawn runs fn on a goroutine that Close waits for. It reports false (and
-// does not run fn) once the client is closed. Goroutines are reused: every
-// operation runs on one (go-zookeeper takes no context), and a fresh
-// goroutine per operation costs a stack's growth and a wake-up each time,
-// several percent of a loopback round trip.
-func (c *Client) spawn(fn func()) bool {
-	c.goMu.Lock()
-	defer c.goMu.Unlock()
-	if c.goClosed {
-		return false
-	}
-	c.wg.Add(1)
-	select {
-	case c.jobs <- fn: // an idle worker took it
-	default:
-		c.workers.Add(1)
-		go c.worker(fn)
-	}
-	return true
-}
-
-// idleWorker is how long a worker waits for more work before exiting.
-const idleWorker = 2 * time.Second
-
-func (c *Client) worker(fn func()) {
-	defer c.workers.Done()
-	// One timer for the worker's life, re-armed only when it fires early:
-	// resetting it after every job cost more than the hand-off itself.
-	idle := time.NewTimer(idleWorker)
-	defer idle.Stop()
-	for {
-		fn()
-		c.wg.Done()
-		done := time.Now()
-		for fn = nil; fn == nil; {
-			select {
-			case fn = <-c.jobs:
-			case <-idle.C:
-				if d := time.Since(done); d < idleWorker {
-					idle.Reset(idleWorker - d)
-					continue
-				}
-				return
-			case <-c.closing:
-				return
-			}
-		}
-	}
-}
-
-// Go runs fn on a goroutine owned by the client: Close cancels fn's ctx and
-// waits for fn to return. Recipes use it for cleanup that must outlive the
-// caller's context. It reports false, without running fn, after Close.
-func (c *Client) Go(fn func(ctx context.Context)) bool {
-	return c.spawn(func() { fn(c.life) })
 }
 
 // Conn returns the underlying go-zookeeper connection of the current

@@ -301,7 +301,7 @@ func firstRequests(sent []int32, n int) []int32 {
 // Every session keeps the sentinel watch, so go-zookeeper sends setWatches
 // on every reconnection, even for a client that set no watch of its own:
 // the replies that follow a reconnection are held until that request is
-// written (go-zookeeper's lastZxid race, see racehold.go), and it must
+// written (go-zookeeper's lastZxid race, see internal/sock/hold.go), and it must
 // come rather than leave the hold to its time limit.
 func TestIntegration_Client_ReconnectAlwaysSetsWatches(t *testing.T) {
 	zktest.SkipIfShort(t)

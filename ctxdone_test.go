@@ -16,6 +16,7 @@ import (
 	"github.com/zkrecipes/zkrecipes/barrier"
 	"github.com/zkrecipes/zkrecipes/counter"
 	"github.com/zkrecipes/zkrecipes/election"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/lock"
 	"github.com/zkrecipes/zkrecipes/queue"
 	"github.com/zkrecipes/zkrecipes/zktest"
@@ -83,7 +84,7 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 			return err
 		}},
 		{"CreateAndList", func(ctx context.Context) error {
-			_, _, _, err := s.CreateAndList(ctx, "/dir/l-", nil, zkrecipes.EphemeralSequential)
+			_, _, _, err := seam.CreateAndList(ctx, s, "/dir/l-", nil, zkrecipes.EphemeralSequential)
 			return err
 		}},
 		{"Set", func(ctx context.Context) error { _, err := c.Set(ctx, "/node", []byte("x"), -1); return err }},

@@ -22,8 +22,9 @@
 //
 // # Operations and retries
 //
-// Every operation takes a context and returns promptly with ctx.Err() when
-// it is done, even while the request is in flight. A ctx already done sends
+// The operations on znodes are the methods of [Ops], which Client and
+// Session embed. Every operation takes a context and returns promptly with
+// ctx.Err() when it is done, even while the request is in flight. A ctx already done sends
 // nothing. A write whose ctx ends after it may have reached the server may
 // or may not have been applied: its error matches both ctx.Err() and
 // [ErrUncertain]. Writes over the server's size limits fail before they are

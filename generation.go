@@ -1,7 +1,6 @@
 package zkrecipes
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 )
 
 // A generation is one *zk.Conn and the one session it may hold. go-zookeeper
@@ -26,29 +26,107 @@ type generation struct {
 	err     error         // set before retired is closed
 	once    sync.Once
 	noDial  atomic.Bool
-	// negotiated session timeout and session id, read off the connect response
-	timeoutMs atomic.Int32
-	sid       atomic.Int64
-	// when the server last sent us anything, as nanoseconds since epochMono
-	lastRead    atomic.Int64
-	prepared    chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
-	dials       atomic.Int64  // connections made
-	established atomic.Bool   // a handshake gave us a session: later connections are reconnections
-	sentinel    atomic.Bool   // the sentinel watch is set (see sentinelPath)
-	drop        func(error)   // asks the client to give this generation up
-	logger      *slog.Logger
+	// the Conn's sockets, and what they read off the wire: the negotiated
+	// timeout, the session id, when the server last spoke (see internal/sock)
+	socks    sock.Set
+	prepared chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
+	sentinel atomic.Bool   // the sentinel watch is set (see sentinelPath)
+	drop     func(error)   // asks the client to give this generation up
+	logger   *slog.Logger
 
 	errMu   sync.Mutex
 	lastErr error // why the latest dial or handshake failed
 
 	events <-chan zk.Event // go-zookeeper closes it when all its goroutines ended
-	sockMu sync.Mutex
-	socks  map[*sniffConn]struct{}
-	writes writeWatches // see Session.CreateAndList
 
 	ready chan struct{} // closed once sess is set
 	sess  *Session      // owned by the pump; read after ready
 }
+
+// newGenerationLocked dials a fresh *zk.Conn; c.mu is held so the pump
+// cannot look at the generation before it is complete.
+func (c *Client) newGenerationLocked() (*generation, error) {
+	g := &generation{
+		retired:  make(chan struct{}),
+		ready:    make(chan struct{}),
+		prepared: make(chan struct{}),
+		logger:   c.o.logger,
+	}
+	g.drop = func(err error) { c.push(genEvent{g: g, drop: err}) }
+	g.socks.Failed = g.failed
+	dial := c.o.dialer
+	if dial == nil {
+		dial = defaultDialer
+	}
+	zopts := list(
+		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
+		zk.WithDialer(g.dialer(dial)),
+		zk.WithHostProvider(&hostProvider{g: g}),
+		zk.WithLogger(zkLogger{c.o.logger}),
+	)
+	if c.o.maxBufferSize > 0 {
+		zopts = append(zopts, zk.WithMaxBufferSize(c.o.maxBufferSize), zk.WithMaxConnBufferSize(c.o.maxBufferSize))
+	}
+	conn, events, err := zk.Connect(c.servers, c.o.sessionTimeout, zopts...)
+	if err != nil {
+		return nil, fmt.Errorf("zkrecipes: connect: %w", err)
+	}
+	g.conn, g.events = conn, events
+	c.cur = g
+	c.prepare(g)
+	return g, nil
+}
+
+// prepare readies generation g's session before any operation runs on it
+// (operations wait for g.prepared): it adds the configured credentials
+// (go-zookeeper resends those it has accepted on every reconnect) and sets
+// the sentinel watch (see sentinelPath).
+func (c *Client) prepare(g *generation) {
+	ok := c.spawn(func() {
+		defer close(g.prepared)
+		for _, a := range c.o.auth {
+			if !c.untilDone(g, "addauth", func() error { return g.conn.AddAuth(a.scheme, a.auth) }) {
+				return
+			}
+		}
+		if c.untilDone(g, "sentinel watch", func() error {
+			_, _, _, err := g.conn.ExistsW(sentinelPath)
+			return err
+		}) {
+			g.sentinel.Store(true)
+		}
+	})
+	if !ok {
+		close(g.prepared)
+	}
+}
+
+// untilDone retries fn until it succeeds (true) or g is retired (false).
+func (c *Client) untilDone(g *generation, what string, fn func() error) bool {
+	for {
+		err := fn()
+		if err == nil {
+			return true
+		}
+		select {
+		case <-g.retired:
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+		c.o.logger.Debug("zkrecipes: retrying "+what, "err", err)
+	}
+}
+
+// sentinelPath is a node that cannot exist (nobody may create nodes under
+// /zookeeper). Every session keeps an exists watch on it, so go-zookeeper
+// always has a watch to set again after a reconnect and always writes a
+// setWatches request, which lets holdConn wait for that request without
+// guessing whether it will come (see internal/sock/hold.go). It costs one request
+// per session and one watch on the server, which ends with the session.
+const sentinelPath = "/zookeeper/zkrecipes-sentinel"
+
+// list builds a slice of go-zookeeper's unexported option type.
+func list[T any](xs ...T) []T { return xs }
 
 var errRetired = errors.New("zkrecipes: connection retired")
 
@@ -65,18 +143,18 @@ func (g *generation) retire(err error) bool {
 
 // dialer wraps the user's dialer: it refuses once the generation is
 // retired, holds the replies of a reconnection for go-zookeeper's
-// setWatches (see racehold.go) and notes why a dial or handshake failed.
+// setWatches (see internal/sock's holdConn) and notes why a dial or handshake failed.
 func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 	return func(network, address string, timeout time.Duration) (net.Conn, error) {
 		if g.noDial.Load() {
 			return nil, errRetired
 		}
-		hold := g.established.Load()
+		hold := g.socks.Established()
 		if hold && !g.sentinel.Load() {
 			// The connection that established the session ended before the
 			// sentinel watch was known to be set: go-zookeeper may hold a
 			// watch we cannot see, and then set it again on a reconnection
-			// without our being sure it does (racehold.go). Such a session
+			// without our being sure it does (internal/sock). Such a session
 			// has nothing in it yet; give it up rather than reconnect it.
 			g.noDial.Store(true)
 			g.drop(errors.New("connection lost before the session was prepared"))
@@ -87,18 +165,7 @@ func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 			g.failed(fmt.Errorf("dial %s: %w", address, err))
 			return nil, err
 		}
-		g.dials.Add(1)
-		if hold {
-			nc = newHoldConn(nc)
-		}
-		sc := &sniffConn{Conn: nc, g: g, addr: address}
-		g.sockMu.Lock()
-		if g.socks == nil {
-			g.socks = map[*sniffConn]struct{}{}
-		}
-		g.socks[sc] = struct{}{}
-		g.sockMu.Unlock()
-		return sc, nil
+		return g.socks.Add(nc, address, hold), nil
 	}
 }
 
@@ -138,111 +205,5 @@ func (g *generation) shutdown(connected bool) {
 
 func (g *generation) closeSockets() {
 	g.noDial.Store(true)
-	g.sockMu.Lock()
-	defer g.sockMu.Unlock()
-	for sc := range g.socks {
-		sc.Conn.Close()
-	}
-}
-
-// epochMono is the origin of generation.lastRead (monotonic clock).
-var epochMono = time.Now()
-
-func monoNow() int64 { return int64(time.Since(epochMono)) }
-
-// sniffConn reads the negotiated timeout and the session id out of the
-// connect response, the first bytes the server sends on a connection
-// (length, protocolVersion, timeOut as int32, sessionId as int64), because
-// go-zookeeper exposes neither reliably; and it notes when the server last
-// spoke, from which a partitioned client dates its session's expiry.
-//
-// It also buffers reads: go-zookeeper reads every reply in two calls (its
-// length, then the rest), and replies often arrive several at a time, so
-// reading what the socket holds at once saves a system call per reply or
-// more. Only go-zookeeper's one receiving goroutine reads.
-type sniffConn struct {
-	net.Conn
-	g    *generation
-	addr string
-	head [20]byte
-	n    int
-
-	buf      []byte // read from the socket, not yet passed on: buf[pos:end]
-	pos, end int
-	err      error // the socket's error, passed on once buf is drained
-}
-
-// readBufSize is enough for most replies; a larger read skips the buffer.
-const readBufSize = 16 << 10
-
-func (s *sniffConn) Close() error {
-	s.g.sockMu.Lock()
-	delete(s.g.socks, s)
-	s.g.sockMu.Unlock()
-	return s.Conn.Close()
-}
-
-// Write passes go-zookeeper's frames on (one request per call) and shows
-// them to the generation's write watches.
-func (s *sniffConn) Write(p []byte) (int, error) {
-	n, err := s.Conn.Write(p)
-	if err == nil {
-		s.g.wrote(p)
-	}
-	return n, err
-}
-
-func (s *sniffConn) Read(p []byte) (int, error) {
-	var n int
-	switch {
-	case s.pos < s.end:
-		n = copy(p, s.buf[s.pos:s.end])
-		s.pos += n
-	case s.err != nil:
-		err := s.err
-		s.err = nil
-		return 0, err
-	default:
-		buffered := len(p) < readBufSize // a large read skips the buffer
-		dst := p
-		if buffered {
-			if s.buf == nil {
-				s.buf = make([]byte, readBufSize)
-			}
-			dst = s.buf
-		}
-		m, err := s.Conn.Read(dst)
-		if err != nil && s.n < len(s.head) {
-			s.g.failed(fmt.Errorf("handshake with %s: %w", s.addr, err))
-		}
-		if m == 0 {
-			return 0, err
-		}
-		s.err = err
-		s.g.lastRead.Store(monoNow())
-		n = m
-		if buffered {
-			n = copy(p, s.buf[:m])
-			s.pos, s.end = n, m
-		}
-	}
-	s.sniff(p[:n])
-	return n, nil
-}
-
-// sniff takes the timeout and session id from the connect response.
-func (s *sniffConn) sniff(p []byte) {
-	if s.n < len(s.head) {
-		s.n += copy(s.head[s.n:], p)
-		if s.n == len(s.head) {
-			if ms := int32(binary.BigEndian.Uint32(s.head[8:12])); ms > 0 {
-				s.g.timeoutMs.Store(ms)
-			}
-			sid := int64(binary.BigEndian.Uint64(s.head[12:20]))
-			s.g.sid.Store(sid)
-			if sid != 0 {
-				s.g.established.Store(true)
-			}
-		}
-	}
+	g.socks.CloseAll()
 }

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/election"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/lock"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
@@ -56,7 +56,7 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	term, err := must(election.New(c, "/elect")).Campaign(ctx)
 	require.NoError(t, err)
 	s := c.Session()
-	conns, suspended, sent := s.Connections(), s.Suspended(), requests(d)
+	conns, suspended, sent := seam.Connections(s), s.Suspended(), requests(d)
 
 	start := time.Now()
 	_, err = c.Set(ctx, "/config", make([]byte, 1100*1024), -1)
@@ -69,7 +69,7 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	// A round trip after it: the connection it would have dropped is the
 	// one this Sync uses.
 	require.NoError(t, c.Sync(ctx, "/config"))
-	assert.Equal(t, conns, s.Connections(), "the connection was dropped")
+	assert.Equal(t, conns, seam.Connections(s), "the connection was dropped")
 	assert.False(t, isClosed(suspended), "the session was suspended")
 	assert.False(t, isClosed(m.Lost()), "the lock was lost")
 	assert.False(t, isClosed(term.Done()), "the leadership ended")
@@ -122,13 +122,13 @@ func TestIntegration_Client_RequestSizeLimits(t *testing.T) {
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			sent, conns := requests(d), c.Session().Connections()
+			sent, conns := requests(d), seam.Connections(c.Session())
 			err := row.call()
 			require.ErrorIs(t, err, zkrecipes.ErrTooLarge)
 			require.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 			assert.NotContains(t, err.Error(), "buffer too small")
 			assert.Equal(t, sent, requests(d), "request frames sent")
-			assert.Equal(t, conns, c.Session().Connections(), "connections")
+			assert.Equal(t, conns, seam.Connections(c.Session()), "connections")
 		})
 	}
 	_, st, err := c.Get(ctx, "/n")
@@ -163,7 +163,6 @@ type rearm struct {
 }
 
 func (r rearm) NextBackOff() time.Duration { r.d.CutAfterRequest(r.op); return 5 * time.Millisecond }
-func (r rearm) Reset()                     {}
 
 // A request after which the connection closes, every time, is not sent
 // again forever: after retry.MaxDrops drops in a row the operation fails
@@ -191,7 +190,7 @@ func TestIntegration_Client_RepeatedDropFails(t *testing.T) {
 			var logs syncBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithLogger(logger),
-				zkrecipes.WithRetry(func() backoff.BackOff { return rearm{d, row.op} }))
+				zkrecipes.WithRetry(func() zkrecipes.Backoff { return rearm{d, row.op} }))
 			ctx := ctxFor(t, 20*time.Second)
 			_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 			require.NoError(t, err)
@@ -225,7 +224,7 @@ func TestIntegration_Client_ServerRefusedRequestNotResentForever(t *testing.T) {
 	ctx := ctxFor(t, 20*time.Second)
 	_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	conns := c.Session().Connections()
+	conns := seam.Connections(c.Session())
 	_, err = c.Set(ctx, "/n", make([]byte, 1100*1024), -1)
 	require.ErrorIs(t, err, zkrecipes.ErrRepeatedDrop)
 	require.ErrorIs(t, err, zkrecipes.ErrUncertain)
@@ -233,7 +232,7 @@ func TestIntegration_Client_ServerRefusedRequestNotResentForever(t *testing.T) {
 	_, st, err := c.Get(ctx, "/n")
 	require.NoError(t, err)
 	assert.Zero(t, st.Version, "the server applied the refused request")
-	assert.Equal(t, conns+int64(retry.MaxDrops), c.Session().Connections(), "one drop per attempt")
+	assert.Equal(t, conns+int64(retry.MaxDrops), seam.Connections(c.Session()), "one drop per attempt")
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -10,6 +10,15 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
+// Ops are the operations on znodes. Client and Session each embed one, and
+// they differ only in the session an operation runs in: a Client's run in
+// the session current when each starts (retried across reconnections of
+// it, never across its loss), a Session's only in that session, failing
+// with ErrSessionLost once it is gone. Paths are relative to the client's
+// namespace. Use the Ops of a Client or a Session; the zero Ops is not
+// usable.
+type Ops struct{ ops }
+
 type dataStat struct {
 	data []byte
 	stat *zk.Stat
@@ -22,12 +31,12 @@ type watched[T any] struct {
 }
 
 // Get returns the data and stat of the node at p.
-func (o ops) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
+func (o Ops) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return nil, nil, &OpError{Op: "get", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "get", p, func(conn *zk.Conn, _ bool) (dataStat, error) {
+	r, err := do(ctx, o.ops, "get", p, func(conn *zk.Conn, _ bool) (dataStat, error) {
 		d, st, err := conn.Get(ap)
 		return dataStat{d, st}, err
 	})
@@ -37,12 +46,12 @@ func (o ops) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
 // GetW is Get that also leaves a data watch, which fires once when the node
 // changes or is deleted. The watch survives reconnection of the same
 // session; it fires with EventNotWatching when the session ends.
-func (o ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
+func (o Ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return nil, nil, nil, &OpError{Op: "getw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "getw", p, func(conn *zk.Conn, _ bool) (watched[[]byte], error) {
+	r, err := do(ctx, o.ops, "getw", p, func(conn *zk.Conn, _ bool) (watched[[]byte], error) {
 		d, st, ch, err := conn.GetW(ap)
 		return watched[[]byte]{d, st, ch}, err
 	})
@@ -50,12 +59,12 @@ func (o ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Ev
 }
 
 // Exists reports whether p exists, with its stat when it does.
-func (o ops) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
+func (o Ops) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return false, nil, &OpError{Op: "exists", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "exists", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
+	r, err := do(ctx, o.ops, "exists", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
 		ok, st, err := conn.Exists(ap)
 		return watched[bool]{ok, st, nil}, err
 	})
@@ -63,12 +72,12 @@ func (o ops) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
 }
 
 // ExistsW is Exists that also leaves a watch for creation, change or deletion.
-func (o ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.Event, error) {
+func (o Ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.Event, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return false, nil, nil, &OpError{Op: "existsw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "existsw", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
+	r, err := do(ctx, o.ops, "existsw", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
 		ok, st, ch, err := conn.ExistsW(ap)
 		return watched[bool]{ok, st, ch}, err
 	})
@@ -76,12 +85,12 @@ func (o ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.E
 }
 
 // Children returns the names of p's children, unsorted.
-func (o ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error) {
+func (o Ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return nil, nil, &OpError{Op: "children", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "children", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
+	r, err := do(ctx, o.ops, "children", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
 		ch, st, err := conn.Children(ap)
 		return watched[[]string]{ch, st, nil}, err
 	})
@@ -89,12 +98,12 @@ func (o ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error)
 }
 
 // ChildrenW is Children that also leaves a child watch.
-func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-chan zk.Event, error) {
+func (o Ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-chan zk.Event, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return nil, nil, nil, &OpError{Op: "childrenw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o, "childrenw", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
+	r, err := do(ctx, o.ops, "childrenw", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
 		ch, st, w, err := conn.ChildrenW(ap)
 		return watched[[]string]{ch, st, w}, err
 	})
@@ -116,7 +125,7 @@ func (o ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 // treated our own landed write as a conflict would apply it twice, and one
 // that took another writer's identical write as ours would apply it zero
 // times. Callers whose data is unique to the write can Get and compare.
-func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
+func (o Ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
 	ap, err := o.abs(p, false)
 	if err == nil {
 		err = o.checkSize(len(data), reqHeader+setSize(ap, data))
@@ -124,7 +133,7 @@ func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 	if err != nil {
 		return nil, &OpError{Op: "set", Path: p, Err: err}
 	}
-	return do(ctx, o, "set", p, func(conn *zk.Conn, retried bool) (*zk.Stat, error) {
+	return do(ctx, o.ops, "set", p, func(conn *zk.Conn, retried bool) (*zk.Stat, error) {
 		st, err := conn.Set(ap, data, version)
 		if retried && version >= 0 && errors.Is(err, zk.ErrBadVersion) {
 			cur, cst, gerr := conn.Get(ap)
@@ -144,12 +153,12 @@ func (o ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 // retried after a connection loss that finds the node gone reports success:
 // the first attempt removed it. If ctx ends while the Delete may have
 // reached the server, the error matches ErrUncertain as well as ctx's error.
-func (o ops) Delete(ctx context.Context, p string, version int32) error {
+func (o Ops) Delete(ctx context.Context, p string, version int32) error {
 	ap, err := o.abs(p, false)
 	if err != nil {
 		return &OpError{Op: "delete", Path: p, Err: err}
 	}
-	_, err = do(ctx, o, "delete", p, func(conn *zk.Conn, retried bool) (struct{}, error) {
+	_, err = do(ctx, o.ops, "delete", p, func(conn *zk.Conn, retried bool) (struct{}, error) {
 		err := conn.Delete(ap, version)
 		if retried && errors.Is(err, zk.ErrNoNode) {
 			err = nil
@@ -161,12 +170,12 @@ func (o ops) Delete(ctx context.Context, p string, version int32) error {
 
 // Sync makes the connected server catch up with the leader for p, so that a
 // following read sees every write committed before Sync.
-func (o ops) Sync(ctx context.Context, p string) error {
+func (o Ops) Sync(ctx context.Context, p string) error {
 	ap, err := o.abs(p, true)
 	if err != nil {
 		return &OpError{Op: "sync", Path: p, Err: err}
 	}
-	_, err = do(ctx, o, "sync", p, func(conn *zk.Conn, _ bool) (string, error) { return conn.Sync(ap) })
+	_, err = do(ctx, o.ops, "sync", p, func(conn *zk.Conn, _ bool) (string, error) { return conn.Sync(ap) })
 	return err
 }
 
@@ -180,7 +189,7 @@ func (o ops) Sync(ctx context.Context, p string) error {
 // and the whole transaction are checked against the size limits before it
 // is sent (ErrTooLarge); if ctx ends while it is in flight, the error
 // matches ErrUncertain as well as ctx's error.
-func (o ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error) {
+func (o Ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error) {
 	nreqs := make([]any, len(reqs))
 	for i, r := range reqs {
 		nr, err := o.absRequest(r)
@@ -316,7 +325,7 @@ func WithParents() CreateOption { return func(o *createOptions) { o.parents = tr
 // reached the server, the error matches ErrUncertain as well as ctx's
 // error. Data over the size limits fails at once with ErrTooLarge; a ctx
 // already done sends nothing.
-func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, error) {
+func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, error) {
 	var co createOptions
 	for _, opt := range opts {
 		opt(&co)
@@ -337,7 +346,7 @@ func (o ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 	if mode.sequential() {
 		return o.createProtected(ctx, p, ap, data, mode, co)
 	}
-	created, err := do(ctx, o, "create", p, func(conn *zk.Conn, retried bool) (string, error) {
+	created, err := do(ctx, o.ops, "create", p, func(conn *zk.Conn, retried bool) (string, error) {
 		got, err := rawCreate(conn, ap, data, mode, co)
 		if errors.Is(err, zk.ErrNoNode) && co.parents {
 			if err = o.ensureParents(conn, ap); err == nil {

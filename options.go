@@ -3,6 +3,7 @@ package zkrecipes
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -115,18 +116,50 @@ func WithAuth(scheme string, auth []byte) Option {
 	}
 }
 
+// Backoff paces the retries of one operation: NextBackOff returns how
+// long to wait before the next attempt, or a negative duration to give up.
+// Every backoff.BackOff of github.com/cenkalti/backoff satisfies it (its
+// backoff.Stop is negative), and so does any type with that one method.
+type Backoff interface {
+	NextBackOff() time.Duration
+}
+
 // WithRetry sets the backoff used between retries of an operation that
-// failed with a connection-loss error. newBackOff is called once per
-// operation. Returning backoff.Stop from NextBackOff gives up. Only
-// connection loss is retried; session loss never is.
-func WithRetry(newBackOff func() backoff.BackOff) Option {
+// failed with a connection-loss error. newBackoff is called at most once
+// per operation, for a fresh Backoff. Only connection loss is retried;
+// session loss never is. The default waits 10ms, doubling to at most a
+// second, with jitter, for as long as the operation's ctx and session
+// last.
+func WithRetry(newBackoff func() Backoff) Option {
 	return func(o *options) {
-		if newBackOff == nil {
+		if newBackoff == nil {
 			o.fail("nil retry policy")
 			return
 		}
-		o.newBackOff = newBackOff
+		o.newBackOff = func() backoff.BackOff { return userBackoff{newBackoff()} }
 	}
+}
+
+// userBackoff runs a user's Backoff in the retry loops, which take
+// backoff/v4's interface: it stops at any negative wait, and has nothing
+// to reset (a Backoff serves one operation).
+type userBackoff struct{ b Backoff }
+
+func (u userBackoff) NextBackOff() time.Duration {
+	if d := u.b.NextBackOff(); d >= 0 {
+		return d
+	}
+	return backoff.Stop
+}
+
+func (u userBackoff) Reset() {}
+
+// zkLogger sends go-zookeeper's messages to slog at debug level: they are
+// chatty, and the state changes that matter are logged by the pump.
+type zkLogger struct{ l *slog.Logger }
+
+func (z zkLogger) Printf(format string, args ...any) {
+	z.l.Debug("zk: " + fmt.Sprintf(format, args...))
 }
 
 // WithLogger sets the logger for connection-state changes and the
@@ -138,6 +171,8 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+var defaultDialer zk.Dialer = net.DialTimeout
 
 // WithDialer sets how TCP connections to servers are made (TLS, proxies,
 // fault injection in tests).

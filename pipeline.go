@@ -2,36 +2,34 @@ package zkrecipes
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// CreateAndList creates p, as Create does, and lists p's parent in the same
+// createAndList creates p, as Create does, and lists p's parent in the same
 // round trip: the listing is sent as soon as the create is on the wire, and
 // ZooKeeper answers a session's requests in order, so the listing normally
 // already holds the new node. When it does not (the create was sent again
 // after a connection loss, created the parents first, or another create of
-// this session under the same parent went out first), CreateAndList lists
+// this session under the same parent went out first), createAndList lists
 // again: the listing it returns always holds the new node. Contention
-// recipes use it to learn their position in one round trip instead of two.
+// recipes use it (through internal/seam) to learn their position in one
+// round trip instead of two.
 //
 // If the create succeeded but the listing failed (or ctx was done while
 // listing), the created path is returned with the error: the node exists
 // and is the caller's. If ctx is done while the create is in flight,
-// CreateAndList returns with no path and ctx's error; the node, should the
+// createAndList returns with no path and ctx's error; the node, should the
 // create land, is deleted on a client-owned goroutine, which a connected
 // session waits for (a second at most) before returning, so the caller
 // normally sees nothing left behind; if that was not confirmed by then, the
 // error also matches ErrUncertain. A ctx already done sends nothing.
-func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
+func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
 	if err != nil {
@@ -43,8 +41,8 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	g := s.gen
-	sent := g.watchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
-	defer g.unwatchWrite(sent)
+	sent := g.socks.WatchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
+	defer g.socks.UnwatchWrite(sent)
 	// The requests run on goroutines of their own, so they need not watch
 	// ctx (which would cost each a second hand-off): we do, below, and an
 	// abandoned create's node is deleted once it lands.
@@ -64,7 +62,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 	listed := make(chan listing, 1)
 	var cr result[string]
 	select {
-	case <-sent.done:
+	case <-sent.Done():
 		// Our create is on the wire: the listing goes out behind it.
 		if !s.c.spawn(func() {
 			kids, st, err := s.Children(bg, dir)
@@ -109,7 +107,7 @@ func (s *Session) CreateAndList(ctx context.Context, p string, data []byte, mode
 // connected it waits a moment for that (see awaitCleanup).
 func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
 	cl := newCleanup()
-	if !s.c.Go(func(life context.Context) {
+	if !s.c.goOwned(func(life context.Context) {
 		defer close(cl.done)
 		var r result[string]
 		select {
@@ -137,70 +135,8 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 }
 
 // isCreateUnder reports whether frame, one request as go-zookeeper writes
-// it (length, xid, opcode, then the path as length and bytes), creates a
-// child of dir.
+// it, creates a child of dir.
 func isCreateUnder(frame []byte, dir string) bool {
-	if len(frame) < 16 {
-		return false
-	}
-	switch wire.RequestOpcode(frame) {
-	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL:
-	default:
-		return false
-	}
-	n := int(int32(binary.BigEndian.Uint32(frame[12:16])))
-	if n < 0 || 16+n > len(frame) {
-		return false
-	}
-	path := string(frame[16 : 16+n])
-	return strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
-}
-
-// writeWatch is a one-shot wait for a request frame that match accepts to
-// be written to one of the generation's sockets. It fires at most once:
-// wrote removes it, under the lock, as it closes done.
-type writeWatch struct {
-	match func(frame []byte) bool
-	done  chan struct{}
-}
-
-type writeWatches struct {
-	n  atomic.Int32 // len(ws), read without the lock on every write
-	mu sync.Mutex
-	ws map[*writeWatch]struct{}
-}
-
-func (g *generation) watchWrite(match func([]byte) bool) *writeWatch {
-	w := &writeWatch{match: match, done: make(chan struct{})}
-	g.writes.mu.Lock()
-	if g.writes.ws == nil {
-		g.writes.ws = map[*writeWatch]struct{}{}
-	}
-	g.writes.ws[w] = struct{}{}
-	g.writes.n.Store(int32(len(g.writes.ws)))
-	g.writes.mu.Unlock()
-	return w
-}
-
-func (g *generation) unwatchWrite(w *writeWatch) {
-	g.writes.mu.Lock()
-	delete(g.writes.ws, w)
-	g.writes.n.Store(int32(len(g.writes.ws)))
-	g.writes.mu.Unlock()
-}
-
-// wrote is called with every frame written to the generation's sockets.
-func (g *generation) wrote(frame []byte) {
-	if g.writes.n.Load() == 0 {
-		return
-	}
-	g.writes.mu.Lock()
-	defer g.writes.mu.Unlock()
-	for w := range g.writes.ws {
-		if w.match(frame) {
-			close(w.done)
-			delete(g.writes.ws, w)
-		}
-	}
-	g.writes.n.Store(int32(len(g.writes.ws)))
+	path, ok := wire.CreatePath(frame)
+	return ok && strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
@@ -34,7 +35,7 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 	d, c, s, ctx := faultSession(t)
 	for i := range 20 {
 		from := len(d.Sent())
-		p, kids, st, err := s.CreateAndList(ctx, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+		p, kids, st, err := seam.CreateAndList(ctx, s, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 		require.NoError(t, err)
 		require.NotNil(t, st)
 		assert.Len(t, kids, i+1)
@@ -46,7 +47,7 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 	if !d.Armed() {
 		t.Fatal("not armed")
 	}
-	p, _, _, err := s.CreateAndList(ctx, "/dir/n-", nil, zkrecipes.EphemeralSequential)
+	p, _, _, err := seam.CreateAndList(ctx, s, "/dir/n-", nil, zkrecipes.EphemeralSequential)
 	require.NoError(t, err)
 	assert.False(t, d.Armed(), "the create's reply was lost")
 	kids, _, err := c.Children(ctx, "/dir")
@@ -66,7 +67,7 @@ func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 		fn   func(ctx context.Context) (string, error)
 	}{
 		{"CreateAndList", func(ctx context.Context) (string, error) {
-			p, _, _, err := s.CreateAndList(ctx, "/cancelled/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+			p, _, _, err := seam.CreateAndList(ctx, s, "/cancelled/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 			return p, err
 		}},
 		{"Create", func(ctx context.Context) (string, error) {
@@ -115,7 +116,7 @@ func TestIntegration_Session_CreateAndListRefused(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		// A ctx that is never done: nothing but the refusal can end it.
-		_, _, _, err := s.CreateAndList(context.Background(), "/refused/n-", big, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+		_, _, _, err := seam.CreateAndList(context.Background(), s, "/refused/n-", big, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 		done <- err
 	}()
 	select {

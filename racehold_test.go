@@ -15,11 +15,11 @@ import (
 )
 
 // go-zookeeper reads its lastZxid when it sets watches again after a
-// reconnection while its receive loop writes it for the first replies (see
-// racehold.go). This test reconnects a client that holds watches and has
-// credentials to resend, with requests queued for the new connection and
-// go-zookeeper's goroutines starved (one P, a goroutine that never
-// yields), 200 times. Under -race any unordered pair of those accesses
+// reconnection while its receive loop writes it for the first replies
+// (see internal/sock/hold.go). This test reconnects a client that holds
+// watches and has credentials to resend, with requests queued for the new
+// connection and go-zookeeper's goroutines starved (one P, a goroutine
+// that never yields), 200 times. Under -race any unordered pair of those accesses
 // fails the test; it failed on the time-bounded hold this replaced.
 //
 // The connections are plain TCP: zktest.FaultDialer's connections take a

@@ -14,7 +14,7 @@ import (
 // a recipe that pins its work to a Session never mistakes a new session for
 // the continuation of the old one.
 type Session struct {
-	ops
+	Ops     // operations in this session only
 	id      int64
 	timeout time.Duration
 	gen     *generation
@@ -28,7 +28,7 @@ type Session struct {
 
 func newSession(c *Client, g *generation, id int64, timeout time.Duration) *Session {
 	s := &Session{id: id, timeout: timeout, gen: g, disc: make(chan struct{})}
-	s.ops = ops{c: c, gen: g}
+	s.Ops = Ops{ops{c: c, gen: g}}
 	return s
 }
 
@@ -63,13 +63,14 @@ func (s *Session) Suspended() <-chan struct{} {
 	return s.disc
 }
 
-// Connections returns how many TCP connections the session has used,
+// connections returns how many TCP connections the session has used,
 // counting the current one. Watch events arrive in the order of the changes
 // that fire them only within one connection: the watches that go-zookeeper
 // sets again after a reconnection fire in any order. A recipe that infers
 // anything from the order of two events checks that this count stayed the
 // same from before it set the first watch until it read the second event.
-func (s *Session) Connections() int64 { return s.gen.dials.Load() }
+// Recipes reach it through internal/seam.
+func (s *Session) connections() int64 { return s.gen.socks.Dials() }
 
 // Connected reports whether the session currently has a live connection.
 func (s *Session) Connected() bool {

@@ -2,6 +2,7 @@ package zkrecipes
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -103,3 +104,5 @@ func (c *Client) emitLocked(st State, sess *Session) {
 		c.subs = map[*Subscription]struct{}{}
 	}
 }
+
+func sessionHex(id int64) string { return fmt.Sprintf("0x%x", uint64(id)) }

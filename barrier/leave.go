@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -143,7 +144,7 @@ func (d *Double) abandon(ctx context.Context, s *zkrecipes.Session, node string)
 			return
 		}
 	}
-	d.c.Go(func(life context.Context) {
+	seam.Go(d.c, func(life context.Context) {
 		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
 		defer cancel()
 		_ = s.Delete(dctx, node, -1)

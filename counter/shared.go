@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // SharedCount is a 32-bit count in one znode that processes read, set and
@@ -133,7 +134,7 @@ func (s *SharedCount) Set(ctx context.Context, n int32) error {
 // connection and session loss (it reads again in the next session).
 func (s *SharedCount) Watch(ctx context.Context) <-chan Value {
 	out := make(chan Value, 1)
-	started := s.c.Go(func(life context.Context) {
+	started := seam.Go(s.c, func(life context.Context) {
 		defer close(out)
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()

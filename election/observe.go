@@ -8,6 +8,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -24,7 +25,7 @@ import (
 // deleted. With no leader it watches the election path's children.
 func (e *Election) Observe(ctx context.Context) <-chan Participant {
 	out := make(chan Participant, 1)
-	started := e.c.Go(func(life context.Context) {
+	started := seam.Go(e.c, func(life context.Context) {
 		defer close(out)
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // Term is one leadership of one participant: it starts when Campaign
@@ -32,7 +33,7 @@ func newTerm(e *Election, ent *contend.Entry) *Term {
 	t.susp = ent.Session.Suspended()
 	lost, stop := ent.Lost(e.o.suspendedIsLost)
 	t.stop = stop
-	started := e.c.Go(func(context.Context) {
+	started := seam.Go(e.c, func(context.Context) {
 		<-lost // also closed by stop (Resign) and on client close
 		if t.ctx.Err() == nil {
 			cause := t.lostCause()

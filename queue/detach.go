@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // detach runs do on a client-owned goroutine with a context of its own (the
@@ -30,7 +31,7 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 		abandoned bool
 		tracker   *sync.WaitGroup // counts the undo of an abandoned call (see withUndoTracker)
 	)
-	ok := c.Go(func(life context.Context) {
+	ok := seam.Go(c, func(life context.Context) {
 		dctx, cancel := context.WithTimeout(life, cleanupHorizon(c))
 		defer cancel()
 		rv, rerr := do(dctx)

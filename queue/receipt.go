@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // Every put transaction first creates a receipt: an ephemeral node named
@@ -94,7 +95,7 @@ func (q *Queue) flushReceipts() {
 	if len(all) == 0 {
 		return
 	}
-	q.c.Go(func(life context.Context) {
+	seam.Go(q.c, func(life context.Context) {
 		ctx, cancel := context.WithTimeout(life, cleanupHorizon(q.c))
 		defer cancel()
 		for p, s := range all {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // idleAfter is how long a consumer stays registered after its last Take
@@ -77,7 +78,7 @@ func (q *Queue) leave() {
 	defer q.reg.mu.Unlock()
 	q.reg.active--
 	if q.reg.active == 0 && q.reg.s != nil {
-		q.reg.idle = time.AfterFunc(idleAfter, func() { q.c.Go(q.unregister) })
+		q.reg.idle = time.AfterFunc(idleAfter, func() { seam.Go(q.c, q.unregister) })
 	}
 }
 

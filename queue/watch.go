@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // watches keeps at most one armed ZooKeeper watch per node and kind, shared
@@ -107,7 +108,7 @@ func (w *watches) arm(key watchKey, ch <-chan zk.Event, names []string, st *zk.S
 	w.mu.Lock()
 	w.m[key] = a
 	w.mu.Unlock()
-	ok := w.c.Go(func(life context.Context) {
+	ok := seam.Go(w.c, func(life context.Context) {
 		select {
 		case <-ch:
 		case <-life.Done():

@@ -1,7 +1,6 @@
 package zktest
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -275,9 +274,9 @@ type faultConn struct {
 	wake         chan struct{} // closed and replaced when state or read deadline change
 
 	readMu   sync.Mutex
-	inFrames framer // server -> client
+	inFrames wire.Framer // server -> client
 	writeMu  sync.Mutex
-	outFrame framer // client -> server
+	outFrame wire.Framer // client -> server
 }
 
 func (c *faultConn) setStateLocked(s connState) {
@@ -323,8 +322,8 @@ func (c *faultConn) Read(p []byte) (int, error) {
 			continue // the fault struck meanwhile: drop what was read
 		}
 		found := false
-		c.inFrames.feed(p[:n], func(index int, head []byte) {
-			if index > 0 && len(head) >= 4 && int32(binary.BigEndian.Uint32(head)) == xid {
+		c.inFrames.Feed(p[:n], func(h wire.Head) {
+			if rxid, _, ok := wire.ReplyHeader(h.Bytes); ok && h.Index > 0 && rxid == xid {
 				found = true
 			}
 		})
@@ -397,17 +396,17 @@ func (c *faultConn) Write(p []byte) (int, error) {
 	if pending {
 		return len(p), nil
 	}
-	c.outFrame.feed(p, func(index int, head []byte) {
-		if index == 0 || len(head) < 8 {
+	c.outFrame.Feed(p, func(h wire.Head) {
+		xid, op, ok := wire.RequestHeader(h.Bytes)
+		if h.Index == 0 || !ok {
 			return // frame 0 is the connect request, which has no header
 		}
-		op := int32(binary.BigEndian.Uint32(head[4:8]))
 		d.mu.Lock()
 		d.sent = append(d.sent, op)
 		if armed && op == armedOp && d.armed && d.armedOp == op && c.state == connOpen && !c.cutPending {
 			d.armed = false
 			c.cutPending = true
-			c.cutXid = int32(binary.BigEndian.Uint32(head[:4]))
+			c.cutXid = xid
 		}
 		d.mu.Unlock()
 	})
@@ -472,56 +471,4 @@ func (c *faultConn) SetWriteDeadline(t time.Time) error {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// framer follows the length-prefixed packets of one direction of a
-// ZooKeeper connection (4-byte big-endian length, then the body).
-type framer struct {
-	lenBuf   [4]byte
-	lenN     int
-	inBody   bool
-	remain   int
-	head     [8]byte
-	headN    int
-	reported bool
-	index    int // of the current packet; 0 is the connect request/response
-}
-
-// feed consumes b and calls fn(index, head) once per packet, as soon as the
-// first 8 bytes of its body (or the whole body, if shorter) are known.
-// Request headers are xid, opcode; reply headers start with xid.
-func (f *framer) feed(b []byte, fn func(index int, head []byte)) {
-	for len(b) > 0 {
-		if !f.inBody {
-			k := copy(f.lenBuf[f.lenN:], b)
-			f.lenN += k
-			b = b[k:]
-			if f.lenN < 4 {
-				return
-			}
-			f.lenN = 0
-			f.remain = int(binary.BigEndian.Uint32(f.lenBuf[:]))
-			f.inBody, f.headN, f.reported = true, 0, false
-			if f.remain == 0 {
-				fn(f.index, nil)
-				f.inBody = false
-				f.index++
-			}
-			continue
-		}
-		k := min(len(b), f.remain)
-		if !f.reported {
-			f.headN += copy(f.head[f.headN:], b[:k])
-			if f.headN == len(f.head) || k == f.remain {
-				f.reported = true
-				fn(f.index, f.head[:f.headN])
-			}
-		}
-		f.remain -= k
-		b = b[k:]
-		if f.remain == 0 {
-			f.inBody = false
-			f.index++
-		}
-	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -72,7 +73,7 @@ type Entry struct {
 	token  int64           // set before ready is closed
 	ownErr error           // set before ready is closed
 	watch  <-chan zk.Event // own-node watch, set before ready is closed
-	// the Session.Connections count under which watch was set and
+	// the seam.Connections count under which watch was set and
 	// answered (0: unknown), set before ready is closed
 	watchConn int64
 	susp      <-chan struct{} // the session's suspension channel when we got in
@@ -101,7 +102,7 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		return enterWarm(ctx, c, s, cfg, markers)
 	}
 	// The first listing rides behind the create, in the same round trip.
-	path, kids, st, lerr := s.CreateAndList(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	path, kids, st, lerr := seam.CreateAndList(ctx, s, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 	if path == "" {
 		cfg.Warm.broken()
 		return nil, lerr
@@ -321,7 +322,7 @@ func (e *Entry) abandon(ctx context.Context) {
 // is gone or the session ends (after which the server removes it anyway).
 func (e *Entry) deleteLater() {
 	s := e.Session
-	e.c.Go(func(life context.Context) {
+	seam.Go(e.c, func(life context.Context) {
 		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
 		defer cancel()
 		_ = deleteOwn(dctx, s, e.Path)

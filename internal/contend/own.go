@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // fetchOwn reads our node's stat and sets a watch on it, then closes
@@ -21,14 +22,14 @@ func (e *Entry) fetchOwn(ctx context.Context) {
 
 func (e *Entry) fetch(ctx context.Context) {
 	s := e.Session
-	conns := s.Connections()
+	conns := seam.Connections(s)
 	ok, st, ch, err := s.ExistsW(ctx, e.Path)
 	switch {
 	case err == nil && (!ok || st.EphemeralOwner != s.ID()):
 		err = fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
 	case err == nil:
 		e.token, e.watch = st.Czxid, ch
-		if s.Connections() == conns {
+		if seam.Connections(s) == conns {
 			e.watchConn = conns // set and answered on this connection
 		}
 	}
@@ -48,7 +49,7 @@ func (e *Entry) ownIntact() bool {
 	default:
 		return false
 	}
-	if e.ownErr != nil || e.watch == nil || e.watchConn == 0 || e.Session.Connections() != e.watchConn {
+	if e.ownErr != nil || e.watch == nil || e.watchConn == 0 || seam.Connections(e.Session) != e.watchConn {
 		return false
 	}
 	select {
@@ -85,7 +86,7 @@ func (e *Entry) firstListing(st *zk.Stat, seq int32, wantWatch bool) {
 		close(e.ready)
 		return
 	}
-	if !e.c.Go(e.fetchOwnLazy) {
+	if !seam.Go(e.c, e.fetchOwnLazy) {
 		e.ownErr = zkrecipes.ErrClosed
 		close(e.ready)
 	}
@@ -151,7 +152,7 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 	if suspendedIsLost {
 		susp = e.susp
 	}
-	started := e.c.Go(func(life context.Context) {
+	started := seam.Go(e.c, func(life context.Context) {
 		defer close(ch)
 		ready := e.ready
 		var watch <-chan zk.Event
@@ -208,7 +209,7 @@ type ownWatch struct {
 // request, on a client-owned goroutine that ends when quit is closed.
 func (e *Entry) watchOwn(quit <-chan struct{}) <-chan ownWatch {
 	out := make(chan ownWatch, 1)
-	e.c.Go(func(life context.Context) {
+	seam.Go(e.c, func(life context.Context) {
 		ctx, cancel := context.WithCancel(life)
 		defer cancel()
 		go func() {

@@ -7,6 +7,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/scope"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // The data watches on lock parents that Warm relies on are shared: one per
@@ -60,7 +61,7 @@ func watchingParent(s *zkrecipes.Session, dir string, czxid int64) bool {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	w := ws.m[dir]
-	if w == nil || w.czxid != czxid || w.conns != s.Connections() {
+	if w == nil || w.czxid != czxid || w.conns != seam.Connections(s) {
 		return false
 	}
 	select {
@@ -89,10 +90,10 @@ func watchParent(c *zkrecipes.Client, s *zkrecipes.Session, dir string, czxid in
 	ws.arming[dir] = true
 	ws.mu.Unlock()
 
-	started := c.Go(func(life context.Context) {
-		conns := s.Connections()
+	started := seam.Go(c, func(life context.Context) {
+		conns := seam.Connections(s)
 		_, st, ch, err := s.GetW(life, dir)
-		ok := err == nil && st.Czxid == czxid && s.Connections() == conns && s.Err() == nil
+		ok := err == nil && st.Czxid == czxid && seam.Connections(s) == conns && s.Err() == nil
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
 		delete(ws.arming, dir)

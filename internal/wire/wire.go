@@ -5,6 +5,10 @@
 // xid and opcode (int32 each), a reply with xid, zxid (int64) and error
 // (int32). The first frame each way is the session handshake, which has
 // neither header.
+//
+// It is the one place that parses frames: Framer follows a stream of
+// them however it is split (internal/sock and zktest's FaultDialer both
+// use it), and the functions below decode the parts that are read.
 package wire
 
 import "encoding/binary"
@@ -45,11 +49,51 @@ func RequestOpcode(frame []byte) int32 {
 	return int32(binary.BigEndian.Uint32(frame[8:12]))
 }
 
-// ReplyHeaderSize is the size of a reply frame's length, xid and zxid.
-const ReplyHeaderSize = 16
+// RequestHeader decodes the xid and opcode at the start of a request's
+// body (a Head's Bytes), or reports false if body is too short to hold
+// them.
+func RequestHeader(body []byte) (xid, op int32, ok bool) {
+	if len(body) < 8 {
+		return 0, 0, false
+	}
+	return int32(binary.BigEndian.Uint32(body[0:4])), int32(binary.BigEndian.Uint32(body[4:8])), true
+}
 
-// ReplyHeader decodes the xid and zxid of a reply frame's first
-// ReplyHeaderSize bytes.
-func ReplyHeader(head []byte) (xid int32, zxid int64) {
-	return int32(binary.BigEndian.Uint32(head[4:8])), int64(binary.BigEndian.Uint64(head[8:16]))
+// ReplyHeader decodes the xid and zxid at the start of a reply's body (a
+// Head's Bytes), or reports false if body is too short to hold them.
+func ReplyHeader(body []byte) (xid int32, zxid int64, ok bool) {
+	if len(body) < 12 {
+		return 0, 0, false
+	}
+	return int32(binary.BigEndian.Uint32(body[0:4])), int64(binary.BigEndian.Uint64(body[4:12])), true
+}
+
+// CreatePath returns the path of a create request (any of the four
+// create opcodes), given as one whole frame (length, xid, opcode, then
+// the path as length and bytes); false for any other frame.
+func CreatePath(frame []byte) (string, bool) {
+	if len(frame) < 16 {
+		return "", false
+	}
+	switch RequestOpcode(frame) {
+	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL:
+	default:
+		return "", false
+	}
+	n := int(int32(binary.BigEndian.Uint32(frame[12:16])))
+	if n < 0 || 16+n > len(frame) {
+		return "", false
+	}
+	return string(frame[16 : 16+n]), true
+}
+
+// ConnectReplySize is how much of a connection's first reply frame
+// ConnectReply needs: length, protocolVersion, timeOut, sessionId.
+const ConnectReplySize = 20
+
+// ConnectReply decodes the negotiated session timeout (milliseconds) and
+// the session id of the connect response, the first ConnectReplySize
+// bytes the server sends on a connection.
+func ConnectReply(head []byte) (timeoutMs int32, sessionID int64) {
+	return int32(binary.BigEndian.Uint32(head[8:12])), int64(binary.BigEndian.Uint64(head[12:20]))
 }

@@ -1,4 +1,4 @@
-package zkrecipes
+package sock
 
 import (
 	"bytes"
@@ -7,17 +7,18 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// sniffConn reads ahead what the socket holds, hands it out in the pieces
+// conn reads ahead what the socket holds, hands it out in the pieces
 // go-zookeeper asks for, and reports the socket's error only after that.
-func TestSniffConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
+func TestConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
 	client, server := net.Pipe()
-	g := &generation{}
-	sc := &sniffConn{Conn: client, g: g}
+	var set Set
+	sc := set.Add(client, "pipe", false)
 	reply := make([]byte, 20) // length, protocolVersion, timeOut, sessionId
 	binary.BigEndian.PutUint32(reply[0:4], 36)
 	binary.BigEndian.PutUint32(reply[8:12], 4000)
@@ -36,13 +37,14 @@ func TestSniffConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
 		got = append(got, p...)
 	}
 	assert.Equal(t, append(reply, 1, 2, 3, 4), got)
-	assert.EqualValues(t, 4000, g.timeoutMs.Load())
-	assert.EqualValues(t, 0x1234, g.sid.Load())
+	assert.Equal(t, 4*time.Second, set.Timeout())
+	assert.EqualValues(t, 0x1234, set.SessionID())
+	assert.True(t, set.Established())
 	big := make([]byte, len(body))
 	_, err := io.ReadFull(sc, big)
 	require.NoError(t, err)
 	assert.Equal(t, body, big)
 	_, err = sc.Read(make([]byte, 4))
 	assert.True(t, errors.Is(err, io.EOF), "after the data, the socket's error: %v", err)
-	assert.NotZero(t, g.lastRead.Load())
+	assert.NotZero(t, set.lastRead.Load())
 }

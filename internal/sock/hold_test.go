@@ -1,4 +1,4 @@
-package zkrecipes
+package sock
 
 import (
 	"encoding/binary"
@@ -145,7 +145,7 @@ func TestHoldConn_CloseReleases(t *testing.T) {
 // frameScan finds the same frame however the bytes are split.
 func TestFrameScan_AnySplit(t *testing.T) {
 	stream := append(append(append(handshakeReply(), reply(1, 0, 3)...), reply(-2, 4, 0)...), reply(4, 6, 8)...)
-	want := len(stream) - len(reply(4, 6, 8)) + wire.ReplyHeaderSize
+	want := len(stream) - len(reply(4, 6, 8)) + 4 + wire.HeadSize
 	for _, size := range []int{1, 2, 3, 5, 7, 16, 17, 40, 41, len(stream)} {
 		var s frameScan
 		passed := 0

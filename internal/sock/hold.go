@@ -1,7 +1,6 @@
-package zkrecipes
+package sock
 
 import (
-	"encoding/binary"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -26,11 +25,12 @@ import (
 //
 // Why it cannot deadlock: a connection is held only when go-zookeeper is
 // sure to write setWatches on it, that is when it holds a watch from an
-// earlier connection (generation.dialer holds a reconnection only once the
-// sentinel watch is known to be registered; see sentinelPath). Writing
-// setWatches needs no reply that is held: go-zookeeper's sender first
-// resends credentials, whose replies carry no zxid and pass, then writes
-// the queue in order without waiting for replies. If the connection ends
+// earlier connection (the client's dialer, zkrecipes' generation.dialer,
+// asks for a hold only on a reconnection, once the sentinel watch is
+// known to be registered; see sentinelPath there). Writing setWatches
+// needs no reply that is held: go-zookeeper's sender first resends
+// credentials, whose replies carry no zxid and pass, then writes the
+// queue in order without waiting for replies. If the connection ends
 // first, Close releases the hold and the receive loop sees the error.
 type holdConn struct {
 	net.Conn
@@ -105,40 +105,21 @@ func (c *holdConn) Read(b []byte) (int, error) {
 // frameScan follows the frames a server sends on one connection, to find
 // the first that go-zookeeper would take lastZxid from.
 type frameScan struct {
-	frames int // frames completed; the first is the connect response
-	head   [wire.ReplyHeaderSize]byte
-	seen   int  // bytes of the current frame seen
-	size   int  // the current frame's size, once its length is known
+	frames wire.Framer
 	found  bool // the frame to hold was found; scanning stops
 }
 
 // feed consumes p and returns how many of its bytes may be passed on: all,
-// or up to and including the 16th byte of the first frame to hold, so that
-// go-zookeeper cannot finish reading that frame.
+// or up to and including the 16th byte of the first frame to hold (its
+// length, xid and zxid: the end of its wire.Head), so that go-zookeeper
+// cannot finish reading that frame.
 func (s *frameScan) feed(p []byte) int {
 	for i := 0; i < len(p) && !s.found; {
-		if s.seen < len(s.head) {
-			k := copy(s.head[s.seen:], p[i:])
-			if s.seen < 4 && s.seen+k >= 4 {
-				s.size = 4 + int(binary.BigEndian.Uint32(s.head[:4]))
-			}
-			s.seen += k
-			i += k
-			if s.seen == len(s.head) && s.frames > 0 && s.size >= 20 && s.lastZxidReply() {
-				s.found = true
-				return i
-			}
-		} else {
-			k := min(len(p)-i, s.size-s.seen)
-			s.seen += k
-			i += k
-		}
-		if s.size > 0 && s.seen >= s.size {
-			if s.seen > s.size { // a frame shorter than 16 bytes: give back the excess
-				i -= s.seen - s.size
-			}
-			s.frames++
-			s.seen, s.size = 0, 0
+		n, h, ok := s.frames.Next(p[i:])
+		i += n
+		if ok && h.Index > 0 && lastZxidReply(h) {
+			s.found = true
+			return i
 		}
 	}
 	if s.found {
@@ -147,8 +128,9 @@ func (s *frameScan) feed(p []byte) int {
 	return len(p)
 }
 
-// lastZxidReply is go-zookeeper's condition for writing lastZxid.
-func (s *frameScan) lastZxidReply() bool {
-	xid, zxid := wire.ReplyHeader(s.head[:])
-	return xid >= 0 && zxid > 0
+// lastZxidReply is go-zookeeper's condition for writing lastZxid: a reply
+// (body of xid, zxid and err at least) to a request, with a zxid.
+func lastZxidReply(h wire.Head) bool {
+	xid, zxid, ok := wire.ReplyHeader(h.Bytes)
+	return ok && h.Size >= 16 && xid >= 0 && zxid > 0
 }

@@ -1,0 +1,45 @@
+// Package seam is the recipes' private way into the client: the plumbing
+// of package zkrecipes that recipe code needs and users must not see.
+// Package zkrecipes keeps these as unexported methods and installs them in
+// its init (see internal/seam/hook); the wrappers here give them their
+// types back. Each is documented where it is defined, on the unexported
+// method named below.
+//
+// The root package's tests use it too; users' code cannot import it.
+package seam
+
+import (
+	"context"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam/hook"
+)
+
+// Package zkrecipes is initialised before this package (it is imported),
+// so its hooks are installed when these are set; a hook of the wrong type
+// fails here, at start-up, not at its first call.
+var (
+	hooks         = hook.Installed()
+	goFn          = hooks.Go.(func(*zkrecipes.Client, func(context.Context)) bool)
+	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
+	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error))
+)
+
+// Go runs fn on a goroutine owned by c: Close cancels fn's ctx and waits
+// for fn to return. Recipes use it for work that must outlive the caller's
+// context (cleanup above all). It reports false, without running fn, after
+// Close. See Client.goOwned.
+func Go(c *zkrecipes.Client, fn func(ctx context.Context)) bool { return goFn(c, fn) }
+
+// Connections returns how many TCP connections s has used, counting the
+// current one: a recipe that infers anything from the order of two watch
+// events checks that it stayed the same. See Session.connections.
+func Connections(s *zkrecipes.Session) int64 { return connections(s) }
+
+// CreateAndList creates p in s, as s.Create does, and lists p's parent in
+// the same round trip; the listing it returns always holds the new node.
+// See Session.createAndList for the contract on errors and cancellation.
+func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error) {
+	return createAndList(s, ctx, p, data, mode, opts...)
+}

@@ -1,0 +1,13 @@
+package zkrecipes
+
+import "github.com/zkrecipes/zkrecipes/internal/seam/hook"
+
+// Recipes reach the client's plumbing through internal/seam, which gives
+// these hooks their types; users see none of it.
+func init() {
+	hook.Install(hook.Hooks{
+		Go:            (*Client).goOwned,
+		Connections:   (*Session).connections,
+		CreateAndList: (*Session).createAndList,
+	})
+}
