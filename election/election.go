@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -106,7 +106,7 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		// longer trusted: never report such a term. Its node is deleted
 		// now or, once reconnected, by a client-owned goroutine.
 		t.end(err)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanup.Now)
 		defer cancel()
 		_ = t.Resign(rctx)
 		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)

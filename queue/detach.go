@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
 )
 
@@ -30,9 +31,7 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 		done      = make(chan struct{})
 		abandoned bool
 	)
-	ok := c.Go(func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, cleanupHorizon(c))
-		defer cancel()
+	ok := cleanup.Detached(c.Go, c.SessionTimeout(), func(dctx context.Context) {
 		rv, rerr := do(dctx)
 		mu.Lock()
 		if abandoned {
@@ -65,10 +64,9 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 	}
 }
 
-// cleanupHorizon bounds detached work: long enough to ride out a
-// connection loss that the session survives.
+// cleanupHorizon bounds detached work (see cleanup.Horizon).
 func cleanupHorizon(c *zkrecipes.Client) time.Duration {
-	return 2*c.SessionTimeout() + 5*time.Second
+	return cleanup.Horizon(c.SessionTimeout())
 }
 
 // catchUp makes s's server catch up with the leader before a read that

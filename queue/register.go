@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 )
 
 // idleAfter is how long a consumer stays registered after its last Take
@@ -92,7 +93,7 @@ func (q *Queue) unregister(life context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(life, cleanupHorizon(q.c))
 	defer cancel()
-	if err := s.Delete(ctx, q.l.consumer(s.ID()), -1); err != nil && !errors.Is(err, zk.ErrNoNode) && s.Err() == nil {
+	if err := cleanup.Delete(ctx, s, q.l.consumer(s.ID())); err != nil {
 		q.c.Logger().Debug("queue: unregister idle consumer", "err", err)
 		return
 	}

@@ -10,10 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -160,7 +160,8 @@ func (e *Entry) enter(ctx context.Context, cfg Config, markers []string, first *
 	}
 	if err != nil {
 		cfg.Warm.broken()
-		e.abandon(ctx)
+		// Never on the caller's (possibly cancelled) ctx: see cleanup.
+		cleanup.Abandon(ctx, e.c.Go, s, e.Path)
 		return nil, err
 	}
 	e.susp = s.Suspended()
@@ -296,77 +297,30 @@ func indexOf(nodes []zkpath.Node, name string) int {
 	return -1
 }
 
-// abandon deletes our node after a failed or cancelled Enter. It never uses
-// the caller's (possibly cancelled) ctx: while connected it deletes before
-// returning, so the caller sees the node gone; otherwise a client-owned
-// goroutine keeps trying while the session lives (after which the server
-// removes the node anyway).
-func (e *Entry) abandon(ctx context.Context) {
-	s := e.Session
-	if s.Err() != nil {
-		return
-	}
-	if s.Connected() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		err := deleteOwn(dctx, s, e.Path)
-		cancel()
-		if err == nil {
-			return
-		}
-	}
-	e.deleteLater()
-}
-
-// deleteLater keeps deleting our node on a client-owned goroutine until it
-// is gone or the session ends (after which the server removes it anyway).
-func (e *Entry) deleteLater() {
-	s := e.Session
-	e.c.Go(func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
-		defer cancel()
-		_ = deleteOwn(dctx, s, e.Path)
-	})
-}
-
-func deleteOwn(ctx context.Context, s *zkrecipes.Session, path string) error {
-	err := s.Delete(ctx, path, -1)
-	if err == nil || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zkrecipes.ErrSessionLost) || errors.Is(err, zkrecipes.ErrClosed) {
-		return nil
-	}
-	return err
-}
-
 // Leave deletes our node, releasing what it held. A node already gone with
 // its session counts as released.
 func (e *Entry) Leave(ctx context.Context) error {
-	err := deleteOwn(ctx, e.Session, e.Path)
+	err := cleanup.Delete(ctx, e.Session, e.Path)
 	if e.warm != nil {
 		e.warm.left(e.Seq, err == nil)
 	}
 	return err
 }
 
-// Release is Leave that does not give up: if the delete fails (ctx done,
-// connection down beyond the retry policy) while the session lives, a
-// client-owned goroutine keeps deleting until it succeeds or the session
-// ends, so a release never leaves a node that blocks others for good. It
-// returns Leave's error, so the caller knows the release was delayed.
+// Release is Leave that does not give up (see cleanup.Remove): if the
+// delete fails (ctx done, connection down beyond the retry policy) while
+// the session lives, a client-owned goroutine keeps deleting until it
+// succeeds or the session ends, so a release never leaves a node that
+// blocks others for good. It returns Leave's error, so the caller knows
+// the release was delayed.
 //
 // While the connection is suspended it does not wait for it: the delete is
 // handed to that goroutine at once (a partitioned holder would otherwise
 // wait until the session is declared lost), and Release returns nil.
 func (e *Entry) Release(ctx context.Context) error {
-	if s := e.Session; s.Err() == nil && !s.Connected() {
-		if e.warm != nil {
-			e.warm.left(e.Seq, false)
-		}
-		e.deleteLater()
-		return nil
+	gone, err := cleanup.Remove(ctx, e.c.Go, e.Session, e.Path)
+	if e.warm != nil {
+		e.warm.left(e.Seq, gone)
 	}
-	err := e.Leave(ctx)
-	if err == nil || e.Session.Err() != nil {
-		return nil
-	}
-	e.deleteLater()
 	return err
 }
