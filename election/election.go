@@ -86,9 +86,12 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
 		return nil, ErrCampaigning
 	}
-	// Not Config.Lazy: Enter must have seen our node exist, owned by this
-	// session, before we report leadership (Curator's double leaders came
-	// from trusting a node that was gone).
+	// Not Config.Lazy, unlike every lock: a term's token is published
+	// (Leader and Observe report the leader node's czxid as
+	// Participant.Token), so it must be that very czxid, read by a stat
+	// that also proves our node exists and is this session's before we
+	// report leadership (Curator's double leaders came from trusting a
+	// node that was gone); a lock's token need only be ordered like zxids.
 	ent, err := contend.Enter(ctx, e.c, contend.Config{
 		Dir:       e.path,
 		Name:      e.o.layout.prefix(),
