@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -13,7 +14,7 @@ var (
 	// ErrSessionLost is returned by an operation whose session ended before
 	// it completed. Ephemeral nodes of that session are gone (or will be once
 	// the server expires it); nothing was retried in a new session.
-	ErrSessionLost = errors.New("zkrecipes: session lost")
+	ErrSessionLost = retry.ErrSessionLost
 	// ErrUncertain means a write may or may not have been applied: its
 	// reply was lost (the error then also matches zk.ErrConnectionClosed),
 	// or ctx ended while it was in flight (the error then also matches

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -164,19 +165,19 @@ func abandoned(err error, gone bool) error {
 	return uncertain(err)
 }
 
-// cleanup is the removal of an abandoned create's node, on a client-owned
-// goroutine.
-type cleanup struct {
+// createCleanup is the removal of an abandoned create's node, on a
+// client-owned goroutine.
+type createCleanup struct {
 	done chan struct{} // closed when the cleanup ended
 	gone bool          // set before done closes: no node of the create is left
 }
 
-func newCleanup() *cleanup { return &cleanup{done: make(chan struct{})} }
+func newCleanup() *createCleanup { return &createCleanup{done: make(chan struct{})} }
 
 // cleanupLater removes the node of a create abandoned by its caller (ctx
 // done, or session lost) once the create's outcome is known. It runs on a
 // client-owned goroutine, with its own deadline, never the caller's ctx.
-func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) *cleanup {
+func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) *createCleanup {
 	cl := newCleanup()
 	if !o.c.spawn(func() {
 		defer close(cl.done)
@@ -227,12 +228,12 @@ func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pe
 // awaitCleanup gives the cleanup of an abandoned create a moment to finish
 // before a cancelled call returns, while s is connected: that is normally
 // two round trips (the create's reply, the delete), and the caller then
-// sees no node behind. Disconnected, or past a second (a server or link
+// sees no node behind. Disconnected, or past cleanup.Now (a server or link
 // that slow), the cleanup goes on by itself. It reports whether the
 // cleanup ended with no node of the create left.
-func awaitCleanup(s *Session, cl *cleanup) bool {
+func awaitCleanup(s *Session, cl *createCleanup) bool {
 	if s.Connected() {
-		t := time.NewTimer(time.Second)
+		t := time.NewTimer(cleanup.Now)
 		defer t.Stop()
 		select {
 		case <-cl.done:
@@ -247,8 +248,9 @@ func awaitCleanup(s *Session, cl *cleanup) bool {
 	}
 }
 
+// cleanupTimeout bounds an abandoned create's cleanup (see cleanup.Horizon).
 func (c *Client) cleanupTimeout() time.Duration {
-	return 2*c.SessionTimeout() + 5*time.Second
+	return cleanup.Horizon(c.SessionTimeout())
 }
 
 // ensureParents creates the missing ancestors of ap on conn: namespace

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -26,7 +26,12 @@ func (d *Double) Leave(ctx context.Context) error {
 	}
 	d.entered = false
 	s := d.sess
-	if err := d.deleteNode(ctx, s, d.node); err != nil {
+	// On a context detached from ctx, so that a cancelled caller still
+	// leaves nothing behind; riding out a short disconnect.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanup.Horizon(s.Timeout()))
+	err := cleanup.Delete(dctx, s, d.node)
+	cancel()
+	if err != nil {
 		d.abandon(ctx, s, d.node)
 		return fmt.Errorf("barrier: leave %s: %w", d.path, err)
 	}
@@ -113,40 +118,8 @@ func (d *Double) gone(s *zkrecipes.Session) error {
 	return ErrNodeGone
 }
 
-// deleteNode deletes our member node on a context detached from ctx, so
-// that a cancelled caller still leaves nothing behind. A node already gone
-// (with its session, or deleted by someone else) counts as deleted.
-func (d *Double) deleteNode(ctx context.Context, s *zkrecipes.Session, node string) error {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeout()+time.Second)
-	defer cancel()
-	err := s.Delete(dctx, node, -1)
-	if err == nil || errors.Is(err, zk.ErrNoNode) {
-		return nil
-	}
-	if s.Err() != nil {
-		return s.Err() // the node went with the session
-	}
-	return err
-}
-
-// abandon removes our node after a failed Enter or Leave: at once while
-// connected, else on a client-owned goroutine for as long as the session
-// lives (after that the server removes the node anyway).
+// abandon removes our node after a failed Enter or Leave (see
+// cleanup.Abandon).
 func (d *Double) abandon(ctx context.Context, s *zkrecipes.Session, node string) {
-	if s.Err() != nil {
-		return
-	}
-	if s.Connected() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		err := s.Delete(dctx, node, -1)
-		cancel()
-		if err == nil || errors.Is(err, zk.ErrNoNode) || s.Err() != nil {
-			return
-		}
-	}
-	seam.Go(d.c, func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
-		defer cancel()
-		_ = s.Delete(dctx, node, -1)
-	})
+	cleanup.Abandon(ctx, seam.Spawner(d.c), s, node)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -143,7 +142,7 @@ func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte
 			mark = &zk.CreateRequest{Path: marker, Data: nonce, Flags: zk.FlagEphemeral}
 		}
 		res, err := s.Multi(dctx, &zk.SetDataRequest{Path: w.path, Data: data, Version: version}, mark)
-		failed, ferr := failedOp(res, err)
+		failed, ferr := retry.FailedOp(res)
 		switch {
 		case err == nil:
 			w.setMarked(s.ID(), true)
@@ -170,7 +169,7 @@ func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte
 			marked = true // made by an earlier session state or attempt: reuse it
 		case failed == 1 && errors.Is(ferr, zk.ErrNoNode):
 			marked = false // deleted by hand: make it again
-		case ambiguous(err) && s.Err() == nil && ctx.Err() == nil:
+		case retry.Dropped(err) && s.Err() == nil && ctx.Err() == nil:
 			// The reply was lost. Sending the same transaction again is
 			// safe: its version check lets at most one of the two commit,
 			// and the nonce in the marker says afterwards whether one did.
@@ -181,34 +180,12 @@ func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte
 			if ok, _ := retry.Wait(dctx, b, s.Done(), nil); !ok {
 				return 0, indeterminate(ctx, s, err)
 			}
-		case sent || ambiguous(err) || s.Err() != nil:
+		case sent || retry.Dropped(err) || s.Err() != nil:
 			return 0, indeterminate(ctx, s, err)
 		default:
 			return 0, err
 		}
 	}
-}
-
-// failedOp returns the index and error of the operation that failed a
-// transaction (-1 if none did, or the transaction itself failed).
-func failedOp(res []zk.MultiResponse, err error) (int, error) {
-	if err == nil {
-		return -1, nil
-	}
-	for i, r := range res {
-		if r.Error != nil {
-			return i, r.Error
-		}
-	}
-	return -1, err
-}
-
-// ambiguous reports whether err leaves open whether the server applied
-// the request: its connection dropped after (or while) it was sent.
-// go-zookeeper hands a failed socket write's own error to the request.
-func ambiguous(err error) bool {
-	var ne net.Error
-	return errors.Is(err, zk.ErrConnectionClosed) || errors.As(err, &ne)
 }
 
 func indeterminate(ctx context.Context, s *zkrecipes.Session, err error) error {

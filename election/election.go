@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -86,9 +86,12 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
 		return nil, ErrCampaigning
 	}
-	// Not Config.Lazy: Enter must have seen our node exist, owned by this
-	// session, before we report leadership (Curator's double leaders came
-	// from trusting a node that was gone).
+	// Not Config.Lazy, unlike every lock: a term's token is published
+	// (Leader and Observe report the leader node's czxid as
+	// Participant.Token), so it must be that very czxid, read by a stat
+	// that also proves our node exists and is this session's before we
+	// report leadership (Curator's double leaders came from trusting a
+	// node that was gone); a lock's token need only be ordered like zxids.
 	ent, err := contend.Enter(ctx, e.c, contend.Config{
 		Dir:       e.path,
 		Name:      e.o.layout.prefix(),
@@ -106,7 +109,7 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		// longer trusted: never report such a term. Its node is deleted
 		// now or, once reconnected, by a client-owned goroutine.
 		t.end(err)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanup.Now)
 		defer cancel()
 		_ = t.Resign(rctx)
 		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)

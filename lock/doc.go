@@ -47,9 +47,12 @@
 //     most maxLeases leases, an RWMutex either readers or one writer.
 //   - Fairness: acquirers are served in arrival order (sequence order); an
 //     RWMutex reader waits behind every earlier writer.
-//   - Lock returns success only for a node that exists and belongs to the
-//     current session, and only in the session that created it: work
-//     never continues silently in a new session.
+//   - Lock returns success only in the session that created its node,
+//     once that node was seen in place after its create (in a listing,
+//     through the create itself, or through its own watch): work never
+//     continues silently in a new session. Unlike election, a lock does
+//     not read its node's stat first, since its token need only be
+//     ordered (see Token); Lost watches the node from its first call.
 //   - A failed or cancelled acquisition leaves no node behind: it is
 //     deleted with a context detached from the caller's, before returning
 //     while connected, otherwise by a client-owned goroutine while the
@@ -125,7 +128,7 @@
 //	Semaphore, Lease InterProcessSemaphoreV2, Lease
 //	MultiLock        InterProcessMultiLock
 //	Lost             ConnectionStateListener SUSPENDED/LOST (standard policy)
-//	Token            (none; Curator exposes the node, whose czxid is the token)
+//	Token            (none; Curator exposes the node, whose czxid orders holders as Token does)
 //
 // Curator's semaphore can also read maxLeases from a SharedCount; here
 // every participant declares it and disagreement among Go participants is

@@ -183,7 +183,7 @@ func (l *Lease) Lost() <-chan struct{} {
 	return l.h.lostCh()
 }
 
-// Token is as Mutex.Token: the creation zxid of the lease node.
+// Token is as Mutex.Token, for the lease node: ordered like zxids.
 func (l *Lease) Token() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()

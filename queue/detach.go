@@ -3,12 +3,14 @@ package queue
 import (
 	"context"
 	"errors"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
 )
 
 // detach runs do on a client-owned goroutine with a context of its own (the
@@ -31,9 +33,7 @@ func detach[T any](ctx context.Context, c *zkrecipes.Client, do func(context.Con
 		abandoned bool
 		tracker   *sync.WaitGroup // counts the undo of an abandoned call (see withUndoTracker)
 	)
-	ok := seam.Go(c, func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, cleanupHorizon(c))
-		defer cancel()
+	ok := cleanup.Detached(seam.Spawner(c), c.SessionTimeout(), func(dctx context.Context) {
 		rv, rerr := do(dctx)
 		mu.Lock()
 		if abandoned {
@@ -83,10 +83,9 @@ func withUndoTracker(ctx context.Context, wg *sync.WaitGroup) context.Context {
 	return context.WithValue(ctx, undoTrackerKey{}, wg)
 }
 
-// cleanupHorizon bounds detached work: long enough to ride out a
-// connection loss that the session survives.
+// cleanupHorizon bounds detached work (see cleanup.Horizon).
 func cleanupHorizon(c *zkrecipes.Client) time.Duration {
-	return 2*c.SessionTimeout() + 5*time.Second
+	return cleanup.Horizon(c.SessionTimeout())
 }
 
 // catchUp makes s's server catch up with the leader before a read that
@@ -106,35 +105,20 @@ func catchUp(ctx context.Context, s *zkrecipes.Session, p string) error {
 	return err
 }
 
-// ambiguous reports whether a write failed without a server answer, so it
-// may or may not have been applied: the reply was lost with the
-// connection, or the session ended while the request was in flight.
-func ambiguous(err error) bool {
-	return errors.Is(err, zk.ErrConnectionClosed) ||
-		errors.Is(err, zk.ErrSessionMoved) ||
-		errors.Is(err, zkrecipes.ErrSessionLost) ||
-		errors.Is(err, zk.ErrSessionExpired) ||
-		errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, context.Canceled)
-}
-
-// transient reports whether an operation that failed with err may succeed
-// if tried again later (on this session or the next).
-func transient(err error) bool {
-	return ambiguous(err) || errors.Is(err, zk.ErrNoServer)
-}
+// The queue's names for the classifiers of internal/retry, the one home
+// of error classification (see its package doc).
+var (
+	// ambiguous: a write failed with no answer that settles it.
+	ambiguous = retry.Unanswered
+	// transient: an operation may succeed if tried again later.
+	transient = retry.Transient
+)
 
 // failedOp returns the index of the operation that made a transaction
-// fail, or -1. ZooKeeper reports the culprit's error and marks the others
-// as rolled back (ErrRuntimeInconsistency) or successful.
+// fail, or -1 (see retry.FailedOp).
 func failedOp(res []zk.MultiResponse) int {
-	for i, r := range res {
-		// go-zookeeper has no sentinel for code -2 (runtime inconsistency).
-		if r.Error != nil && r.Error.Error() != "unknown error: -2" {
-			return i
-		}
-	}
-	return -1
+	i, _ := retry.FailedOp(res)
+	return i
 }
 
 // sleep waits d, or less if ctx is done first (then it returns false).

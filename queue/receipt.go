@@ -2,13 +2,12 @@ package queue
 
 import (
 	"context"
-	"errors"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"sync"
 	"time"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 )
 
 // Every put transaction first creates a receipt: an ephemeral node named
@@ -95,12 +94,9 @@ func (q *Queue) flushReceipts() {
 	if len(all) == 0 {
 		return
 	}
-	seam.Go(q.c, func(life context.Context) {
-		ctx, cancel := context.WithTimeout(life, cleanupHorizon(q.c))
-		defer cancel()
+	cleanup.Detached(seam.Spawner(q.c), q.c.SessionTimeout(), func(ctx context.Context) {
 		for p, s := range all {
-			err := s.Delete(ctx, p, -1)
-			if err != nil && !errors.Is(err, zk.ErrNoNode) && s.Err() == nil {
+			if err := cleanup.Delete(ctx, s, p); err != nil {
 				q.c.Logger().Debug("queue: delete put receipt", "receipt", p, "err", err)
 			}
 		}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 )
 
 // idleAfter is how long a consumer stays registered after its last Take
@@ -93,7 +94,7 @@ func (q *Queue) unregister(life context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(life, cleanupHorizon(q.c))
 	defer cancel()
-	if err := s.Delete(ctx, q.l.consumer(s.ID()), -1); err != nil && !errors.Is(err, zk.ErrNoNode) && s.Err() == nil {
+	if err := cleanup.Delete(ctx, s, q.l.consumer(s.ID())); err != nil {
 		q.c.Logger().Debug("queue: unregister idle consumer", "err", err)
 		return
 	}

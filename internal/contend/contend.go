@@ -9,12 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"slices"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -43,11 +43,13 @@ type Config struct {
 	OnWait func(watched string)
 	// Lazy makes Enter cost exactly one create plus one listing when the
 	// predicate holds at once: it neither waits for nor, usually, sends the
-	// request for our own node's stat. Entry.Czxid then stays 0 and
-	// Entry.Token is the fencing token: the parent's pzxid seen by the
+	// request for our own node's stat. Entry.Token is then the fencing
+	// token: the parent's pzxid seen by the
 	// first listing when that listing proves no sibling was created since
 	// ours (see Token), else our czxid, requested in parallel with the wait.
-	// Entry.Lost sets its own-node watch when first called.
+	// Entry.Lost sets its own-node watch when first called. Every lock
+	// is Lazy; election is not, because its token is published as the
+	// leader node's czxid and must be exactly that (see election.Campaign).
 	Lazy bool
 	// Check, if set, inspects every listing before the predicate; an error
 	// ends Enter (deleting our node) with that error. The semaphore uses it
@@ -66,14 +68,12 @@ type Entry struct {
 	Path    string // our node, relative to the namespace
 	Name    string // our node's name
 	Seq     int32
-	Czxid   int64 // zxid of our node's creation: a fencing token (0 with Config.Lazy: see Token)
 
-	lazy   bool
 	ready  chan struct{}   // closed once token (or ownErr) is known
 	token  int64           // set before ready is closed
 	ownErr error           // set before ready is closed
 	watch  <-chan zk.Event // own-node watch, set before ready is closed
-	// the seam.Connections count under which watch was set and
+	// the Session.Connections count under which watch was set and
 	// answered (0: unknown), set before ready is closed
 	watchConn int64
 	susp      <-chan struct{} // the session's suspension channel when we got in
@@ -110,13 +110,13 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	e := newEntry(c, s, cfg, path)
 	var first *listing
 	if lerr == nil && slices.Contains(kids, e.Name) {
-		first = &listing{kids, st}
+		first = &listing{children: kids, st: st}
 	}
 	return e.enter(ctx, cfg, markers, first)
 }
 
 func newEntry(c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, path string) *Entry {
-	return &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), lazy: cfg.Lazy, ready: make(chan struct{}), warm: cfg.Warm}
+	return &Entry{c: c, Session: s, Path: path, Name: zkpath.Base(path), ready: make(chan struct{}), warm: cfg.Warm}
 }
 
 // enterWarm is Enter for a warm handle: one create, which admits us if its
@@ -157,112 +157,76 @@ func (e *Entry) enter(ctx context.Context, cfg Config, markers []string, first *
 		if err == nil && e.ownErr != nil {
 			err = e.ownErr
 		}
-		e.Czxid = e.token
 	}
 	if err != nil {
 		cfg.Warm.broken()
-		e.abandon(ctx)
+		// Never on the caller's (possibly cancelled) ctx: see cleanup.
+		cleanup.Abandon(ctx, seam.Spawner(e.c), s, e.Path)
 		return nil, err
 	}
 	e.susp = s.Suspended()
-	if cfg.Warm != nil {
-		cfg.Warm.held(e, cfg.Dir, e.parent, e.knownToken())
+	if cfg.Warm.held(s, cfg.Dir, e.Seq, e.parent, e.knownToken()) {
+		watchParent(e.c, s, cfg.Dir, e.parent)
 	}
 	return e, nil
 }
 
-// listing is a listing of the contenders' directory made after our create.
+// listing is a listing of the contenders' directory made after our
+// create, with the children watch it set, if any.
 type listing struct {
 	children []string
 	st       *zk.Stat
+	watch    <-chan zk.Event
 }
 
-// wait lists until the predicate holds; pre, if not nil, is the first
-// listing, made already.
+// wait is the contention loop: list, decide, wait for the one node whose
+// deletion can change the answer, again. pre, if not nil, is the first
+// listing, made already. The shortcuts beside it (see shortcuts) settle
+// the token from the first listing and may end a wait without listing
+// again; the loop only tells them what it saw.
 func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *listing) error {
 	s := e.Session
-	watchDir := false // the predicate asked for a children watch: list with one
-	first := e.lazy
-	waited := false
+	sc := newShortcuts(e, cfg)
+	childWatch := false // list with a children watch: the predicate asks for one
 	for {
-		var children []string
-		var st *zk.Stat
-		var cw <-chan zk.Event
-		var err error
-		if pre != nil {
-			children, st, pre = pre.children, pre.st, nil
-		} else if watchDir {
-			children, st, cw, err = s.ChildrenW(ctx, cfg.Dir)
-		} else {
-			children, st, err = s.Children(ctx, cfg.Dir)
-		}
+		l, err := e.list(ctx, cfg.Dir, childWatch, &pre)
 		if err != nil {
 			return err
 		}
-		nodes := zkpath.ParseChildren(children, markers...)
-		self := indexOf(nodes, e.Name)
-		if self < 0 {
-			if s.Err() != nil {
-				return s.Err()
-			}
-			return fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
+		d, err := e.decide(cfg, markers, l)
+		if err != nil {
+			return err
 		}
-		if cfg.Check != nil {
-			if err := cfg.Check(nodes, self); err != nil {
-				return err
-			}
-		}
-		ok, watch := cfg.Predicate(nodes, self)
-		last := !ok && watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch)
-		if first && (ok || !cfg.NoWait) {
-			first = false
-			e.firstListing(st, nodes[self].Seq, last)
-		}
-		if ok {
-			e.Seq = nodes[self].Seq
-			if !waited && self == 0 && st != nil {
-				e.parent = st.Czxid // nobody ahead: Warm may count on it
-			}
+		sc.listed(l, d)
+		if d.ok {
+			e.Seq = d.seq
 			return nil
 		}
 		if cfg.NoWait {
 			return ErrWouldBlock
 		}
-		var ch <-chan zk.Event
-		pred := cfg.Dir
-		if watch != WatchChildren {
-			watchDir = false
+		if want := d.watch == WatchChildren; want != childWatch {
+			// The listing we decide on must be the one that set the watch,
+			// so that no change between listing and watching goes unnoticed.
+			if childWatch = want; want {
+				continue
+			}
 		}
-		if watch == WatchChildren {
-			// The listing with the watch is the one we decide on, so no
-			// change between listing and watching goes unnoticed.
-			if !watchDir {
-				watchDir = true
-				continue
-			}
-			ch = cw
-		} else {
-			// A data watch, not an exists watch: if the node is already
-			// gone the server sets no watch, so none is left behind.
-			pred = zkpath.Join(cfg.Dir, nodes[watch].Name)
-			_, _, ch, err = s.GetW(ctx, pred)
-			if errors.Is(err, zk.ErrNoNode) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
+		ch, watched, err := e.watchFor(ctx, cfg.Dir, l, d)
+		if errors.Is(err, zk.ErrNoNode) {
+			continue // gone already: list again
+		}
+		if err != nil {
+			return err
 		}
 		if cfg.OnWait != nil {
-			cfg.OnWait(pred)
+			cfg.OnWait(watched)
 		}
-		waited = true
+		sc.waited = true
 		select {
 		case ev := <-ch:
-			if last && ev.Type == zk.EventNodeDeleted && e.ownIntact() {
-				// The one node between us and the resource is gone and
-				// ours is not: no need to list again (see lastObstacle).
-				e.Seq = nodes[self].Seq
+			if sc.admitsOnWake(ev, d) {
+				e.Seq = d.seq
 				return nil
 			}
 		case <-ctx.Done():
@@ -273,101 +237,105 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 	}
 }
 
-// lastObstacle reports whether the watched node is all that keeps the
-// predicate from holding: it would hold on this listing without it. Then
-// its deletion alone admits us, whatever else changed meanwhile, because
-// a change can only remove nodes ahead of us (sequence numbers only grow,
-// so no node is ever created ahead of ours) and a predicate never turns
-// false when nodes ahead of us go.
-func lastObstacle(pred Predicate, nodes []zkpath.Node, self, watch int) bool {
-	if watch >= self {
-		return false
+// list returns *pre (once) or lists dir, with a children watch if asked.
+func (e *Entry) list(ctx context.Context, dir string, childWatch bool, pre **listing) (*listing, error) {
+	if l := *pre; l != nil {
+		*pre = nil
+		return l, nil
 	}
-	rest := slices.Delete(slices.Clone(nodes), watch, watch+1)
-	ok, _ := pred(rest, self-1)
-	return ok
+	var l listing
+	var err error
+	if childWatch {
+		l.children, l.st, l.watch, err = e.Session.ChildrenW(ctx, dir)
+	} else {
+		l.children, l.st, err = e.Session.Children(ctx, dir)
+	}
+	return &l, err
 }
 
-func indexOf(nodes []zkpath.Node, name string) int {
-	for i, n := range nodes {
-		if n.Name == name {
-			return i
+// watchFor returns the watch to wait on for decision d: the listing's
+// children watch, or a data watch on the node d names.
+func (e *Entry) watchFor(ctx context.Context, dir string, l *listing, d decision) (<-chan zk.Event, string, error) {
+	if d.watch == WatchChildren {
+		return l.watch, dir, nil
+	}
+	// A data watch, not an exists watch: if the node is already gone the
+	// server sets no watch (zk.ErrNoNode), so none is left behind.
+	p := zkpath.Join(dir, d.nodes[d.watch].Name)
+	_, _, ch, err := e.Session.GetW(ctx, p)
+	return ch, p, err
+}
+
+// decide is decide for our node; a listing without it means our session
+// ended or someone else deleted it.
+func (e *Entry) decide(cfg Config, markers []string, l *listing) (decision, error) {
+	d, err := decide(cfg, markers, e.Name, l.children)
+	if errors.Is(err, errNotListed) {
+		if serr := e.Session.Err(); serr != nil {
+			return d, serr
+		}
+		return d, fmt.Errorf("%w: %s", ErrNodeGone, e.Path)
+	}
+	return d, err
+}
+
+// decision is what one listing says about us.
+type decision struct {
+	nodes []zkpath.Node // the contenders, in sequence order
+	self  int           // our index in nodes
+	seq   int32         // our sequence number
+	ok    bool          // the predicate holds: we are in
+	watch int           // else the node to watch (or WatchChildren)
+	last  bool          // the watched node alone keeps us out (see lastObstacle)
+}
+
+// errNotListed: our node is not among the children listed.
+var errNotListed = errors.New("contender node not listed")
+
+// decide parses a listing of the contenders and applies cfg's Check and
+// Predicate to it, for our node named name.
+func decide(cfg Config, markers []string, name string, children []string) (decision, error) {
+	nodes := zkpath.ParseChildren(children, markers...)
+	self := slices.IndexFunc(nodes, func(n zkpath.Node) bool { return n.Name == name })
+	if self < 0 {
+		return decision{}, errNotListed
+	}
+	if cfg.Check != nil {
+		if err := cfg.Check(nodes, self); err != nil {
+			return decision{}, err
 		}
 	}
-	return -1
-}
-
-// abandon deletes our node after a failed or cancelled Enter. It never uses
-// the caller's (possibly cancelled) ctx: while connected it deletes before
-// returning, so the caller sees the node gone; otherwise a client-owned
-// goroutine keeps trying while the session lives (after which the server
-// removes the node anyway).
-func (e *Entry) abandon(ctx context.Context) {
-	s := e.Session
-	if s.Err() != nil {
-		return
-	}
-	if s.Connected() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		err := deleteOwn(dctx, s, e.Path)
-		cancel()
-		if err == nil {
-			return
-		}
-	}
-	e.deleteLater()
-}
-
-// deleteLater keeps deleting our node on a client-owned goroutine until it
-// is gone or the session ends (after which the server removes it anyway).
-func (e *Entry) deleteLater() {
-	s := e.Session
-	seam.Go(e.c, func(life context.Context) {
-		dctx, cancel := context.WithTimeout(life, 2*s.Timeout()+time.Second)
-		defer cancel()
-		_ = deleteOwn(dctx, s, e.Path)
-	})
-}
-
-func deleteOwn(ctx context.Context, s *zkrecipes.Session, path string) error {
-	err := s.Delete(ctx, path, -1)
-	if err == nil || errors.Is(err, zk.ErrNoNode) || errors.Is(err, zkrecipes.ErrSessionLost) || errors.Is(err, zkrecipes.ErrClosed) {
-		return nil
-	}
-	return err
+	ok, watch := cfg.Predicate(nodes, self)
+	return decision{
+		nodes: nodes, self: self, seq: nodes[self].Seq, ok: ok, watch: watch,
+		last: !ok && watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch),
+	}, nil
 }
 
 // Leave deletes our node, releasing what it held. A node already gone with
 // its session counts as released.
 func (e *Entry) Leave(ctx context.Context) error {
-	err := deleteOwn(ctx, e.Session, e.Path)
+	err := cleanup.Delete(ctx, e.Session, e.Path)
 	if e.warm != nil {
 		e.warm.left(e.Seq, err == nil)
 	}
 	return err
 }
 
-// Release is Leave that does not give up: if the delete fails (ctx done,
-// connection down beyond the retry policy) while the session lives, a
-// client-owned goroutine keeps deleting until it succeeds or the session
-// ends, so a release never leaves a node that blocks others for good. It
-// returns Leave's error, so the caller knows the release was delayed.
+// Release is Leave that does not give up (see cleanup.Remove): if the
+// delete fails (ctx done, connection down beyond the retry policy) while
+// the session lives, a client-owned goroutine keeps deleting until it
+// succeeds or the session ends, so a release never leaves a node that
+// blocks others for good. It returns Leave's error, so the caller knows
+// the release was delayed.
 //
 // While the connection is suspended it does not wait for it: the delete is
 // handed to that goroutine at once (a partitioned holder would otherwise
 // wait until the session is declared lost), and Release returns nil.
 func (e *Entry) Release(ctx context.Context) error {
-	if s := e.Session; s.Err() == nil && !s.Connected() {
-		if e.warm != nil {
-			e.warm.left(e.Seq, false)
-		}
-		e.deleteLater()
-		return nil
+	gone, err := cleanup.Remove(ctx, seam.Spawner(e.c), e.Session, e.Path)
+	if e.warm != nil {
+		e.warm.left(e.Seq, gone)
 	}
-	err := e.Leave(ctx)
-	if err == nil || e.Session.Err() != nil {
-		return nil
-	}
-	e.deleteLater()
 	return err
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
 // fetchOwn reads our node's stat and sets a watch on it, then closes
@@ -34,62 +33,6 @@ func (e *Entry) fetch(ctx context.Context) {
 		}
 	}
 	e.ownErr = err
-}
-
-// ownIntact reports whether our node, seen to exist when its watch was
-// set, still did when the event we just read was sent: the watch was set
-// on the connection we still use and has not fired. A server sends one
-// connection's events in the order of the changes that fire them, so had
-// our node been deleted first, its event would be here already. It must
-// be called only before Enter returns (it may consume the watch, which
-// Lost then sets again).
-func (e *Entry) ownIntact() bool {
-	select {
-	case <-e.ready:
-	default:
-		return false
-	}
-	if e.ownErr != nil || e.watch == nil || e.watchConn == 0 || seam.Connections(e.Session) != e.watchConn {
-		return false
-	}
-	select {
-	case <-e.watch:
-		e.watch = nil
-		return false
-	default:
-		return true
-	}
-}
-
-// firstListing settles a Lazy entry's token from its first listing, made
-// right after our create, when it can; otherwise it asks for our czxid on
-// a client-owned goroutine while we wait. It also asks when the entry is
-// about to wait for its last obstacle (wantWatch): the request sets the
-// own-node watch that lets the wake-up skip the listing (see ownIntact).
-// Deeper in a queue the watch would rarely serve, so it is not worth a
-// request.
-//
-// ZooKeeper names a sequential node after the number of children its
-// parent ever had created (kept as the parent's internal cversion, which
-// the create then increments) and reports a cversion of 2*creates -
-// numChildren (creates plus deletes). So cversion + numChildren ==
-// 2*(seq+1) proves that no sibling was created between our create and
-// this listing. The parent's pzxid P, the zxid of the last child creation
-// or deletion, is then the zxid of our create or of a later deletion, and
-// orders holders as our czxid would: every earlier holder's node was
-// deleted no later than P, every later holder's node is created after this
-// listing, with a greater zxid. (int32 arithmetic wraps like the server's
-// counters.)
-func (e *Entry) firstListing(st *zk.Stat, seq int32, wantWatch bool) {
-	if !wantWatch && st != nil && st.Pzxid != 0 && st.Cversion+st.NumChildren == 2*(seq+1) {
-		e.token = st.Pzxid
-		close(e.ready)
-		return
-	}
-	if !seam.Go(e.c, e.fetchOwnLazy) {
-		e.ownErr = zkrecipes.ErrClosed
-		close(e.ready)
-	}
 }
 
 // fetchOwnLazy is fetchOwn for Config.Lazy, on a client-owned goroutine:

@@ -39,6 +39,9 @@ type Warm struct {
 	parent   int64 // czxid of the parent the last hold's node lived in
 	holds    int   // holds recorded in this session and parent incarnation
 	released bool  // Leave deleted the last hold's node
+	// watching reports whether s watches the parent (watchingParent;
+	// unit tests replace it)
+	watching func(s *zkrecipes.Session, dir string, czxid int64) bool
 }
 
 // ready reports whether the next Enter on s may try the single create.
@@ -50,7 +53,13 @@ func (w *Warm) ready(s *zkrecipes.Session) bool {
 
 // intact checks the chain and the parent watch; w.mu is held.
 func (w *Warm) intact(s *zkrecipes.Session) bool {
-	return w.s == s && w.token != 0 && w.released && watchingParent(s, w.dir, w.parent)
+	if w.s != s || w.token == 0 || !w.released {
+		return false
+	}
+	if w.watching != nil {
+		return w.watching(s, w.dir, w.parent)
+	}
+	return watchingParent(s, w.dir, w.parent)
 }
 
 // admits reports whether our new node, numbered seq and created on s, is
@@ -68,27 +77,31 @@ func (w *Warm) admits(s *zkrecipes.Session, seq int32) (int64, bool) {
 	return w.token, true
 }
 
-// held records a hold that listed. parent is the czxid of the parent of e's
-// node when the first listing admitted it with nobody ahead, and token its
-// token if known at once (0 otherwise: the chain breaks). The second such
-// hold in one session and parent incarnation sets the parent watch: a
-// handle used once, or a lock whose parent is reaped between holds, does
-// not pay for a watch it would never use.
-func (w *Warm) held(e *Entry, dir string, parent, token int64) {
+// held records a hold on s that listed: its node numbered seq under dir,
+// parent the czxid of dir when the first listing admitted it with nobody
+// ahead (0 otherwise), and token its token if known at once (0
+// otherwise: the chain breaks). It reports whether the caller should set
+// the parent watch (watchParent): the second such hold in one session and
+// parent incarnation asks for it, so that a handle used once, or a lock
+// whose parent is reaped between holds, does not pay for a watch it would
+// never use. A nil w is a handle without a Warm.
+func (w *Warm) held(s *zkrecipes.Session, dir string, seq int32, parent, token int64) (watch bool) {
+	if w == nil {
+		return false
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.released = false
 	if parent == 0 || token == 0 {
 		w.token, w.holds = 0, 0
-		return
+		return false
 	}
-	if w.s != e.Session || w.dir != dir || w.parent != parent {
+	if w.s != s || w.dir != dir || w.parent != parent {
 		w.holds = 0
 	}
-	w.s, w.dir, w.seq, w.token, w.parent = e.Session, dir, e.Seq, token, parent
-	if w.holds++; w.holds >= 2 {
-		watchParent(e.c, e.Session, dir, parent)
-	}
+	w.s, w.dir, w.seq, w.token, w.parent = s, dir, seq, token, parent
+	w.holds++
+	return w.holds >= 2
 }
 
 // broken records a failed Enter: its node, if any, may linger, so the

@@ -43,3 +43,9 @@ func Connections(s *zkrecipes.Session) int64 { return connections(s) }
 func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error) {
 	return createAndList(s, ctx, p, data, mode, opts...)
 }
+
+// Spawner returns Go bound to c, for code that takes a spawn function
+// (internal/cleanup).
+func Spawner(c *zkrecipes.Client) func(fn func(ctx context.Context)) bool {
+	return func(fn func(ctx context.Context)) bool { return goFn(c, fn) }
+}

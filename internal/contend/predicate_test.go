@@ -1,0 +1,208 @@
+package contend
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// nodes builds sorted contenders from kinds: 'r' a reader, 'w' a writer
+// (or a mutex contender), numbered 0, 1, ...
+func nodes(kinds string) []zkpath.Node {
+	out := make([]zkpath.Node, len(kinds))
+	for i, k := range kinds {
+		marker := WriteMarker
+		if k == 'r' {
+			marker = ReadMarker
+		}
+		out[i] = zkpath.Node{Name: fmt.Sprintf("_c_x-%s%010d", marker, i), Seq: int32(i)}
+	}
+	return out
+}
+
+var predicates = []struct {
+	name string
+	p    Predicate
+}{
+	{"MaxLeases(1)", MaxLeases(1)},
+	{"MaxLeases(2)", MaxLeases(2)},
+	{"Writer", Writer()},
+	{"Reader", Reader(nil)},
+	{"Reader(own node 0)", Reader(func(n zkpath.Node) bool { return n.Seq == 0 })},
+	{"AtMost(2)", AtMost(2)},
+}
+
+func TestPredicates(t *testing.T) {
+	cases := []struct {
+		pred      Predicate
+		kinds     string
+		self      int
+		ok        bool
+		watch     int
+		predicate string
+	}{
+		{MaxLeases(1), "w", 0, true, -1, "mutex, alone"},
+		{MaxLeases(1), "www", 2, false, 1, "mutex watches its predecessor"},
+		{MaxLeases(2), "www", 1, true, -1, "second of two leases"},
+		{MaxLeases(2), "wwww", 3, false, 1, "semaphore watches n ahead"},
+		{Reader(nil), "rrr", 2, true, -1, "readers skip readers"},
+		{Reader(nil), "rwrr", 3, false, 1, "reader watches the nearest writer ahead"},
+		{Reader(nil), "wrwr", 3, false, 2, "not the first writer: the nearest"},
+		{Reader(func(n zkpath.Node) bool { return n.Seq == 0 }), "wr", 1, true, -1, "downgrade: our own write node"},
+		{Writer(), "rrw", 2, false, 1, "writer waits for every reader"},
+		{AtMost(2), "ww", 1, true, -1, "lease within the limit"},
+		{AtMost(2), "www", 0, false, WatchChildren, "over the limit, whatever our place"},
+	}
+	for _, c := range cases {
+		ok, watch := c.pred(nodes(c.kinds), c.self)
+		if ok != c.ok || watch != c.watch {
+			t.Errorf("%s: got %v, %d; want %v, %d", c.predicate, ok, watch, c.ok, c.watch)
+		}
+	}
+}
+
+// allKinds lists every string of 'r' and 'w' of length 1..n.
+func allKinds(n int) []string {
+	out := []string{""}
+	var all []string
+	for range n {
+		var next []string
+		for _, s := range out {
+			next = append(next, s+"r", s+"w")
+		}
+		all, out = append(all, next...), next
+	}
+	return all
+}
+
+// withoutAhead returns nodes minus those ahead of self whose bit is set
+// in mask, and self's new index.
+func withoutAhead(ns []zkpath.Node, self int, mask int) ([]zkpath.Node, int) {
+	var out []zkpath.Node
+	newSelf := self
+	for i, n := range ns {
+		if i < self && mask&(1<<i) != 0 {
+			newSelf--
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, newSelf
+}
+
+// The wait relies on monotonicity: removing contenders ahead of us never
+// turns ok from true to false (no node is ever created ahead of ours).
+func TestPredicatesAreMonotone(t *testing.T) {
+	for _, p := range predicates {
+		for _, kinds := range allKinds(6) {
+			ns := nodes(kinds)
+			for self := range ns {
+				if ok, _ := p.p(ns, self); !ok {
+					continue
+				}
+				for mask := range 1 << self {
+					rest, rself := withoutAhead(ns, self, mask)
+					if ok, _ := p.p(rest, rself); !ok {
+						t.Fatalf("%s on %q at %d: ok, but not without nodes %b ahead", p.name, kinds, self, mask)
+					}
+				}
+			}
+		}
+	}
+}
+
+// lastObstacle is what lets a wake-up skip the listing: when it holds, the
+// watched node's deletion admits us whatever else ahead of us went too;
+// when the watched node is not all that keeps us out, it must not hold.
+func TestLastObstacle(t *testing.T) {
+	cases := []struct {
+		pred  Predicate
+		kinds string
+		self  int
+		want  bool
+		name  string
+	}{
+		{MaxLeases(1), "ww", 1, true, "mutex: the predecessor is the last obstacle"},
+		{MaxLeases(1), "www", 2, false, "mutex: two ahead, the predecessor is not the last"},
+		{MaxLeases(2), "wwww", 3, false, "semaphore: two ahead still hold the leases"},
+		{MaxLeases(2), "www", 2, true, "semaphore: one lease frees with the watched node"},
+		{Reader(nil), "rwr", 2, true, "reader behind one writer"},
+		{Reader(nil), "wwr", 2, false, "reader behind two writers"},
+		{Writer(), "rrw", 2, false, "writer behind two readers"},
+	}
+	for _, c := range cases {
+		ns := nodes(c.kinds)
+		ok, watch := c.pred(ns, c.self)
+		if ok || watch < 0 {
+			t.Fatalf("%s: the case must wait on a node", c.name)
+		}
+		if got := lastObstacle(c.pred, ns, c.self, watch); got != c.want {
+			t.Errorf("%s: lastObstacle = %v, want %v", c.name, got, c.want)
+		}
+	}
+	// Soundness over every small case: if lastObstacle holds, every later
+	// state of the listing without the watched node admits us.
+	for _, p := range predicates {
+		for _, kinds := range allKinds(6) {
+			ns := nodes(kinds)
+			for self := range ns {
+				ok, watch := p.p(ns, self)
+				if ok || watch < 0 || !lastObstacle(p.p, ns, self, watch) {
+					continue
+				}
+				for mask := range 1 << self {
+					rest, rself := withoutAhead(ns, self, mask|1<<watch)
+					if ok, _ := p.p(rest, rself); !ok {
+						t.Fatalf("%s on %q at %d: last obstacle %d gone (with %b), yet not admitted", p.name, kinds, self, watch, mask)
+					}
+				}
+			}
+		}
+	}
+}
+
+// decide parses a listing as Curator names its nodes, ignores strangers
+// and orders by sequence number, never by name.
+func TestDecideParsesTheListing(t *testing.T) {
+	const me = "_c_0b-lock-0000000012"
+	children := []string{
+		"_c_zz-lock-0000000011", // ahead, though sorted after us by name
+		me,
+		"_c_aa-lock-0000000013",
+		"lock-0000000010", // Curator without protection
+		"stranger",
+		"_c_x-lease-0000000001", // another kind
+	}
+	cfg := Config{Predicate: MaxLeases(1)}
+	d, err := decide(cfg, []string{"lock-"}, me, children)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(d.nodes))
+	for i, n := range d.nodes {
+		names[i] = n.Name
+	}
+	want := []string{"lock-0000000010", "_c_zz-lock-0000000011", me, "_c_aa-lock-0000000013"}
+	if !slices.Equal(names, want) || d.self != 2 || d.seq != 12 || d.ok || d.watch != 1 || d.last {
+		t.Errorf("decide = %v self %d seq %d ok %v watch %d last %v; want %v self 2 seq 12, waiting on 1, not last",
+			names, d.self, d.seq, d.ok, d.watch, d.last, want)
+	}
+
+	rw := []string{"_c_a-" + WriteMarker + "0000000001", "_c_b-" + ReadMarker + "0000000002"}
+	d, err = decide(Config{Predicate: Reader(nil)}, []string{ReadMarker, WriteMarker}, rw[1], rw)
+	if err != nil || d.ok || d.watch != 0 || !IsWrite(d.nodes[0]) || IsWrite(d.nodes[1]) {
+		t.Errorf("read-write listing: %+v, %v", d, err)
+	}
+
+	if _, err := decide(cfg, []string{"lock-"}, "_c_gone-lock-0000000099", children); !errors.Is(err, errNotListed) {
+		t.Errorf("our node missing: err %v, want errNotListed", err)
+	}
+	refuse := errors.New("refused")
+	cfg.Check = func([]zkpath.Node, int) error { return refuse }
+	if _, err := decide(cfg, []string{"lock-"}, me, children); err != refuse {
+		t.Errorf("Check's error: got %v", err)
+	}
+}
