@@ -40,6 +40,7 @@ type cursor struct {
 	held       map[msgID]*zkrecipes.Session // handed out by this Queue and not settled, in that session
 	refreshing chan struct{}                // non-nil while one taker refreshes for all
 	kick       chan struct{}                // closed (and replaced) when waiting takers must list again
+	sleepers   int                          // takers waiting for a change (tests wait for them)
 
 	skip   map[bucketRef]time.Time // sealed buckets with nothing to take until then (zero: until a release)
 	unskip bool                    // forget skip at the next refresh (a Nack here)
@@ -69,13 +70,18 @@ func (c *cursor) next(ctx context.Context, s *zkrecipes.Session, poll bool) (can
 		if !fresh && !c.found && !c.staleLocked() && c.wake != nil {
 			// Nothing to take and nothing changed since the last listing.
 			wake, until := append(c.wake[:len(c.wake):len(c.wake)], c.kick), c.until
+			c.sleepers++
 			c.mu.Unlock()
-			if err := waitFor(ctx, wake, until); err != nil {
+			err := waitFor(ctx, wake, until)
+			c.mu.Lock()
+			c.sleepers--
+			if err == nil {
+				c.found = true // force a refresh
+			}
+			c.mu.Unlock()
+			if err != nil {
 				return cand{}, err
 			}
-			c.mu.Lock()
-			c.found = true // force a refresh
-			c.mu.Unlock()
 			continue
 		}
 		if ch := c.refreshing; ch != nil {

@@ -104,3 +104,16 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// waitUntil polls cond until it holds, failing the test when ctx ends
+// first (cond has no event to wait on).
+func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -235,7 +235,7 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond) // let them settle into waiting
+	waitUntil(t, ctx, "three takers waiting", func() bool { return queue.Sleepers(q) == 3 })
 	before := reqs.n.Load()
 	time.Sleep(time.Second)
 	assert.Zero(t, reqs.n.Load()-before, "requests while waiting")
