@@ -17,14 +17,6 @@ import (
 
 const qpath = "/jobs"
 
-// testCtx bounds a test's blocking calls.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // clients returns n clients, each with its own session, sharing one namespace.
 func clients(t *testing.T, n int, opts ...zkrecipes.Option) []*zkrecipes.Client {
 	t.Helper()
@@ -95,14 +87,6 @@ func payloads(prefix string, n int) [][]byte {
 		out[i] = []byte(fmt.Sprintf("%s-%06d", prefix, i))
 	}
 	return out
-}
-
-// must returns v, panicking on err: for constructors given valid input.
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // waitUntil polls cond until it holds, failing the test when ctx ends
