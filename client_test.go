@@ -13,12 +13,6 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // expectStates reads changes from sub until it has seen want in order
 // (other states may come between) or the deadline passes.
 func expectState(t *testing.T, sub *zkrecipes.Subscription, want zkrecipes.State, within time.Duration) zkrecipes.StateChange {
@@ -39,7 +33,7 @@ func expectState(t *testing.T, sub *zkrecipes.Subscription, want zkrecipes.State
 func TestIntegration_Client_ConnectNamespaceAndOps(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := zktest.Context(t, 20*time.Second)
 
 	p, err := c.Create(ctx, "/a/b/c", []byte("x"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
@@ -96,7 +90,7 @@ func TestIntegration_Client_ConnectNamespaceAndOps(t *testing.T) {
 func TestIntegration_Client_BadInput(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 10*time.Second)
+	ctx := zktest.Context(t, 10*time.Second)
 	for name, p := range map[string]string{
 		"relative": "a", "trailing": "/a/", "empty segment": "/a//b", "dot": "/a/.",
 		"dotdot": "/../a", "nul": "/a\x00", "reserved": "/zookeeper/x", "empty": "",
@@ -156,7 +150,7 @@ func TestIntegration_Client_DigestAuthAndACL(t *testing.T) {
 	servers := zktest.Servers(t)
 	owner := zktest.ClientAt(t, servers, ns, zkrecipes.WithDigestAuth("alice", "secret"),
 		zkrecipes.WithACL(zk.DigestACL(zk.PermAll, "alice", "secret")))
-	ctx := ctxFor(t, 10*time.Second)
+	ctx := zktest.Context(t, 10*time.Second)
 	// The namespace must be readable by the cleanup of both clients.
 	_, err := owner.Create(ctx, "/open", nil, zkrecipes.Persistent, zkrecipes.WithParents(),
 		zkrecipes.WithNodeACL(zk.WorldACL(zk.PermAll)))
@@ -175,8 +169,7 @@ func TestIntegration_Client_DigestAuthAndACL(t *testing.T) {
 
 func TestIntegration_Client_InFlightCallHonoursCancel(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
+	c, d := zktest.FaultyClient(t)
 	d.Blackhole()
 	defer d.Heal()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -198,10 +191,9 @@ func TestIntegration_Client_InFlightCallHonoursCancel(t *testing.T) {
 
 func TestIntegration_Client_LostReplyCreateIsAdopted(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
 	ns := zktest.Namespace(t)
-	c := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 20*time.Second)
+	c, d := zktest.FaultyClientAt(t, zktest.Servers(t), ns)
+	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/dir", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	for _, mode := range []zkrecipes.CreateMode{zkrecipes.EphemeralSequential, zkrecipes.PersistentSequential} {
@@ -229,9 +221,8 @@ func TestIntegration_Client_LostReplyCreateIsAdopted(t *testing.T) {
 
 func TestIntegration_Client_VersionedSetAppliedOnce(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 20*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/v", []byte("0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	_, st, err := c.Get(ctx, "/v")
@@ -262,9 +253,8 @@ func TestIntegration_Client_VersionedSetAppliedOnce(t *testing.T) {
 
 func TestIntegration_Client_CancelledSequentialCreateLeavesNothing(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 20*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/dir", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 
@@ -305,9 +295,8 @@ func firstRequests(sent []int32, n int) []int32 {
 // come rather than leave the hold to its time limit.
 func TestIntegration_Client_ReconnectAlwaysSetsWatches(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 20*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 20*time.Second)
 	from := len(d.Sent())
 	dials := d.Dials()
 	d.Cut()

@@ -22,7 +22,7 @@ func TestIntegration_Connect_UnresolvableNameConnectsToOthers(t *testing.T) {
 	zktest.SkipIfShort(t)
 	servers := append([]string{"zk-down.invalid:2181"}, zktest.Servers(t)...)
 	for range 3 { // the servers are shuffled: try both orders, likely
-		ctx := ctxFor(t, 20*time.Second)
+		ctx := zktest.Context(t, 20*time.Second)
 		c, err := zkrecipes.Connect(ctx, servers, zkrecipes.WithSessionTimeout(4*time.Second))
 		require.NoError(t, err)
 		_, _, err = c.Exists(ctx, "/")

@@ -17,7 +17,7 @@ import (
 func TestIntegration_ExpiredDeadline_WriteIsCertain(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := c.Create(ctx, "/node", []byte("v"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))

@@ -42,9 +42,8 @@ func serverZxid(t *testing.T) string {
 // every recipe entry point that writes).
 func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 60*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 60*time.Second)
 	s, err := c.WaitSession(ctx)
 	require.NoError(t, err)
 	_, err = c.Create(ctx, "/node", []byte("v"), zkrecipes.Persistent, zkrecipes.WithParents())
@@ -58,15 +57,15 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	mutex := must(lock.NewMutex(c, "/lock"))
-	rw := must(lock.NewRWMutex(c, "/rw"))
-	sem := must(lock.NewSemaphore(c, "/sem", 2))
-	elect := must(election.New(c, "/elect"))
-	q := must(queue.New(c, "/queue"))
-	al := must(counter.NewAtomic(c, "/atomic"))
-	sc := must(counter.NewShared(c, "/shared", 0))
-	bar := must(barrier.New(c, "/barrier"))
-	dbl := must(barrier.NewDouble(c, "/double", 2))
+	mutex := zktest.Must(lock.NewMutex(c, "/lock"))
+	rw := zktest.Must(lock.NewRWMutex(c, "/rw"))
+	sem := zktest.Must(lock.NewSemaphore(c, "/sem", 2))
+	elect := zktest.Must(election.New(c, "/elect"))
+	q := zktest.Must(queue.New(c, "/queue"))
+	al := zktest.Must(counter.NewAtomic(c, "/atomic"))
+	sc := zktest.Must(counter.NewShared(c, "/shared", 0))
+	bar := zktest.Must(barrier.New(c, "/barrier"))
+	dbl := zktest.Must(barrier.NewDouble(c, "/double", 2))
 	set := func(v int32) *zk.SetDataRequest {
 		return &zk.SetDataRequest{Path: "/node", Data: []byte("x"), Version: v}
 	}
@@ -159,9 +158,8 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 // A read cancelled in flight returns ctx's error alone.
 func TestIntegration_CancelledCtx_InFlightWriteUncertain(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	for _, row := range []struct {

@@ -95,7 +95,7 @@ func TestIntegration_Client_ClosedClientsAreFreed(t *testing.T) {
 	goleak.VerifyNone(t, ignore)
 
 	c := zktest.ClientAt(t, servers, ns)
-	n, err := must(counter.NewAtomic(c, "/n")).Get(ctx)
+	n, err := zktest.Must(counter.NewAtomic(c, "/n")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), n, "increments")
 }
@@ -114,11 +114,11 @@ func useClient(ctx context.Context, servers []string, ns string, w int, freed *a
 	defer c.Close()
 	runtime.AddCleanup(c, func(n *atomic.Int64) { n.Add(1) }, freed)
 
-	if _, err := must(counter.NewAtomic(c, "/n")).Increment(ctx); err != nil {
+	if _, err := zktest.Must(counter.NewAtomic(c, "/n")).Increment(ctx); err != nil {
 		return fmt.Errorf("counter: %w", err)
 	}
 
-	m := must(lock.NewMutex(c, fmt.Sprintf("/l%d", w)))
+	m := zktest.Must(lock.NewMutex(c, fmt.Sprintf("/l%d", w)))
 	sent := len(d.Sent())
 	for range 2 { // the second hold sets the parent watch
 		if err := lockUnlock(ctx, m); err != nil {
@@ -138,7 +138,7 @@ func useClient(ctx context.Context, servers []string, ns string, w int, freed *a
 		return err
 	}
 
-	term, err := must(election.New(c, fmt.Sprintf("/e%d", w))).Campaign(ctx)
+	term, err := zktest.Must(election.New(c, fmt.Sprintf("/e%d", w))).Campaign(ctx)
 	if err != nil {
 		return fmt.Errorf("election: %w", err)
 	}
@@ -146,7 +146,7 @@ func useClient(ctx context.Context, servers []string, ns string, w int, freed *a
 		return fmt.Errorf("election: %w", err)
 	}
 
-	q := must(queue.New(c, fmt.Sprintf("/q%d", w)))
+	q := zktest.Must(queue.New(c, fmt.Sprintf("/q%d", w)))
 	if _, err := q.Put(ctx, []byte("x")); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}

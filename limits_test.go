@@ -46,14 +46,13 @@ func isClosed(ch <-chan struct{}) bool {
 // session's connection is never dropped.
 func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := c.Create(ctx, "/config", []byte("v1"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	m := must(lock.NewMutex(c, "/lock"))
+	m := zktest.Must(lock.NewMutex(c, "/lock"))
 	require.NoError(t, m.Lock(ctx))
-	term, err := must(election.New(c, "/elect")).Campaign(ctx)
+	term, err := zktest.Must(election.New(c, "/elect")).Campaign(ctx)
 	require.NoError(t, err)
 	s := c.Session()
 	conns, suspended, sent := seam.Connections(s), s.Suspended(), requests(d)
@@ -85,9 +84,8 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 // of exactly the server's limit still goes through.
 func TestIntegration_Client_RequestSizeLimits(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	// A Set frame is xid, opcode, path, data, version: 20 bytes and the
@@ -191,7 +189,7 @@ func TestIntegration_Client_RepeatedDropFails(t *testing.T) {
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithLogger(logger),
 				zkrecipes.WithRetry(func() zkrecipes.Backoff { return rearm{d, row.op} }))
-			ctx := ctxFor(t, 20*time.Second)
+			ctx := zktest.Context(t, 20*time.Second)
 			_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 			require.NoError(t, err)
 			from := len(d.Sent())
@@ -219,9 +217,8 @@ func TestIntegration_Client_RepeatedDropFails(t *testing.T) {
 // not resent forever.
 func TestIntegration_Client_ServerRefusedRequestNotResentForever(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithMaxBufferSize(2<<20))
-	ctx := ctxFor(t, 20*time.Second)
+	c, _ := zktest.FaultyClient(t, zkrecipes.WithMaxBufferSize(2<<20))
+	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	conns := seam.Connections(c.Session())

@@ -283,7 +283,7 @@ func misuseRows() []misuseRow {
 			return d.Enter(ctx)
 		}},
 		{name: "closed: Campaign", want: []error{closed}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(must(election.New(e.closed, "/e")).Campaign(ctx))
+			return ignore(zktest.Must(election.New(e.closed, "/e")).Campaign(ctx))
 		}},
 
 		// A ctx that is done before the call: nothing is sent.
@@ -345,7 +345,7 @@ func misuseRows() []misuseRow {
 			return d.Enter(e.done)
 		}},
 		{name: "done ctx: Campaign", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
-			return ignore(must(election.New(e.c, "/e")).Campaign(e.done))
+			return ignore(zktest.Must(election.New(e.c, "/e")).Campaign(e.done))
 		}},
 	}
 }

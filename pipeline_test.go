@@ -19,9 +19,8 @@ import (
 // returns its session, with a ctx for the test.
 func faultSession(t *testing.T) (*zktest.FaultDialer, *zkrecipes.Client, *zkrecipes.Session, context.Context) {
 	t.Helper()
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
 	s, err := c.WaitSession(ctx)
 	require.NoError(t, err)
 	return d, c, s, ctx

@@ -31,7 +31,7 @@ func TestIntegration_Client_ReconnectsRaceFreeWhenStarved(t *testing.T) {
 	d := &tcpDialer{}
 	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithDigestAuth("racer", "secret"),
 		zkrecipes.WithSessionTimeout(10*time.Second))
-	ctx := ctxFor(t, 5*time.Minute)
+	ctx := zktest.Context(t, 5*time.Minute)
 	_, err := c.Create(ctx, "/w", []byte("0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	_, _, _, err = c.GetW(ctx, "/w") // a watch of the user's own, beside the sentinel

@@ -36,10 +36,8 @@ func ended(e endSignal) bool {
 // they keep per client with Close.
 func TestIntegration_Client_ScopesEndWithTheirOwner(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	defer d.Close()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(3*time.Second))
-	ctx := ctxFor(t, 20*time.Second)
+	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(3*time.Second))
+	ctx := zktest.Context(t, 20*time.Second)
 	s1 := c.Session()
 	cs, ss1 := signalOf(c), signalOf(s1)
 	assert.Equal(t, ss1, signalOf(s1), "one value per key")

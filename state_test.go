@@ -38,10 +38,9 @@ func TestIntegration_Client_ServerRestartKeepsSession(t *testing.T) {
 
 func TestIntegration_Client_PartitionPastTimeoutIsLostThenNewSession(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
 	const timeout = 2 * time.Second
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(timeout))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(timeout))
+	ctx := zktest.Context(t, 30*time.Second)
 	sub := c.Subscribe()
 	defer sub.Close()
 	old := c.Session()
@@ -81,8 +80,7 @@ func TestIntegration_Client_PartitionPastTimeoutIsLostThenNewSession(t *testing.
 
 func TestIntegration_Client_CutConnectionReconnectsSameSession(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
+	c, d := zktest.FaultyClient(t)
 	sub := c.Subscribe()
 	defer sub.Close()
 	id := c.Session().ID()
@@ -94,8 +92,7 @@ func TestIntegration_Client_CutConnectionReconnectsSameSession(t *testing.T) {
 
 func TestIntegration_Client_SlowSubscriberNeverBlocks(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial))
+	c, d := zktest.FaultyClient(t)
 	slow := c.Subscribe() // never read until the end
 	defer slow.Close()
 	fast := c.Subscribe()
@@ -105,7 +102,7 @@ func TestIntegration_Client_SlowSubscriberNeverBlocks(t *testing.T) {
 		expectState(t, fast, zkrecipes.Suspended, 5*time.Second)
 		expectState(t, fast, zkrecipes.Reconnected, 5*time.Second)
 	}
-	ctx := ctxFor(t, 5*time.Second)
+	ctx := zktest.Context(t, 5*time.Second)
 	var got []zkrecipes.State
 	for len(got) < 10 {
 		ch, err := slow.Next(ctx)
@@ -127,7 +124,7 @@ func TestIntegration_Client_EnsembleFailoverKeepsSession(t *testing.T) {
 	zktest.SkipIfShort(t)
 	e := zktest.NewEnsemble(t, 3)
 	c := zktest.ClientAt(t, e.Addrs(), zktest.Namespace(t), zkrecipes.WithSessionTimeout(8*time.Second))
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	sub := c.Subscribe()
 	defer sub.Close()
 	id := c.Session().ID()
@@ -158,7 +155,7 @@ func TestIntegration_Client_CloseLeavesNoGoroutines(t *testing.T) {
 	// TestMain's leak check covers every test; this one exercises Close
 	// with operations in flight and subscriptions open.
 	d := zktest.NewFaultDialer()
-	c, err := zkrecipes.Connect(ctxFor(t, 10*time.Second), zktest.Servers(t), zkrecipes.WithDialer(d.Dial))
+	c, err := zkrecipes.Connect(zktest.Context(t, 10*time.Second), zktest.Servers(t), zkrecipes.WithDialer(d.Dial))
 	require.NoError(t, err)
 	_ = c.Subscribe()
 	d.Blackhole()
@@ -185,9 +182,8 @@ func TestIntegration_Client_CloseLeavesNoGoroutines(t *testing.T) {
 
 func TestIntegration_Client_RequestQueuedBeforeLossNeverRunsInNewSession(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	ctx := ctxFor(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(time.Second))
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := c.Create(ctx, "/dir", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	sub := c.Subscribe()
@@ -221,8 +217,7 @@ func TestIntegration_Client_RequestQueuedBeforeLossNeverRunsInNewSession(t *test
 // goroutine (no hand-off to a pooled one); the session's end still ends it.
 func TestIntegration_Client_UncancellableOpEndsWithSession(t *testing.T) {
 	zktest.SkipIfShort(t)
-	d := zktest.NewFaultDialer()
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
+	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(time.Second))
 	sub := c.Subscribe()
 	defer sub.Close()
 	d.Blackhole()

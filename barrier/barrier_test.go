@@ -12,12 +12,6 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func waitAsync(ctx context.Context, b *barrier.Barrier) <-chan error {
 	ch := make(chan error, 1)
 	go func() { ch <- b.Wait(ctx) }()
@@ -26,11 +20,11 @@ func waitAsync(ctx context.Context, b *barrier.Barrier) <-chan error {
 
 func TestIntegration_Barrier_SetWaitRemove(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
 	c1, c2 := zktest.ClientAt(t, srv, ns), zktest.ClientAt(t, srv, ns)
-	b1, b2 := must(barrier.New(c1, "/gates/g")), must(barrier.New(c2, "/gates/g"))
+	b1, b2 := zktest.Must(barrier.New(c1, "/gates/g")), zktest.Must(barrier.New(c2, "/gates/g"))
 
 	// Absent: Wait returns at once.
 	require.NoError(t, b2.Wait(ctx))
@@ -65,8 +59,8 @@ func TestIntegration_Barrier_SetWaitRemove(t *testing.T) {
 func TestIntegration_Barrier_WaitCancelled(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	b := must(barrier.New(c, "/g"))
+	ctx := zktest.Context(t, 20*time.Second)
+	b := zktest.Must(barrier.New(c, "/g"))
 	require.NoError(t, b.Set(ctx))
 
 	wctx, cancel := context.WithCancel(ctx)
@@ -82,19 +76,17 @@ func TestIntegration_Barrier_WaitCancelled(t *testing.T) {
 
 func TestIntegration_Barrier_WaitSurvivesSessionLoss(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { d.Close() })
-	waiter := zktest.ClientAt(t, srv, ns, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
+	waiter, d := zktest.FaultyClientAt(t, srv, ns, zkrecipes.WithSessionTimeout(time.Second))
 	owner := zktest.ClientAt(t, srv, ns)
-	b := must(barrier.New(owner, "/g"))
+	b := zktest.Must(barrier.New(owner, "/g"))
 	require.NoError(t, b.Set(ctx))
 
 	sub := waiter.Subscribe()
 	defer sub.Close()
-	done := waitAsync(ctx, must(barrier.New(waiter, "/g")))
+	done := waitAsync(ctx, zktest.Must(barrier.New(waiter, "/g")))
 	d.Blackhole()
 	for {
 		ch, err := sub.Next(ctx)

@@ -15,7 +15,7 @@ import (
 // GH-1290 bypass came from treating any wake-up as "ready").
 func TestIntegration_Double_NoBypassUnderConnectionCuts(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { d.Close() })
 	cs, _ := clientsAt(t, 6, zkrecipes.WithDialer(d.Dial))

@@ -62,12 +62,12 @@ func assertBlocked(t *testing.T, ch <-chan error, what string) {
 
 func TestIntegration_Double_TooManyMembers(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs, _ := clientsAt(t, 5)
 	ds := make([]*barrier.Double, 5)
 	chs := make([]<-chan error, 4)
 	for i := range ds {
-		ds[i] = must(barrier.NewDouble(cs[i], "/b", 3))
+		ds[i] = zktest.Must(barrier.NewDouble(cs[i], "/b", 3))
 	}
 	for i := range chs {
 		chs[i] = enterAsync(ctx, ds[i])
@@ -119,9 +119,9 @@ func TestIntegration_Double_TooManyMembers(t *testing.T) {
 
 func TestIntegration_Double_CancelEnterRemovesNode(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	d := must(barrier.NewDouble(c, "/b", 2))
+	d := zktest.Must(barrier.NewDouble(c, "/b", 2))
 	ectx, cancel := context.WithCancel(ctx)
 	ch := enterAsync(ectx, d)
 	waitMembers(t, c, "/b", 1)
@@ -134,9 +134,9 @@ func TestIntegration_Double_CancelEnterRemovesNode(t *testing.T) {
 
 func TestIntegration_Double_CancelLeaveRemovesNode(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs, _ := clientsAt(t, 2)
-	a, b := must(barrier.NewDouble(cs[0], "/b", 2)), must(barrier.NewDouble(cs[1], "/b", 2))
+	a, b := zktest.Must(barrier.NewDouble(cs[0], "/b", 2)), zktest.Must(barrier.NewDouble(cs[1], "/b", 2))
 	ea, eb := enterAsync(ctx, a), enterAsync(ctx, b)
 	require.NoError(t, result(t, ea, 10*time.Second))
 	require.NoError(t, result(t, eb, 10*time.Second))
@@ -155,7 +155,7 @@ func TestIntegration_Double_CancelLeaveRemovesNode(t *testing.T) {
 // the others wait until enough members have arrived.
 func TestIntegration_Double_CrashBeforeReady(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
 	ca, cc, cd := zktest.ClientAt(t, srv, ns), zktest.ClientAt(t, srv, ns), zktest.ClientAt(t, srv, ns)
@@ -163,18 +163,18 @@ func TestIntegration_Double_CrashBeforeReady(t *testing.T) {
 	require.NoError(t, err)
 	defer crash.Close()
 
-	a := enterAsync(ctx, must(barrier.NewDouble(ca, "/b", 3)))
-	b := enterAsync(ctx, must(barrier.NewDouble(crash, "/b", 3)))
+	a := enterAsync(ctx, zktest.Must(barrier.NewDouble(ca, "/b", 3)))
+	b := enterAsync(ctx, zktest.Must(barrier.NewDouble(crash, "/b", 3)))
 	waitMembers(t, ca, "/b", 2)
 	crash.Close() // its session ends and its node with it
 	assert.Error(t, result(t, b, 5*time.Second))
 	waitMembers(t, ca, "/b", 1)
 
-	c := enterAsync(ctx, must(barrier.NewDouble(cc, "/b", 3)))
+	c := enterAsync(ctx, zktest.Must(barrier.NewDouble(cc, "/b", 3)))
 	waitMembers(t, ca, "/b", 2)
 	assertBlocked(t, a, "Enter with 2 of 3 members")
 	assertBlocked(t, c, "Enter with 2 of 3 members")
-	dd := must(barrier.NewDouble(cd, "/b", 3))
+	dd := zktest.Must(barrier.NewDouble(cd, "/b", 3))
 	require.NoError(t, dd.Enter(ctx))
 	require.NoError(t, result(t, a, 10*time.Second))
 	require.NoError(t, result(t, c, 10*time.Second))
@@ -184,14 +184,12 @@ func TestIntegration_Double_CrashBeforeReady(t *testing.T) {
 // others' Leave completes once the server expires its session.
 func TestIntegration_Double_CrashDuringLeave(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
-	fd := zktest.NewFaultDialer()
-	t.Cleanup(func() { fd.Close() })
 	ca, cb := zktest.ClientAt(t, srv, ns), zktest.ClientAt(t, srv, ns)
-	cc := zktest.ClientAt(t, srv, ns, zkrecipes.WithDialer(fd.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	a, b, c := must(barrier.NewDouble(ca, "/b", 3)), must(barrier.NewDouble(cb, "/b", 3)), must(barrier.NewDouble(cc, "/b", 3))
+	cc, fd := zktest.FaultyClientAt(t, srv, ns, zkrecipes.WithSessionTimeout(time.Second))
+	a, b, c := zktest.Must(barrier.NewDouble(ca, "/b", 3)), zktest.Must(barrier.NewDouble(cb, "/b", 3)), zktest.Must(barrier.NewDouble(cc, "/b", 3))
 	chs := []<-chan error{enterAsync(ctx, a), enterAsync(ctx, b), enterAsync(ctx, c)}
 	for _, ch := range chs {
 		require.NoError(t, result(t, ch, 10*time.Second))
@@ -214,11 +212,9 @@ func TestIntegration_Double_CrashDuringLeave(t *testing.T) {
 
 func TestIntegration_Double_SessionLossInEnter(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
-	fd := zktest.NewFaultDialer()
-	t.Cleanup(func() { fd.Close() })
-	c := zktest.Client(t, zkrecipes.WithDialer(fd.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	d := must(barrier.NewDouble(c, "/b", 2))
+	ctx := zktest.Context(t, 30*time.Second)
+	c, fd := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(time.Second))
+	d := zktest.Must(barrier.NewDouble(c, "/b", 2))
 	ch := enterAsync(ctx, d)
 	waitMembers(t, c, "/b", 1)
 	fd.Blackhole()
@@ -228,18 +224,18 @@ func TestIntegration_Double_SessionLossInEnter(t *testing.T) {
 	_, err := c.WaitSession(ctx)
 	require.NoError(t, err)
 	waitMembers(t, c, "/b", 0)
-	one := must(barrier.NewDouble(c, "/b1", 1))
+	one := zktest.Must(barrier.NewDouble(c, "/b1", 1))
 	require.NoError(t, one.Enter(ctx))
 	require.NoError(t, one.Leave(ctx))
 }
 
 func TestIntegration_Double_MembersMismatch(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := zktest.Context(t, 20*time.Second)
 	cs, _ := clientsAt(t, 2)
-	a := enterAsync(ctx, must(barrier.NewDouble(cs[0], "/b", 3)))
+	a := enterAsync(ctx, zktest.Must(barrier.NewDouble(cs[0], "/b", 3)))
 	waitMembers(t, cs[0], "/b", 1)
-	b := must(barrier.NewDouble(cs[1], "/b", 2))
+	b := zktest.Must(barrier.NewDouble(cs[1], "/b", 2))
 	require.NoError(t, b.Enter(ctx), "b completes a round of 2")
 	assert.ErrorIs(t, result(t, a, 10*time.Second), barrier.ErrMembersMismatch)
 	require.NoError(t, b.Leave(ctx))

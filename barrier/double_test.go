@@ -38,7 +38,7 @@ func runRounds(ctx context.Context, clients []*zkrecipes.Client, rounds int, pat
 			var d *barrier.Double
 			for r := 0; r < rounds; r++ {
 				if d == nil || d.Path() != path(r) {
-					d = must(barrier.NewDouble(c, path(r), n))
+					d = zktest.Must(barrier.NewDouble(c, path(r), n))
 				}
 				if i == 0 && chaos != nil {
 					chaos(r)
@@ -88,7 +88,7 @@ func clientsAt(t *testing.T, n int, opts ...zkrecipes.Option) ([]*zkrecipes.Clie
 
 func TestIntegration_Double_NoBypassFreshPaths(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs, _ := clientsAt(t, 8)
 	st := runRounds(ctx, cs, 50, func(r int) string { return fmt.Sprintf("/b/round-%d", r) }, nil)
 	st.check(t)
@@ -97,7 +97,7 @@ func TestIntegration_Double_NoBypassFreshPaths(t *testing.T) {
 
 func TestIntegration_Double_NoBypassReusedPath(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs, _ := clientsAt(t, 8)
 	st := runRounds(ctx, cs, 50, func(int) string { return "/b/same" }, nil)
 	st.check(t)
@@ -106,7 +106,7 @@ func TestIntegration_Double_NoBypassReusedPath(t *testing.T) {
 
 func assertNoMembers(t *testing.T, c *zkrecipes.Client, dir string) {
 	t.Helper()
-	ctx := ctxFor(t, 10*time.Second)
+	ctx := zktest.Context(t, 10*time.Second)
 	kids, _, err := c.Children(ctx, dir)
 	if err != nil {
 		return // the containers are gone
@@ -138,8 +138,8 @@ func TestDouble_BadInput(t *testing.T) {
 func TestIntegration_Double_SingleMemberAndMisuse(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 10*time.Second)
-	d := must(barrier.NewDouble(c, "/b", 1))
+	ctx := zktest.Context(t, 10*time.Second)
+	d := zktest.Must(barrier.NewDouble(c, "/b", 1))
 	assert.ErrorIs(t, d.Leave(ctx), barrier.ErrNotEntered)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, d.Enter(ctx))

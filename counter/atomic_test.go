@@ -18,12 +18,6 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func clientsAt(t *testing.T, n int, opts func(i int) []zkrecipes.Option) []*zkrecipes.Client {
 	ns := zktest.Namespace(t)
 	srv := zktest.Servers(t)
@@ -41,8 +35,8 @@ func clientsAt(t *testing.T, n int, opts func(i int) []zkrecipes.Option) []*zkre
 func TestIntegration_AtomicLong_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	a := must(counter.NewAtomic(c, "/ctr/a"))
+	ctx := zktest.Context(t, 20*time.Second)
+	a := zktest.Must(counter.NewAtomic(c, "/ctr/a"))
 
 	v, err := a.Get(ctx)
 	require.NoError(t, err)
@@ -71,7 +65,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 
 	// Another instance changes it: our cached version is stale, and a
 	// CompareAndSet must decide on the server's value, not the cache.
-	b := must(counter.NewAtomic(c, "/ctr/a"))
+	b := zktest.Must(counter.NewAtomic(c, "/ctr/a"))
 	require.NoError(t, b.Set(ctx, -3))
 	swapped, err = a.CompareAndSet(ctx, 10, 11)
 	require.NoError(t, err)
@@ -91,10 +85,10 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/bad", []byte{1, 2, 3}, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	a := must(counter.NewAtomic(c, "/bad"))
+	a := zktest.Must(counter.NewAtomic(c, "/bad"))
 	_, err = a.Get(ctx)
 	assert.ErrorIs(t, err, counter.ErrCorrupt)
 	_, err = a.Increment(ctx)
@@ -119,7 +113,7 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = must(counter.NewAtomic(c, "/y")).Increment(cctx)
+	_, err = zktest.Must(counter.NewAtomic(c, "/y")).Increment(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -135,7 +129,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := must(counter.NewAtomic(c, "/ctr", opts...))
+			a := zktest.Must(counter.NewAtomic(c, "/ctr", opts...))
 			for k := 0; k < each; k++ {
 				r, err := a.Increment(ctx)
 				if err != nil {
@@ -154,7 +148,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		t.Error(err)
 	}
 	total := len(cs) * each
-	got, err := must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
+	got, err := zktest.Must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), got, "final value")
 	posts := make([]int64, 0, len(all))
@@ -173,7 +167,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 
 func TestIntegration_AtomicLong_ConcurrentIncrements(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	increments(t, ctx, clientsAt(t, 8, nil), 100)
 }
 
@@ -182,14 +176,12 @@ func TestIntegration_AtomicLong_ConcurrentIncrements(t *testing.T) {
 // increments still end at exactly 4000, each value reported once.
 func TestIntegration_AtomicLong_ExactlyOnceUnderCuts(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 80*time.Second)
-	ds := make([]*zktest.FaultDialer, 8)
-	for i := range ds {
-		ds[i] = zktest.NewFaultDialer()
-		d := ds[i]
-		t.Cleanup(func() { d.Close() })
+	ctx := zktest.Context(t, 80*time.Second)
+	ns, srv := zktest.Namespace(t), zktest.Servers(t)
+	cs, ds := make([]*zkrecipes.Client, 8), make([]*zktest.FaultDialer, 8)
+	for i := range cs {
+		cs[i], ds[i] = zktest.FaultyClientAt(t, srv, ns)
 	}
-	cs := clientsAt(t, 8, func(i int) []zkrecipes.Option { return []zkrecipes.Option{zkrecipes.WithDialer(ds[i].Dial)} })
 
 	// 24 faults, 100ms apart, spread over the clients: each costs its
 	// client about a second (go-zookeeper waits 1s before redialing the
@@ -226,7 +218,7 @@ func TestIntegration_AtomicLong_ExactlyOnceUnderCuts(t *testing.T) {
 
 func TestIntegration_AtomicLong_PromotionLock(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs := clientsAt(t, 6, nil)
 	all := increments(t, ctx, cs, 60,
 		counter.WithPromotionLock("/locks/ctr"), counter.WithPromoteAfter(1), counter.WithBackoff(0, 0))
@@ -246,11 +238,9 @@ func TestIntegration_AtomicLong_PromotionLock(t *testing.T) {
 // After a session loss an AtomicLong carries on in the next session.
 func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { d.Close() })
-	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	a := must(counter.NewAtomic(c, "/ctr"))
+	ctx := zktest.Context(t, 30*time.Second)
+	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(time.Second))
+	a := zktest.Must(counter.NewAtomic(c, "/ctr"))
 	_, err := a.Increment(ctx)
 	require.NoError(t, err)
 	s := c.Session()
@@ -269,9 +259,9 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 // and writes nothing (Curator wraps around instead).
 func TestIntegration_AtomicLong_Overflow(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := zktest.Context(t, 20*time.Second)
 	c := zktest.Client(t)
-	a := must(counter.NewAtomic(c, "/n"))
+	a := zktest.Must(counter.NewAtomic(c, "/n"))
 	for _, tc := range []struct {
 		start, delta int64
 	}{

@@ -17,8 +17,8 @@ import (
 func TestIntegration_SharedCount_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	s := must(counter.NewShared(c, "/sc", 7))
+	ctx := zktest.Context(t, 20*time.Second)
+	s := zktest.Must(counter.NewShared(c, "/sc", 7))
 
 	v, err := s.Get(ctx)
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	assert.False(t, ok, "stale version")
 
 	require.NoError(t, s.Set(ctx, -2))
-	v, err = must(counter.NewShared(c, "/sc", 0)).Get(ctx)
+	v, err = zktest.Must(counter.NewShared(c, "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(-2), v.Count)
 	data, _, err := c.Get(ctx, "/sc")
@@ -53,14 +53,12 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 // lost on the way: the number of successful TrySets equals the count.
 func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 60*time.Second)
-	ds := make([]*zktest.FaultDialer, 4)
-	for i := range ds {
-		ds[i] = zktest.NewFaultDialer()
-		d := ds[i]
-		t.Cleanup(func() { d.Close() })
+	ctx := zktest.Context(t, 60*time.Second)
+	ns, srv := zktest.Namespace(t), zktest.Servers(t)
+	cs, ds := make([]*zkrecipes.Client, 4), make([]*zktest.FaultDialer, 4)
+	for i := range cs {
+		cs[i], ds[i] = zktest.FaultyClientAt(t, srv, ns)
 	}
-	cs := clientsAt(t, 4, func(i int) []zkrecipes.Option { return []zkrecipes.Option{zkrecipes.WithDialer(ds[i].Dial)} })
 	var wins atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, len(cs))
@@ -68,7 +66,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := must(counter.NewShared(c, "/sc", 0))
+			s := zktest.Must(counter.NewShared(c, "/sc", 0))
 			for k := 0; k < 40; k++ {
 				if k%10 == 3 {
 					ds[i].CutAfterRequest(zktest.OpMulti)
@@ -97,7 +95,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	v, err := must(counter.NewShared(cs[0], "/sc", 0)).Get(ctx)
+	v, err := zktest.Must(counter.NewShared(cs[0], "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(160), v.Count)
 	assert.Equal(t, int64(160), wins.Load())
@@ -105,9 +103,9 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 
 func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := must(counter.NewShared(c, "/sc", 1))
+	s := zktest.Must(counter.NewShared(c, "/sc", 1))
 
 	wctx, cancel := context.WithCancel(ctx)
 	ch := s.Watch(wctx)
@@ -146,12 +144,12 @@ func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 
 func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	zktest.ClientAt(t, zktest.Servers(t), ns) // removes the namespace at the end
 	c, err := zkrecipes.Connect(ctx, zktest.Servers(t), zkrecipes.WithNamespace(ns))
 	require.NoError(t, err)
-	s := must(counter.NewShared(c, "/sc", 3))
+	s := zktest.Must(counter.NewShared(c, "/sc", 3))
 	_, err = s.Get(ctx)
 	require.NoError(t, err)
 	ch := s.Watch(ctx)
@@ -182,9 +180,9 @@ func receive(t *testing.T, ctx context.Context, ch <-chan counter.Value) counter
 // again and delivers its first value (it does not seed a second time).
 func TestIntegration_SharedCount_WatchSeedsAndWaitsForCreation(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := must(counter.NewShared(c, "/a/sc", 42))
+	s := zktest.Must(counter.NewShared(c, "/a/sc", 42))
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ch := s.Watch(wctx)

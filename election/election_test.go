@@ -196,7 +196,7 @@ func TestIntegration_Election_FailoverOrder(t *testing.T) {
 	ctx := t.Context()
 	var es []*election.Election
 	for i := range 3 {
-		es = append(es, must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
+		es = append(es, zktest.Must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
 	}
 	t0, err := es[0].Campaign(ctx)
 	require.NoError(t, err)
@@ -235,7 +235,7 @@ func TestIntegration_Election_Resign(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := t.Context()
-	e := must(election.New(c, electionPath, election.WithID("solo")))
+	e := zktest.Must(election.New(c, electionPath, election.WithID("solo")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	require.NoError(t, term.Context().Err())
@@ -271,9 +271,9 @@ func TestIntegration_Election_IDs(t *testing.T) {
 	ctx := t.Context()
 	host, err := os.Hostname()
 	require.NoError(t, err)
-	def := must(election.New(g.client(), electionPath))
+	def := zktest.Must(election.New(g.client(), electionPath))
 	assert.Equal(t, fmt.Sprintf("%s-%d", host, os.Getpid()), def.ID())
-	named := must(election.New(g.client(), electionPath, election.WithID("ünïcode id/with:chars")))
+	named := zktest.Must(election.New(g.client(), electionPath, election.WithID("ünïcode id/with:chars")))
 
 	_, err = def.Leader(ctx)
 	require.ErrorIs(t, err, election.ErrNoLeader, "no election path yet")
@@ -314,7 +314,7 @@ func TestIntegration_Election_StrangersIgnored(t *testing.T) {
 	// A node that is not a participant, created before anyone campaigns.
 	_, err := c.Create(ctx, electionPath+"/other", []byte("x"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	e := must(election.New(c, electionPath, election.WithID("p")))
+	e := zktest.Must(election.New(c, electionPath, election.WithID("p")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	ps, err := e.Participants(ctx)
@@ -328,8 +328,8 @@ func TestIntegration_Election_CancelWhileCampaigning(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	leader := must(election.New(g.client(), electionPath, election.WithID("leader")))
-	waiter := must(election.New(g.client(), electionPath, election.WithID("waiter")))
+	leader := zktest.Must(election.New(g.client(), electionPath, election.WithID("leader")))
+	waiter := zktest.Must(election.New(g.client(), electionPath, election.WithID("waiter")))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 
@@ -363,8 +363,8 @@ func TestIntegration_Election_NodeDeletedEndsTerm(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	admin := g.client()
-	a := must(election.New(g.client(), electionPath, election.WithID("a")))
-	b := must(election.New(g.client(), electionPath, election.WithID("b")))
+	a := zktest.Must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := zktest.Must(election.New(g.client(), electionPath, election.WithID("b")))
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)
 	ch := campaignAsync(ctx, b)
@@ -388,7 +388,7 @@ func TestIntegration_Election_ClientCloseEndsTerm(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	c := g.client()
-	e := must(election.New(c, electionPath, election.WithID("a")))
+	e := zktest.Must(election.New(c, electionPath, election.WithID("a")))
 	term, err := e.Campaign(ctx)
 	require.NoError(t, err)
 	obs := e.Observe(ctx)
@@ -404,7 +404,7 @@ func TestIntegration_Election_ClientCloseEndsTerm(t *testing.T) {
 	assert.NoError(t, term.Resign(ctx))
 	_, err = e.Campaign(ctx)
 	assert.ErrorIs(t, err, zkrecipes.ErrClosed)
-	other := must(election.New(g.client(), electionPath))
+	other := zktest.Must(election.New(g.client(), electionPath))
 	_, err = other.Leader(ctx)
 	assert.ErrorIs(t, err, election.ErrNoLeader, "Close ended the session and its node")
 }
@@ -426,13 +426,13 @@ func TestIntegration_Election_ObserveSequence(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	watcher := must(election.New(g.client(), electionPath))
+	watcher := zktest.Must(election.New(g.client(), electionPath))
 	octx, stop := context.WithCancel(ctx)
 	obs := watcher.Observe(octx)
 	assert.Equal(t, election.Participant{}, nextLeader(t, obs), "no leader (no election path) at first")
 
-	a := must(election.New(g.client(), electionPath, election.WithID("a")))
-	b := must(election.New(g.client(), electionPath, election.WithID("b")))
+	a := zktest.Must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := zktest.Must(election.New(g.client(), electionPath, election.WithID("b")))
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)
 	p := nextLeader(t, obs)
@@ -464,7 +464,7 @@ func TestIntegration_Election_ObserveCoalesces(t *testing.T) {
 	ctx := t.Context()
 	var es []*election.Election
 	for i := range 4 {
-		es = append(es, must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
+		es = append(es, zktest.Must(election.New(g.client(), electionPath, election.WithID(fmt.Sprintf("p%d", i)))))
 	}
 	t0, err := es[0].Campaign(ctx)
 	require.NoError(t, err)

@@ -20,10 +20,7 @@ import (
 // Tests that leave it partitioned close it themselves, so that the
 // namespace cleanup does not wait for it.
 func (g *group) faulty(timeout time.Duration) (*zkrecipes.Client, *zktest.FaultDialer) {
-	d := zktest.NewFaultDialer()
-	g.t.Cleanup(func() { d.Close() })
-	c := g.client(zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(timeout))
-	return c, d
+	return zktest.FaultyClientAt(g.t, g.servers, g.ns, zkrecipes.WithSessionTimeout(timeout))
 }
 
 // waitNewSession waits until c has a connected session other than old.
@@ -41,8 +38,8 @@ func TestIntegration_Election_PartitionedLeaderStepsDownFirst(t *testing.T) {
 	ctx := t.Context()
 	const timeout = time.Second
 	lc, ld := g.faulty(timeout)
-	leader := must(election.New(lc, electionPath, election.WithID("L")))
-	waiter := must(election.New(g.client(), electionPath, election.WithID("W")))
+	leader := zktest.Must(election.New(lc, electionPath, election.WithID("L")))
+	waiter := zktest.Must(election.New(g.client(), electionPath, election.WithID("W")))
 	var tl timeline
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
@@ -90,7 +87,7 @@ func TestIntegration_Election_NoOverlapAcrossPartitions(t *testing.T) {
 	for i := range n {
 		c, d := g.faulty(time.Second)
 		dialers = append(dialers, d)
-		e := must(election.New(c, electionPath, election.WithID(fmt.Sprintf("p%d", i))))
+		e := zktest.Must(election.New(c, electionPath, election.WithID(fmt.Sprintf("p%d", i))))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -149,8 +146,8 @@ func TestIntegration_Election_CrashedLeaderReplaced(t *testing.T) {
 	const timeout = time.Second
 	lc, ld := g.faulty(timeout)
 	defer lc.Close()
-	leader := must(election.New(lc, electionPath, election.WithID("L")))
-	waiter := must(election.New(g.client(), electionPath, election.WithID("W")))
+	leader := zktest.Must(election.New(lc, electionPath, election.WithID("L")))
+	waiter := zktest.Must(election.New(g.client(), electionPath, election.WithID("W")))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 	ch := campaignAsync(ctx, waiter)
@@ -174,9 +171,9 @@ func TestIntegration_Election_WaiterSessionExpiry(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	leader := must(election.New(g.client(), electionPath, election.WithID("L")))
+	leader := zktest.Must(election.New(g.client(), electionPath, election.WithID("L")))
 	wc, wd := g.faulty(time.Second)
-	waiter := must(election.New(wc, electionPath, election.WithID("W")))
+	waiter := zktest.Must(election.New(wc, electionPath, election.WithID("W")))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 	ch := campaignAsync(ctx, waiter)
@@ -204,8 +201,8 @@ func TestIntegration_Election_SuspensionEndsTermByDefault(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	lc, ld := g.faulty(4 * time.Second)
-	leader := must(election.New(lc, electionPath, election.WithID("L")))
-	waiter := must(election.New(g.client(), electionPath, election.WithID("W")))
+	leader := zktest.Must(election.New(lc, electionPath, election.WithID("L")))
+	waiter := zktest.Must(election.New(g.client(), electionPath, election.WithID("W")))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 	ch := campaignAsync(ctx, waiter)
@@ -235,7 +232,7 @@ func TestIntegration_Election_SuspensionToleratedWhenConfigured(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	lc, ld := g.faulty(4 * time.Second)
-	leader := must(election.New(lc, electionPath, election.WithID("L"), election.WithSuspendedIsLost(false)))
+	leader := zktest.Must(election.New(lc, electionPath, election.WithID("L"), election.WithSuspendedIsLost(false)))
 	lt, err := leader.Campaign(ctx)
 	require.NoError(t, err)
 	sub := lc.Subscribe()
@@ -270,7 +267,7 @@ func TestIntegration_Election_CreateReplyLost(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	lc, ld := g.faulty(4 * time.Second)
-	e := must(election.New(lc, electionPath, election.WithID("L")))
+	e := zktest.Must(election.New(lc, electionPath, election.WithID("L")))
 	// The election path exists, so the next create is our node's.
 	_, err := lc.Create(ctx, electionPath, nil, zkrecipes.Container, zkrecipes.WithParents())
 	require.NoError(t, err)
@@ -288,9 +285,9 @@ func TestIntegration_Election_ObserveAcrossSessionLoss(t *testing.T) {
 	g := newGroup(t)
 	ctx := t.Context()
 	oc, od := g.faulty(time.Second)
-	obs := must(election.New(oc, electionPath)).Observe(ctx)
-	a := must(election.New(g.client(), electionPath, election.WithID("a")))
-	b := must(election.New(g.client(), electionPath, election.WithID("b")))
+	obs := zktest.Must(election.New(oc, electionPath)).Observe(ctx)
+	a := zktest.Must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := zktest.Must(election.New(g.client(), electionPath, election.WithID("b")))
 	assert.Equal(t, election.Participant{}, nextLeader(t, obs))
 	ta, err := a.Campaign(ctx)
 	require.NoError(t, err)

@@ -148,8 +148,8 @@ func TestIntegration_Election_CuratorLeaderLatchInterop(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
 	ctx := t.Context()
-	goA := must(election.New(g.client(), electionPath, election.WithID("go-a")))
-	goB := must(election.New(g.client(), electionPath, election.WithID("go-b")))
+	goA := zktest.Must(election.New(g.client(), electionPath, election.WithID("go-a")))
+	goB := zktest.Must(election.New(g.client(), electionPath, election.WithID("go-b")))
 	java := startLatchPeer(t, g.servers, g.ns+electionPath, "java-1")
 
 	terms := map[string]*election.Term{}
@@ -269,7 +269,7 @@ func TestIntegration_Run_CuratorLeaderSelectorInterop(t *testing.T) {
 	// nodes' data. Terms rotate meanwhile, so a requeueing participant may
 	// be missing from one listing.
 	all := []string{"go-0", "go-1", "java-0", "java-1"}
-	viewer := must(election.New(g.client(), electionPath))
+	viewer := zktest.Must(election.New(g.client(), electionPath))
 	var goView, javaView []string
 	ok := assert.Eventually(t, func() bool {
 		ps, err := viewer.Participants(ctx)

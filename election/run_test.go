@@ -151,9 +151,7 @@ func TestIntegration_Run_JobIgnoringContextDoesNotBlockResignation(t *testing.T)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var logs logBuffer
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { d.Close() })
-	ac := g.client(zkrecipes.WithDialer(d.Dial), zkrecipes.WithLogger(logs.logger()))
+	ac, d := zktest.FaultyClientAt(t, g.servers, g.ns, zkrecipes.WithLogger(logs.logger()))
 
 	release := make(chan struct{})
 	aStarted := make(chan struct{}, 10)
@@ -182,7 +180,7 @@ func TestIntegration_Run_JobIgnoringContextDoesNotBlockResignation(t *testing.T)
 		<-jctx.Done()
 		return nil
 	}, election.WithID("b"))
-	obs := must(election.New(g.client(), electionPath))
+	obs := zktest.Must(election.New(g.client(), electionPath))
 	waitParticipants(t, obs, "a", "b")
 
 	d.Cut() // a's term ends; its job keeps running
@@ -239,6 +237,6 @@ func TestIntegration_Run_ReturnsWhenClientCloses(t *testing.T) {
 	<-started
 	c.Close()
 	assert.ErrorIs(t, awaitRun(t, ret), zkrecipes.ErrClosed)
-	_, err := must(election.New(g.client(), electionPath)).Leader(ctx)
+	_, err := zktest.Must(election.New(g.client(), electionPath)).Leader(ctx)
 	assert.ErrorIs(t, err, election.ErrNoLeader)
 }

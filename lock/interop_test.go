@@ -96,7 +96,7 @@ func TestIntegration_Interop_Curator(t *testing.T) {
 func runInterop(t *testing.T, jvm curatortest.JVM, mode string) {
 	const goWorkers, javaIterations, maxLeases = 3, 40, 2
 	ns, cs := clients(t, goWorkers)
-	ctx := ctxFor(t, 90*time.Second)
+	ctx := zktest.Context(t, 90*time.Second)
 	_, err := cs[0].Create(ctx, "/state", []byte("0 none 0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 
@@ -198,7 +198,7 @@ func runInterop(t *testing.T, jvm curatortest.JVM, mode string) {
 func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Context, *holder) error {
 	switch mode {
 	case "mutex":
-		m := must(lock.NewMutex(c, "/lk"))
+		m := zktest.Must(lock.NewMutex(c, "/lk"))
 		return func(ctx context.Context, h *holder) error {
 			if err := m.Lock(ctx); err != nil {
 				return err
@@ -207,7 +207,7 @@ func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Con
 			return h.hold(ctx, true, 0)
 		}
 	case "rw":
-		rw := must(lock.NewRWMutex(c, "/lk"))
+		rw := zktest.Must(lock.NewRWMutex(c, "/lk"))
 		n := i
 		return func(ctx context.Context, h *holder) error {
 			n++
@@ -225,7 +225,7 @@ func goWork(c *zkrecipes.Client, mode string, i, maxLeases int) func(context.Con
 			return h.hold(ctx, false, 0)
 		}
 	default:
-		s := must(lock.NewSemaphore(c, "/lk", maxLeases))
+		s := zktest.Must(lock.NewSemaphore(c, "/lk", maxLeases))
 		return func(ctx context.Context, h *holder) error {
 			l, err := s.Acquire(ctx)
 			if err != nil {

@@ -43,15 +43,15 @@ func (k kind) newWaiting(c *zkrecipes.Client, path string) (lock.Locker, <-chan 
 
 var kinds = []kind{
 	{"Mutex", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		m := must(lock.NewMutex(c, p, o...))
+		m := zktest.Must(lock.NewMutex(c, p, o...))
 		return m, m
 	}},
 	{"RWMutexWrite", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		rw := must(lock.NewRWMutex(c, p, o...))
+		rw := zktest.Must(lock.NewRWMutex(c, p, o...))
 		return rw.Writer(), rw
 	}},
 	{"Semaphore1", func(c *zkrecipes.Client, p string, o ...lock.Option) (lock.Locker, any) {
-		s := must(lock.NewSemaphore(c, p, 1, o...))
+		s := zktest.Must(lock.NewSemaphore(c, p, 1, o...))
 		return &semLocker{s: s}, s
 	}},
 }
@@ -135,12 +135,6 @@ func forEachKind(t *testing.T, fn func(t *testing.T, k kind)) {
 	}
 }
 
-func ctxFor(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // clients connects n clients in one fresh namespace, each its own session.
 func clients(t testing.TB, n int, opts ...zkrecipes.Option) (string, []*zkrecipes.Client) {
 	ns := zktest.Namespace(t)
@@ -155,7 +149,7 @@ func clients(t testing.TB, n int, opts ...zkrecipes.Option) (string, []*zkrecipe
 // every lock type, wherever its layout puts it.
 func ephemerals(t testing.TB, c *zkrecipes.Client, p string) []string {
 	t.Helper()
-	ctx := ctxFor(t, 10*time.Second)
+	ctx := zktest.Context(t, 10*time.Second)
 	var out []string
 	var walk func(p string)
 	walk = func(p string) {
@@ -198,7 +192,7 @@ func TestIntegration_Locker_Contention(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k kind) {
 		const n, rounds = 5, 8
 		_, cs := clients(t, n)
-		ctx := ctxFor(t, 60*time.Second)
+		ctx := zktest.Context(t, 60*time.Second)
 		var inside, violations, acquired atomic.Int64
 		var mu sync.Mutex
 		var last int64
@@ -239,7 +233,7 @@ func TestIntegration_Locker_TryLockAndHandleErrors(t *testing.T) {
 	zktest.SkipIfShort(t)
 	forEachKind(t, func(t *testing.T, k kind) {
 		_, cs := clients(t, 2)
-		ctx := ctxFor(t, 20*time.Second)
+		ctx := zktest.Context(t, 20*time.Second)
 		a, b := k.new(cs[0], "/lk"), k.new(cs[1], "/lk")
 
 		assert.ErrorIs(t, a.Unlock(ctx), lock.ErrNotLocked)
@@ -270,7 +264,7 @@ func TestIntegration_Locker_CancelWhileWaiting(t *testing.T) {
 	zktest.SkipIfShort(t)
 	forEachKind(t, func(t *testing.T, k kind) {
 		_, cs := clients(t, 3)
-		ctx := ctxFor(t, 30*time.Second)
+		ctx := zktest.Context(t, 30*time.Second)
 		a := k.new(cs[0], "/lk")
 		b, bwait := k.newWaiting(cs[1], "/lk")
 		c, cwait := k.newWaiting(cs[2], "/lk")
@@ -306,10 +300,7 @@ func TestIntegration_Locker_CancelWhileWaiting(t *testing.T) {
 
 // faultClient is a client whose connection the test can cut or partition.
 func faultClient(t *testing.T, ns string, timeout time.Duration) (*zkrecipes.Client, *zktest.FaultDialer) {
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { d.Close() })
-	c := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(timeout))
-	return c, d
+	return zktest.FaultyClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(timeout))
 }
 
 func TestIntegration_Locker_ExpiryWhileHolding(t *testing.T) {
@@ -321,7 +312,7 @@ func TestIntegration_Locker_ExpiryWhileHolding(t *testing.T) {
 				const timeout = 1500 * time.Millisecond
 				ns, cs := clients(t, 1)
 				fc, d := faultClient(t, ns, timeout)
-				ctx := ctxFor(t, 30*time.Second)
+				ctx := zktest.Context(t, 30*time.Second)
 				l := k.new(fc, "/lk", lock.WithSuspendedIsLost(policy))
 				require.NoError(t, l.Lock(ctx))
 				lost := l.Lost()
@@ -353,7 +344,7 @@ func TestIntegration_Locker_ExpiryWhileWaiting(t *testing.T) {
 		const timeout = 1500 * time.Millisecond
 		ns, cs := clients(t, 2)
 		fc, d := faultClient(t, ns, timeout)
-		ctx := ctxFor(t, 30*time.Second)
+		ctx := zktest.Context(t, 30*time.Second)
 		a := k.new(cs[0], "/lk")
 		b, bwait := k.newWaiting(fc, "/lk")
 		require.NoError(t, a.Lock(ctx))
@@ -388,7 +379,7 @@ func TestIntegration_Locker_ShortDisconnect(t *testing.T) {
 				t.Parallel()
 				ns, cs := clients(t, 1)
 				fc, d := faultClient(t, ns, 4*time.Second)
-				ctx := ctxFor(t, 30*time.Second)
+				ctx := zktest.Context(t, 30*time.Second)
 				l := k.new(fc, "/lk", lock.WithSuspendedIsLost(policy))
 				require.NoError(t, l.Lock(ctx))
 				tok := l.Token()
@@ -425,7 +416,7 @@ func TestIntegration_Locker_LostReplyToCreate(t *testing.T) {
 	forEachKind(t, func(t *testing.T, k kind) {
 		ns, cs := clients(t, 1)
 		fc, d := faultClient(t, ns, 4*time.Second)
-		ctx := ctxFor(t, 30*time.Second)
+		ctx := zktest.Context(t, 30*time.Second)
 		// Warm up, so that the parents exist and the cut hits the contender.
 		l := k.new(fc, "/lk")
 		require.NoError(t, l.Lock(ctx))

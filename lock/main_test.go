@@ -8,11 +8,3 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(zktest.Main(m, zktest.WithLeakCheck())) }
-
-// must returns v, panicking on err: for constructors given valid input.
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}

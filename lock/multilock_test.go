@@ -15,8 +15,8 @@ import (
 
 func TestMultiLock_OrdersByPath(t *testing.T) {
 	c := new(zkrecipes.Client) // no I/O
-	a, b, z := must(lock.NewMutex(c, "/a")), must(lock.NewMutex(c, "/b")), must(lock.NewMutex(c, "/z"))
-	rw := must(lock.NewRWMutex(c, "/m"))
+	a, b, z := zktest.Must(lock.NewMutex(c, "/a")), zktest.Must(lock.NewMutex(c, "/b")), zktest.Must(lock.NewMutex(c, "/z"))
+	rw := zktest.Must(lock.NewRWMutex(c, "/m"))
 	ml := lock.NewMultiLock(z, rw.Reader(), a, rw.Writer(), b)
 	var paths []string
 	for _, l := range ml.Locks() {
@@ -33,9 +33,9 @@ func TestMultiLock_OrdersByPath(t *testing.T) {
 func TestIntegration_MultiLock_NoDeadlock(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	mk := func(c *zkrecipes.Client, reverse bool) *lock.MultiLock {
-		ls := []lock.Locker{must(lock.NewMutex(c, "/x")), must(lock.NewMutex(c, "/y")), must(lock.NewRWMutex(c, "/z")).Writer()}
+		ls := []lock.Locker{zktest.Must(lock.NewMutex(c, "/x")), zktest.Must(lock.NewMutex(c, "/y")), zktest.Must(lock.NewRWMutex(c, "/z")).Writer()}
 		if reverse {
 			ls[0], ls[2] = ls[2], ls[0]
 		}
@@ -70,11 +70,11 @@ func TestIntegration_MultiLock_NoDeadlock(t *testing.T) {
 func TestIntegration_MultiLock_PartialFailureReleases(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 30*time.Second)
-	other := must(lock.NewMutex(cs[1], "/b"))
+	ctx := zktest.Context(t, 30*time.Second)
+	other := zktest.Must(lock.NewMutex(cs[1], "/b"))
 	require.NoError(t, other.Lock(ctx))
-	a := must(lock.NewMutex(cs[0], "/a"))
-	ml := lock.NewMultiLock(must(lock.NewMutex(cs[0], "/b")), a)
+	a := zktest.Must(lock.NewMutex(cs[0], "/a"))
+	ml := lock.NewMultiLock(zktest.Must(lock.NewMutex(cs[0], "/b")), a)
 
 	assert.ErrorIs(t, ml.TryLock(ctx), lock.ErrLocked)
 	assert.Empty(t, ephemerals(t, cs[0], "/a"), "the member taken first was released")

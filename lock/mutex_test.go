@@ -20,8 +20,8 @@ var protectedLock = regexp.MustCompile(`^_c_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-
 func TestIntegration_Mutex_NodeLayoutAndData(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	m := must(lock.NewMutex(c, "/a/b", lock.WithData([]byte("host-1"))))
+	ctx := zktest.Context(t, 20*time.Second)
+	m := zktest.Must(lock.NewMutex(c, "/a/b", lock.WithData([]byte("host-1"))))
 	assert.Equal(t, c.Namespace()+"/a/b", m.Path())
 	assert.Empty(t, m.Node())
 	require.NoError(t, m.Lock(ctx))
@@ -47,8 +47,8 @@ func TestIntegration_Mutex_NodeLayoutAndData(t *testing.T) {
 func TestIntegration_Mutex_TokenAcrossContainerRecreation(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	m := must(lock.NewMutex(c, "/lk"))
+	ctx := zktest.Context(t, 20*time.Second)
+	m := zktest.Must(lock.NewMutex(c, "/lk"))
 	var tokens []int64
 	for range 3 {
 		require.NoError(t, m.Lock(ctx))
@@ -71,8 +71,8 @@ func TestIntegration_Mutex_NoHerd(t *testing.T) {
 	zktest.SkipIfShort(t)
 	const waiters, perClient = 50, 10
 	_, cs := clients(t, waiters/perClient+1)
-	ctx := ctxFor(t, 60*time.Second)
-	holder := must(lock.NewMutex(cs[0], "/herd"))
+	ctx := zktest.Context(t, 60*time.Second)
+	holder := zktest.Must(lock.NewMutex(cs[0], "/herd"))
 	require.NoError(t, holder.Lock(ctx))
 
 	var waits atomic.Int64 // starts of a wait, over all waiters
@@ -82,7 +82,7 @@ func TestIntegration_Mutex_NoHerd(t *testing.T) {
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for i := range waiters {
-		m := must(lock.NewMutex(cs[1+i/perClient], "/herd"))
+		m := zktest.Must(lock.NewMutex(cs[1+i/perClient], "/herd"))
 		lock.SetOnWait(m, func(p string) { waits.Add(1); waitedOn <- p })
 		wg.Add(1)
 		go func() {
@@ -139,7 +139,7 @@ func TestIntegration_Mutex_EnsembleFailover(t *testing.T) {
 	for i := range cs {
 		cs[i] = zktest.ClientAt(t, ens.Addrs(), ns, zkrecipes.WithSessionTimeout(8*time.Second))
 	}
-	ctx := ctxFor(t, 90*time.Second)
+	ctx := zktest.Context(t, 90*time.Second)
 	stop, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var inside, violations, acquired, failures atomic.Int64
@@ -148,7 +148,7 @@ func TestIntegration_Mutex_EnsembleFailover(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := must(lock.NewMutex(cs[i], "/fo", lock.WithSuspendedIsLost(false)))
+			m := zktest.Must(lock.NewMutex(cs[i], "/fo", lock.WithSuspendedIsLost(false)))
 			for stop.Err() == nil {
 				lctx, lcancel := context.WithTimeout(stop, 10*time.Second)
 				err := m.Lock(lctx)
@@ -210,17 +210,17 @@ func TestBadInput(t *testing.T) {
 	_, err := lock.NewMutex(c, "/m", lock.WithData(make([]byte, zkrecipes.MaxDataSize+1)))
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 	assert.ErrorContains(t, err, "lock: NewMutex: WithData: ")
-	s := must(lock.NewSemaphore(c, "/s", 2))
+	s := zktest.Must(lock.NewSemaphore(c, "/s", 2))
 	for _, n := range []int{0, -1, 3} {
 		_, err := s.AcquireN(ctx, n)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument, "AcquireN(%d)", n)
 	}
-	assert.PanicsWithValue(t, "lock: NewSemaphore: maxLeases must be at least 1, got 0", func() { must(lock.NewSemaphore(c, "/s", 0)) })
-	assert.Panics(t, func() { must(lock.NewSemaphore(c, "/s", -3)) })
-	assert.PanicsWithValue(t, "lock: NewMutex: nil client", func() { must(lock.NewMutex(nil, "/m")) })
-	assert.Panics(t, func() { must(lock.NewRWMutex(nil, "/m")) })
-	assert.Panics(t, func() { must(lock.NewSemaphore(nil, "/m", 1)) })
-	assert.Panics(t, func() { lock.NewMultiLock(must(lock.NewMutex(c, "/a")), nil) })
+	assert.PanicsWithValue(t, "lock: NewSemaphore: maxLeases must be at least 1, got 0", func() { zktest.Must(lock.NewSemaphore(c, "/s", 0)) })
+	assert.Panics(t, func() { zktest.Must(lock.NewSemaphore(c, "/s", -3)) })
+	assert.PanicsWithValue(t, "lock: NewMutex: nil client", func() { zktest.Must(lock.NewMutex(nil, "/m")) })
+	assert.Panics(t, func() { zktest.Must(lock.NewRWMutex(nil, "/m")) })
+	assert.Panics(t, func() { zktest.Must(lock.NewSemaphore(nil, "/m", 1)) })
+	assert.Panics(t, func() { lock.NewMultiLock(zktest.Must(lock.NewMutex(c, "/a")), nil) })
 	var nilMutex *lock.Mutex
 	assert.Panics(t, func() { lock.NewMultiLock(nilMutex) })
 	assert.PanicsWithValue(t, "lock: NewMultiLock: no locks", func() { lock.NewMultiLock() })
@@ -231,9 +231,9 @@ func TestBadInput(t *testing.T) {
 func TestIntegration_Mutex_LostWhenNodeDeleted(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 20*time.Second)
+	ctx := zktest.Context(t, 20*time.Second)
 	for _, early := range []bool{true, false} {
-		m := must(lock.NewMutex(cs[0], "/lk", lock.WithSuspendedIsLost(false)))
+		m := zktest.Must(lock.NewMutex(cs[0], "/lk", lock.WithSuspendedIsLost(false)))
 		require.NoError(t, m.Lock(ctx))
 		tok := m.Token()
 		var lost <-chan struct{}

@@ -31,9 +31,9 @@ type warmMutex struct {
 
 func newWarmMutex(t *testing.T, sessionTimeout time.Duration) *warmMutex {
 	ns, cs := clients(t, 1)
-	w := &warmMutex{ctx: ctxFor(t, 30*time.Second), admin: cs[0]}
+	w := &warmMutex{ctx: zktest.Context(t, 30*time.Second), admin: cs[0]}
 	w.c, w.d = faultClient(t, ns, sessionTimeout)
-	w.m = must(lock.NewMutex(w.c, "/rl"))
+	w.m = zktest.Must(lock.NewMutex(w.c, "/rl"))
 	from := len(w.d.Sent())
 	w.cycle(t)
 	w.cycle(t)
@@ -73,7 +73,7 @@ func TestIntegration_Mutex_RelockWithOneCreate(t *testing.T) {
 		assert.Equal(t, []int32{zktest.OpCreate, zktest.OpDelete}, w.cycle(t))
 	}
 	// Another holder breaks the chain; its token sits between ours.
-	other := must(lock.NewMutex(w.admin, "/rl"))
+	other := zktest.Must(lock.NewMutex(w.admin, "/rl"))
 	require.NoError(t, other.Lock(w.ctx))
 	theirs := other.Token()
 	assert.Greater(t, theirs, w.last)
@@ -178,13 +178,13 @@ func TestIntegration_Mutex_RelockAfterSessionLoss(t *testing.T) {
 func TestIntegration_Mutex_RelockHandlesShareOneWatch(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ns, cs := clients(t, 1)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	_, err := cs[0].Create(ctx, "/pp", nil, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 	c, d := faultClient(t, ns, 10*time.Second)
 	from := len(d.Sent())
 	for range 20 {
-		m := must(lock.NewMutex(c, "/pp"))
+		m := zktest.Must(lock.NewMutex(c, "/pp"))
 		for range 3 {
 			require.NoError(t, m.Lock(ctx))
 			require.NoError(t, m.Unlock(ctx))

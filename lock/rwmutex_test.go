@@ -36,8 +36,8 @@ func pending(ch <-chan error) bool { return len(ch) == 0 }
 func TestIntegration_RWMutex_ReadersShareWritersExclude(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
-	ctx := ctxFor(t, 30*time.Second)
-	r1, r2, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
+	ctx := zktest.Context(t, 30*time.Second)
+	r1, r2, w := zktest.Must(lock.NewRWMutex(cs[0], "/rw")), zktest.Must(lock.NewRWMutex(cs[1], "/rw")), zktest.Must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, r1.RLock(ctx))
 	require.NoError(t, r2.TryRLock(ctx), "readers share")
 	assert.ErrorIs(t, w.TryLock(ctx), lock.ErrLocked)
@@ -64,8 +64,8 @@ func TestIntegration_RWMutex_ReadersShareWritersExclude(t *testing.T) {
 func TestIntegration_RWMutex_FairToWriters(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
-	ctx := ctxFor(t, 30*time.Second)
-	r1, w, r2 := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
+	ctx := zktest.Context(t, 30*time.Second)
+	r1, w, r2 := zktest.Must(lock.NewRWMutex(cs[0], "/rw")), zktest.Must(lock.NewRWMutex(cs[1], "/rw")), zktest.Must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, r1.RLock(ctx))
 	wdone := lockAsync(w.Lock, ctx)
 	eventuallyEphemerals(t, cs[0], "/rw", 2, 10*time.Second)
@@ -84,8 +84,8 @@ func TestIntegration_RWMutex_FairToWriters(t *testing.T) {
 func TestIntegration_RWMutex_Downgrade(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 3)
-	ctx := ctxFor(t, 30*time.Second)
-	rw, other, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw")), must(lock.NewRWMutex(cs[2], "/rw"))
+	ctx := zktest.Context(t, 30*time.Second)
+	rw, other, w := zktest.Must(lock.NewRWMutex(cs[0], "/rw")), zktest.Must(lock.NewRWMutex(cs[1], "/rw")), zktest.Must(lock.NewRWMutex(cs[2], "/rw"))
 	require.NoError(t, rw.Lock(ctx))
 	assert.ErrorIs(t, rw.Lock(ctx), lock.ErrAlreadyLocked)
 	require.NoError(t, rw.RLock(ctx), "a write holder takes the read lock at once")
@@ -109,8 +109,8 @@ func TestIntegration_RWMutex_Downgrade(t *testing.T) {
 func TestIntegration_RWMutex_DowngradeBehindQueuedWriter(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 30*time.Second)
-	rw, w := must(lock.NewRWMutex(cs[0], "/rw")), must(lock.NewRWMutex(cs[1], "/rw"))
+	ctx := zktest.Context(t, 30*time.Second)
+	rw, w := zktest.Must(lock.NewRWMutex(cs[0], "/rw")), zktest.Must(lock.NewRWMutex(cs[1], "/rw"))
 	require.NoError(t, rw.Lock(ctx))
 	writeNode := writerNodes(t, cs[0])
 	require.Len(t, writeNode, 1)
@@ -145,10 +145,10 @@ func TestIntegration_RWMutex_Contention(t *testing.T) {
 	zktest.SkipIfShort(t)
 	const n, rounds = 5, 12
 	_, cs := clients(t, n)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	var readers, writers, violations, maxReaders atomic.Int64
 	contenders(t, n, func(i int) error {
-		rw := must(lock.NewRWMutex(cs[i], "/rw"))
+		rw := zktest.Must(lock.NewRWMutex(cs[i], "/rw"))
 		rng := rand.New(rand.NewPCG(uint64(i), 7))
 		for range rounds {
 			if rng.IntN(3) == 0 {

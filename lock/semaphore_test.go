@@ -34,8 +34,8 @@ func TestLeaseNameCarriesMaxLeases(t *testing.T) {
 func TestIntegration_Semaphore_Layout(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
-	ctx := ctxFor(t, 20*time.Second)
-	s := must(lock.NewSemaphore(c, "/sem", 3, lock.WithData([]byte("me"))))
+	ctx := zktest.Context(t, 20*time.Second)
+	s := zktest.Must(lock.NewSemaphore(c, "/sem", 3, lock.WithData([]byte("me"))))
 	l, err := s.Acquire(ctx)
 	require.NoError(t, err)
 	kids, _, err := c.Children(ctx, "/sem")
@@ -64,15 +64,15 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 	zktest.SkipIfShort(t)
 	const max, n, rounds = 3, 6, 6
 	_, cs := clients(t, n)
-	ctx := ctxFor(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	// maxLeases holders at once, and not one more.
 	var ls []*lock.Lease
 	for i := range max {
-		l, err := must(lock.NewSemaphore(cs[i], "/sem", max)).TryAcquire(ctx)
+		l, err := zktest.Must(lock.NewSemaphore(cs[i], "/sem", max)).TryAcquire(ctx)
 		require.NoError(t, err)
 		ls = append(ls, l)
 	}
-	_, err := must(lock.NewSemaphore(cs[max], "/sem", max)).TryAcquire(ctx)
+	_, err := zktest.Must(lock.NewSemaphore(cs[max], "/sem", max)).TryAcquire(ctx)
 	require.ErrorIs(t, err, lock.ErrNoLease)
 	for _, l := range ls {
 		require.NoError(t, l.Release(ctx))
@@ -80,7 +80,7 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 
 	var inside, most, violations atomic.Int64
 	contenders(t, n, func(i int) error {
-		s := must(lock.NewSemaphore(cs[i], "/sem", max))
+		s := zktest.Must(lock.NewSemaphore(cs[i], "/sem", max))
 		for range rounds {
 			l, err := s.Acquire(ctx)
 			if err != nil {
@@ -109,8 +109,8 @@ func TestIntegration_Semaphore_AtMostNHolders(t *testing.T) {
 func TestIntegration_Semaphore_AcquireNAllOrNothing(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 30*time.Second)
-	a, b := must(lock.NewSemaphore(cs[0], "/sem", 3)), must(lock.NewSemaphore(cs[1], "/sem", 3))
+	ctx := zktest.Context(t, 30*time.Second)
+	a, b := zktest.Must(lock.NewSemaphore(cs[0], "/sem", 3)), zktest.Must(lock.NewSemaphore(cs[1], "/sem", 3))
 	held, err := a.AcquireN(ctx, 2)
 	require.NoError(t, err)
 	require.Len(t, held, 2)
@@ -156,9 +156,9 @@ func TestIntegration_Semaphore_AcquireNAllOrNothing(t *testing.T) {
 func TestIntegration_Semaphore_AcquireNNoDeadlock(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	contenders(t, 2, func(i int) error {
-		s := must(lock.NewSemaphore(cs[i], "/sem", 2))
+		s := zktest.Must(lock.NewSemaphore(cs[i], "/sem", 2))
 		for range 6 {
 			ls, err := s.AcquireN(ctx, 2)
 			if err != nil {
@@ -177,8 +177,8 @@ func TestIntegration_Semaphore_AcquireNNoDeadlock(t *testing.T) {
 func TestIntegration_Semaphore_TryAcquire(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 20*time.Second)
-	a, b := must(lock.NewSemaphore(cs[0], "/sem", 1)), must(lock.NewSemaphore(cs[1], "/sem", 1))
+	ctx := zktest.Context(t, 20*time.Second)
+	a, b := zktest.Must(lock.NewSemaphore(cs[0], "/sem", 1)), zktest.Must(lock.NewSemaphore(cs[1], "/sem", 1))
 	l, err := a.TryAcquire(ctx)
 	require.NoError(t, err)
 	_, err = b.TryAcquire(ctx)
@@ -195,8 +195,8 @@ func TestIntegration_Semaphore_TryAcquire(t *testing.T) {
 func TestIntegration_Semaphore_MaxLeasesMismatch(t *testing.T) {
 	zktest.SkipIfShort(t)
 	_, cs := clients(t, 2)
-	ctx := ctxFor(t, 20*time.Second)
-	a, b := must(lock.NewSemaphore(cs[0], "/sem", 2)), must(lock.NewSemaphore(cs[1], "/sem", 3))
+	ctx := zktest.Context(t, 20*time.Second)
+	a, b := zktest.Must(lock.NewSemaphore(cs[0], "/sem", 2)), zktest.Must(lock.NewSemaphore(cs[1], "/sem", 3))
 	l, err := a.Acquire(ctx)
 	require.NoError(t, err)
 	_, err = b.Acquire(ctx)

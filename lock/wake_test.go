@@ -42,7 +42,7 @@ type queue struct {
 
 func queueBehind(t *testing.T, k kind) *queue {
 	ns, cs := clients(t, 1)
-	q := &queue{ctx: ctxFor(t, 30*time.Second), admin: cs[0]}
+	q := &queue{ctx: zktest.Context(t, 30*time.Second), admin: cs[0]}
 	q.c, q.d = faultClient(t, ns, 10*time.Second)
 	q.holder = k.new(q.admin, "/lk")
 	require.NoError(t, q.holder.Lock(q.ctx))

@@ -14,14 +14,14 @@ import (
 // holding it loses it, and it is never delivered twice.
 func TestIntegration_Queue_AtMostOnce(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
-	prod := must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath))
+	prod := zktest.Must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath))
 	_, err := prod.PutBatch(ctx, [][]byte{[]byte("a"), make([]byte, 1000), []byte("c")})
 	require.NoError(t, err)
 
 	dying := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q := must(queue.New(dying, qpath, queue.WithAtMostOnce()))
+	q := zktest.Must(queue.New(dying, qpath, queue.WithAtMostOnce()))
 	m := take(t, ctx, q)
 	assert.Equal(t, "a", string(m.Data))
 	assert.Nil(t, m.Lost())
@@ -31,7 +31,7 @@ func TestIntegration_Queue_AtMostOnce(t *testing.T) {
 	dying.Close() // never acknowledged: lost, not redelivered
 
 	c := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q = must(queue.New(c, qpath, queue.WithAtMostOnce()))
+	q = zktest.Must(queue.New(c, qpath, queue.WithAtMostOnce()))
 	m = take(t, ctx, q)
 	assert.Len(t, m.Data, 1000)
 	require.ErrorIs(t, m.Nack(ctx), queue.ErrNotClaimed)

@@ -1,6 +1,10 @@
 package queue
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/zkrecipes/zkrecipes"
+)
 
 // batcher merges operations that goroutines of one Queue start at about
 // the same time into one transaction (group commit): the first caller
@@ -65,4 +69,23 @@ func (b *batcher[T]) do(v T, send func([]*op[T])) (T, error) {
 	b.mu.Unlock()
 	<-o.done // o was in this batch, or an earlier one
 	return o.v, o.err
+}
+
+// bySession sends batch in groups of one session each, in order of first
+// appearance: a transaction runs in one session, and claims and acks must
+// be sent in the session that owns (or will own) the claims.
+func bySession[T any](batch []*op[T], session func(T) *zkrecipes.Session, send func(*zkrecipes.Session, []*op[T])) {
+	for len(batch) > 0 {
+		s := session(batch[0].v)
+		var mine, rest []*op[T]
+		for _, o := range batch {
+			if session(o.v) == s {
+				mine = append(mine, o)
+			} else {
+				rest = append(rest, o)
+			}
+		}
+		send(s, mine)
+		batch = rest
+	}
 }

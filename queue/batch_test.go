@@ -12,9 +12,9 @@ import (
 
 func TestIntegration_Queue_PutBatchAtomic(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	put(t, ctx, q, "before")
 
 	// One oversized message: nothing of the batch is written.
@@ -52,9 +52,9 @@ func TestIntegration_Queue_PutBatchAtomic(t *testing.T) {
 // the producer rolls over afterwards and order holds.
 func TestIntegration_Queue_PutBatchRollover(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath, queue.WithBucketSize(10)))
+	q := zktest.Must(queue.New(c, qpath, queue.WithBucketSize(10)))
 	var want []string
 	for i := range 5 {
 		b := payloads("b"+string(rune('a'+i)), 7)

@@ -13,10 +13,10 @@ import (
 
 func TestIntegration_Queue_Bounded(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs := clients(t, 2)
-	prod := must(queue.New(cs[0], qpath, queue.WithMaxItems(3)))
-	cons := must(queue.New(cs[1], qpath))
+	prod := zktest.Must(queue.New(cs[0], qpath, queue.WithMaxItems(3)))
+	cons := zktest.Must(queue.New(cs[1], qpath))
 	for _, d := range []string{"a", "b", "c"} {
 		_, err := prod.TryPut(ctx, []byte(d))
 		require.NoError(t, err)

@@ -45,22 +45,11 @@ func (q *Queue) claimOps(cd cand, nonce []byte) []any {
 }
 
 // claimMany is the batcher's send for claims: one transaction per session
-// for every claim queued. A claim that fails the transaction (taken or
+// (a claim is an ephemeral node of the taker's session) for every claim
+// queued. A claim that fails the transaction (taken or
 // gone) is answered and the rest sent again.
 func (q *Queue) claimMany(batch []*op[claimOp]) {
-	for len(batch) > 0 {
-		s := batch[0].v.s
-		var mine, rest []*op[claimOp]
-		for _, o := range batch {
-			if o.v.s == s {
-				mine = append(mine, o)
-			} else {
-				rest = append(rest, o)
-			}
-		}
-		q.claimIn(s, mine)
-		batch = rest
-	}
+	bySession(batch, func(c claimOp) *zkrecipes.Session { return c.s }, q.claimIn)
 }
 
 func (q *Queue) claimIn(s *zkrecipes.Session, batch []*op[claimOp]) {

@@ -18,12 +18,9 @@ import (
 // its handler twice on one message, both with Deliveries = 1).
 func TestIntegration_Queue_LostClaimReplyOnOwnEarlierClaim(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { _ = d.Close() })
-	c := zktest.ClientAt(t, zktest.Servers(t), zktest.Namespace(t), zkrecipes.WithDialer(d.Dial))
-	q := must(New(c, "/jobs", WithInline(true))) // the inline claim counts deliveries in version
+	ctx := zktest.Context(t, 60*time.Second)
+	c, d := zktest.FaultyClientAt(t, zktest.Servers(t), zktest.Namespace(t))
+	q := zktest.Must(New(c, "/jobs", WithInline(true))) // the inline claim counts deliveries in version
 	ids := make([]msgID, 2)
 	for i := range ids {
 		id, err := q.Put(ctx, []byte{'m', byte('0' + i)})
@@ -74,12 +71,4 @@ func children(t *testing.T, c *zkrecipes.Client, p string, want ...string) []str
 		}
 	}
 	return out
-}
-
-// must returns v, panicking on err: for constructors given valid input.
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }

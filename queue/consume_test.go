@@ -50,7 +50,7 @@ func (d *deliveries) counts() map[string]int {
 // delivered exactly once when nothing fails.
 func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 90*time.Second)
+	ctx := zktest.Context(t, 90*time.Second)
 	const producers, consumers, per = 3, 3, 200
 	cs := clients(t, producers+consumers)
 	got := newDeliveries(producers * per)
@@ -59,7 +59,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	var cwg sync.WaitGroup
 	errs := make(chan error, consumers+producers)
 	for i := range consumers {
-		q := must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(50)))
+		q := zktest.Must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(50)))
 		cwg.Go(func() {
 			err := q.Consume(cctx, func(_ context.Context, m *queue.Message) error {
 				got.record(m.Data)
@@ -72,7 +72,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	}
 	var pwg sync.WaitGroup
 	for p := range producers {
-		q := must(queue.New(cs[p], qpath, queue.WithBucketSize(50)))
+		q := zktest.Must(queue.New(cs[p], qpath, queue.WithBucketSize(50)))
 		pwg.Go(func() {
 			for i := range per {
 				var err error
@@ -108,7 +108,7 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 	for k, n := range counts {
 		require.Equal(t, 1, n, "message %s delivered %d times", k, n)
 	}
-	n, err := must(queue.New(cs[0], qpath)).Len(ctx)
+	n, err := zktest.Must(queue.New(cs[0], qpath)).Len(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
 	assert.Empty(t, claims(t, cs[0]))
@@ -118,9 +118,9 @@ func TestIntegration_Queue_ProducersConsumersExactlyOnce(t *testing.T) {
 // and when stopped returns the messages it held to the queue.
 func TestIntegration_Queue_ConsumeFailuresAndStop(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3)))
+	q := zktest.Must(queue.New(c, qpath, queue.WithMaxDeliveries(3)))
 	put(t, ctx, q, "fails")
 	_, err := q.PutBatch(ctx, payloads("ok", 10))
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func TestIntegration_Queue_ConsumeFailuresAndStop(t *testing.T) {
 
 	// Stop while messages are held but not started: they go back.
 	block := make(chan struct{})
-	q2 := must(queue.New(c, "/other"))
+	q2 := zktest.Must(queue.New(c, "/other"))
 	_, err = q2.PutBatch(ctx, payloads("held", 6))
 	require.NoError(t, err)
 	cctx2, stop2 := context.WithCancel(ctx)

@@ -34,20 +34,16 @@ type cursor struct {
 	q *Queue
 
 	mu         sync.Mutex
-	cands      []cand
-	pos        int
-	found      bool                         // the last refresh found candidates
+	listing                                 // the last refresh's
+	pos        int                          // next candidate of listing.cands to hand out
 	busy       map[msgID]*zkrecipes.Session // being claimed, or held, by takers of this Queue, in that session
 	held       map[msgID]*zkrecipes.Session // handed out by this Queue and not settled, in that session
-	stale      []<-chan struct{}            // any closed: refresh before the next take
-	wake       []<-chan struct{}            // when there is nothing to take: wait on these
-	until      time.Time                    // refresh at this time (a delayed message becomes visible)
 	refreshing chan struct{}                // non-nil while one taker refreshes for all
 	kick       chan struct{}                // closed (and replaced) when waiting takers must list again
+	sleepers   int                          // takers waiting for a change (tests wait for them)
 
-	skip     map[bucketRef]time.Time // sealed buckets with nothing to take until then (zero: until a release)
-	releases []<-chan struct{}       // signal and consumers watches: when closed, forget skip
-	unskip   bool                    // forget skip at the next refresh (a Nack here)
+	skip   map[bucketRef]time.Time // sealed buckets with nothing to take until then (zero: until a release)
+	unskip bool                    // forget skip at the next refresh (a Nack here)
 
 	// Messages of other consumers' shares seen unclaimed since when, as of
 	// the last listing (waiting) and this one (nextWaiting); owned by the
@@ -74,13 +70,18 @@ func (c *cursor) next(ctx context.Context, s *zkrecipes.Session, poll bool) (can
 		if !fresh && !c.found && !c.staleLocked() && c.wake != nil {
 			// Nothing to take and nothing changed since the last listing.
 			wake, until := append(c.wake[:len(c.wake):len(c.wake)], c.kick), c.until
+			c.sleepers++
 			c.mu.Unlock()
-			if err := waitFor(ctx, wake, until); err != nil {
+			err := waitFor(ctx, wake, until)
+			c.mu.Lock()
+			c.sleepers--
+			if err == nil {
+				c.found = true // force a refresh
+			}
+			c.mu.Unlock()
+			if err != nil {
 				return cand{}, err
 			}
-			c.mu.Lock()
-			c.found = true // force a refresh
-			c.mu.Unlock()
 			continue
 		}
 		if ch := c.refreshing; ch != nil {

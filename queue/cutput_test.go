@@ -18,10 +18,10 @@ import (
 // time for the consumer, which waits on a watch.
 func TestIntegration_Queue_PutConsumedBeforeReply(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	d, fc, plain := faulty(t)
-	q := must(queue.New(fc, qpath))
-	consumer := must(queue.New(plain, qpath))
+	q := zktest.Must(queue.New(fc, qpath))
+	consumer := zktest.Must(queue.New(plain, qpath))
 	put(t, ctx, q, "warm-up") // creates the queue's nodes
 	require.NoError(t, take(t, ctx, consumer).Ack(ctx))
 

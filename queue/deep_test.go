@@ -22,14 +22,14 @@ func TestIntegration_Queue_Deep(t *testing.T) {
 	zktest.SkipIfShort(t)
 	t.Parallel() // slow: let the other tests run meanwhile
 	const depth = 100000
-	ctx := testCtx(t, 120*time.Second)
+	ctx := zktest.Context(t, 120*time.Second)
 	ns := zktest.Namespace(t)
 	var reqs counter
 	prod := zktest.ClientAt(t, zktest.Servers(t), ns)
 	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
 	t.Cleanup(func() { purge(t, prod, qpath) })
 	// Inline messages: a take is a claim and no read (the bound below).
-	p, q := must(queue.New(prod, qpath, queue.WithInline(true))), must(queue.New(cons, qpath))
+	p, q := zktest.Must(queue.New(prod, qpath, queue.WithInline(true))), zktest.Must(queue.New(cons, qpath))
 
 	start := time.Now()
 	for n := 0; n < depth; n += queue.MaxBatch {
@@ -63,8 +63,8 @@ func TestIntegration_Queue_Deep(t *testing.T) {
 	require.Equal(t, depth-1000, n)
 
 	// The same at a shallow depth, in a fresh queue.
-	s := must(queue.New(cons, "/shallow"))
-	_, err = must(queue.New(prod, "/shallow")).PutBatch(ctx, payloads("s", 200))
+	s := zktest.Must(queue.New(cons, "/shallow"))
+	_, err = zktest.Must(queue.New(prod, "/shallow")).PutBatch(ctx, payloads("s", 200))
 	require.NoError(t, err)
 	before := reqs.n.Load()
 	for range 200 {

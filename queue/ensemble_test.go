@@ -22,7 +22,7 @@ import (
 func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	zktest.SkipIfShort(t)
 	t.Parallel() // slow: let the other tests run meanwhile
-	ctx := testCtx(t, 120*time.Second)
+	ctx := zktest.Context(t, 120*time.Second)
 	e := zktest.NewEnsemble(t, 3)
 	ns := zktest.Namespace(t)
 	const producers, consumers, per = 2, 2, 150
@@ -35,7 +35,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	defer stop()
 	var cwg sync.WaitGroup
 	for i := range consumers {
-		q := must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(40)))
+		q := zktest.Must(queue.New(cs[producers+i], qpath, queue.WithBucketSize(40)))
 		cwg.Go(func() {
 			_ = q.Consume(cctx, func(_ context.Context, m *queue.Message) error {
 				got.record(m.Data)
@@ -46,7 +46,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 	var putErrs atomic.Int64
 	var pwg sync.WaitGroup
 	for p := range producers {
-		q := must(queue.New(cs[p], qpath, queue.WithBucketSize(40)))
+		q := zktest.Must(queue.New(cs[p], qpath, queue.WithBucketSize(40)))
 		pwg.Go(func() {
 			for i := range per {
 				data := []byte(fmt.Sprintf("p%d-%d", p, i))
@@ -92,7 +92,7 @@ func TestIntegration_Queue_EnsembleRestarts(t *testing.T) {
 		}
 	}
 	t.Logf("%d messages, %d duplicates, %d failed puts retried", producers*per, dups, putErrs.Load())
-	n, err := must(queue.New(cs[0], qpath)).Len(ctx)
+	n, err := zktest.Must(queue.New(cs[0], qpath)).Len(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }

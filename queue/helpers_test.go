@@ -17,14 +17,6 @@ import (
 
 const qpath = "/jobs"
 
-// testCtx bounds a test's blocking calls.
-func testCtx(t *testing.T, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // clients returns n clients, each with its own session, sharing one namespace.
 func clients(t *testing.T, n int, opts ...zkrecipes.Option) []*zkrecipes.Client {
 	t.Helper()
@@ -97,10 +89,15 @@ func payloads(prefix string, n int) [][]byte {
 	return out
 }
 
-// must returns v, panicking on err: for constructors given valid input.
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
+// waitUntil polls cond until it holds, failing the test when ctx ends
+// first (cond has no event to wait on).
+func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
-	return v
 }

@@ -18,9 +18,7 @@ import (
 func faulty(t *testing.T) (*zktest.FaultDialer, *zkrecipes.Client, *zkrecipes.Client) {
 	t.Helper()
 	ns := zktest.Namespace(t)
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { _ = d.Close() })
-	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial))
+	fc, d := zktest.FaultyClientAt(t, zktest.Servers(t), ns)
 	return d, fc, zktest.ClientAt(t, zktest.Servers(t), ns)
 }
 
@@ -47,10 +45,10 @@ func cutNextMulti(t *testing.T, d *zktest.FaultDialer, resend ...bool) func() {
 // each effect happens exactly once.
 func TestIntegration_Queue_LostReplies(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	d, fc, plain := faulty(t)
-	q := must(queue.New(fc, qpath))
-	obs := must(queue.New(plain, qpath))
+	q := zktest.Must(queue.New(fc, qpath))
+	obs := zktest.Must(queue.New(plain, qpath))
 	length := func() int {
 		n, err := obs.Len(ctx)
 		require.NoError(t, err)
@@ -170,7 +168,7 @@ func TestIntegration_Queue_LostReplies(t *testing.T) {
 		require.NoError(t, take(t, ctx, obs.DeadLetterQueue()).Ack(ctx))
 	})
 	t.Run("AtMostOnceTake", func(t *testing.T) {
-		once := must(queue.New(fc, qpath, queue.WithAtMostOnce()))
+		once := zktest.Must(queue.New(fc, qpath, queue.WithAtMostOnce()))
 		id := put(t, ctx, obs, "amo")
 		check := cutNextMulti(t, d)
 		m := take(t, ctx, once)
@@ -186,9 +184,9 @@ func TestIntegration_Queue_LostReplies(t *testing.T) {
 // transaction would then fail on them and have to be sent twice.
 func TestIntegration_Queue_LostReplyForgetsDeletedReceipts(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	d, fc, _ := faulty(t)
-	q := must(queue.New(fc, qpath))
+	q := zktest.Must(queue.New(fc, qpath))
 	put(t, ctx, q, "a") // its receipt waits for the next put to delete it
 	check := cutNextMulti(t, d)
 	put(t, ctx, q, "b") // applied, deleting a's receipt; the reply is lost

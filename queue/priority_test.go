@@ -12,9 +12,9 @@ import (
 
 func TestIntegration_Queue_Priorities(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath, queue.WithBucketSize(3)))
+	q := zktest.Must(queue.New(c, qpath, queue.WithBucketSize(3)))
 	puts := []struct {
 		data string
 		prio int
@@ -35,9 +35,9 @@ func TestIntegration_Queue_Priorities(t *testing.T) {
 // message put meanwhile (by another session) before the rest of the backlog.
 func TestIntegration_Queue_PriorityOvertakesBacklog(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs := clients(t, 2)
-	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
+	prod, cons := zktest.Must(queue.New(cs[0], qpath)), zktest.Must(queue.New(cs[1], qpath))
 	_, err := prod.PutBatch(ctx, payloads("backlog", 20))
 	require.NoError(t, err)
 	m := take(t, ctx, cons) // the consumer now has the backlog listed
@@ -56,9 +56,9 @@ func TestIntegration_Queue_PriorityOvertakesBacklog(t *testing.T) {
 
 func TestIntegration_Queue_Delays(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs := clients(t, 2)
-	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
+	prod, cons := zktest.Must(queue.New(cs[0], qpath)), zktest.Must(queue.New(cs[1], qpath))
 	start := time.Now()
 	due := start.Add(1500 * time.Millisecond)
 	_, err := prod.PutAt(ctx, []byte("later"), due)

@@ -17,9 +17,9 @@ import (
 
 func TestIntegration_Queue_PutTakeAckFIFO(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	var ids []string
 	for _, d := range payloads("m", 10) {
 		id, err := q.Put(ctx, d)
@@ -52,9 +52,9 @@ func TestIntegration_Queue_PutTakeAckFIFO(t *testing.T) {
 // deliveries.
 func TestIntegration_Queue_DataSizes(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	sizes := []int{0, 1, queue.MaxInline, queue.MaxInline + 1, 64 << 10, queue.MaxMessageSize}
 	for i, n := range sizes {
 		data := bytes.Repeat([]byte{byte('a' + i)}, n)
@@ -74,9 +74,9 @@ func TestIntegration_Queue_DataSizes(t *testing.T) {
 
 func TestIntegration_Queue_BadInput(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 
 	_, err := q.Put(ctx, make([]byte, queue.MaxMessageSize+1))
 	require.ErrorIs(t, err, queue.ErrTooLarge)
@@ -112,9 +112,9 @@ func TestIntegration_Queue_BadInput(t *testing.T) {
 // Take waits on a watch, not by polling: a put from another session wakes it.
 func TestIntegration_Queue_TakeWaitsForPut(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs := clients(t, 2)
-	consumer, producer := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
+	consumer, producer := zktest.Must(queue.New(cs[0], qpath)), zktest.Must(queue.New(cs[1], qpath))
 	got := make(chan *queue.Message, 1)
 	errs := make(chan error, 1)
 	go func() {
@@ -136,9 +136,9 @@ func TestIntegration_Queue_TakeWaitsForPut(t *testing.T) {
 
 func TestIntegration_Queue_Remove(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	a := put(t, ctx, q, "a")
 	b := put(t, ctx, q, "b")
 	cID := put(t, ctx, q, "c")
@@ -163,11 +163,11 @@ func TestIntegration_Queue_Remove(t *testing.T) {
 // across buckets and drained buckets are deleted.
 func TestIntegration_Queue_BucketRollover(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs := clients(t, 3)
-	p1 := must(queue.New(cs[0], qpath, queue.WithBucketSize(4)))
-	p2 := must(queue.New(cs[1], qpath, queue.WithBucketSize(4)))
-	cons := must(queue.New(cs[2], qpath, queue.WithBucketSize(4)))
+	p1 := zktest.Must(queue.New(cs[0], qpath, queue.WithBucketSize(4)))
+	p2 := zktest.Must(queue.New(cs[1], qpath, queue.WithBucketSize(4)))
+	cons := zktest.Must(queue.New(cs[2], qpath, queue.WithBucketSize(4)))
 	var want []string
 	for i := range 30 {
 		p := p1
@@ -201,9 +201,9 @@ func TestIntegration_Queue_BucketRollover(t *testing.T) {
 
 func TestIntegration_Queue_IDs(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	id := put(t, ctx, q, "x")
 	assert.True(t, strings.HasPrefix(id, "b-000-"), id)
 	m := take(t, ctx, q)
@@ -219,14 +219,14 @@ func TestIntegration_Queue_IDs(t *testing.T) {
 // watches, also while a delayed message is pending (a timer).
 func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
 	var reqs counter
 	cons := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(reqs.dial))
-	prod := must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath))
+	prod := zktest.Must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath))
 	_, err := prod.PutAt(ctx, []byte("later"), time.Now().Add(time.Hour))
 	require.NoError(t, err)
-	q := must(queue.New(cons, qpath))
+	q := zktest.Must(queue.New(cons, qpath))
 	got := make(chan *queue.Message, 3)
 	for range 3 { // three takers of one Queue share one listing and its watches
 		go func() {
@@ -235,7 +235,7 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond) // let them settle into waiting
+	waitUntil(t, ctx, "three takers waiting", func() bool { return queue.Sleepers(q) == 3 })
 	before := reqs.n.Load()
 	time.Sleep(time.Second)
 	assert.Zero(t, reqs.n.Load()-before, "requests while waiting")
@@ -253,7 +253,7 @@ func TestIntegration_Queue_WaitingDoesNotPoll(t *testing.T) {
 // in the node name (which message ids carry), and consumers read both.
 func TestIntegration_Queue_Inline(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
 	secret := []byte("secret-token")
 	enc := base64.RawURLEncoding.EncodeToString(secret)
@@ -262,11 +262,11 @@ func TestIntegration_Queue_Inline(t *testing.T) {
 		if inline {
 			opts = append(opts, queue.WithInline(true))
 		}
-		q := must(queue.New(c, qpath, opts...))
+		q := zktest.Must(queue.New(c, qpath, opts...))
 		id, err := q.Put(ctx, secret)
 		require.NoError(t, err)
 		assert.Equal(t, inline, strings.Contains(id, enc), "inline %v: id %s", inline, id)
-		m, err := must(queue.New(c, qpath)).Take(ctx)
+		m, err := zktest.Must(queue.New(c, qpath)).Take(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, secret, m.Data)
 		require.NoError(t, m.Ack(ctx))

@@ -17,9 +17,9 @@ import (
 // another session that waits on the queue.
 func TestIntegration_Queue_NackRedelivers(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	cs := clients(t, 2)
-	a, b := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
+	a, b := zktest.Must(queue.New(cs[0], qpath)), zktest.Must(queue.New(cs[1], qpath))
 	id := put(t, ctx, a, "job")
 	m := take(t, ctx, a)
 	require.Equal(t, 1, m.Deliveries)
@@ -55,13 +55,11 @@ func TestIntegration_Queue_NackRedelivers(t *testing.T) {
 // late Ack does not remove the message from under the new holder.
 func TestIntegration_Queue_SessionExpiryRedelivers(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	ns := zktest.Namespace(t)
-	d := zktest.NewFaultDialer()
-	t.Cleanup(func() { _ = d.Close() })
-	crashy := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(d.Dial))
+	crashy, d := zktest.FaultyClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second))
 	other := zktest.ClientAt(t, zktest.Servers(t), ns)
-	qa, qb := must(queue.New(crashy, qpath)), must(queue.New(other, qpath))
+	qa, qb := zktest.Must(queue.New(crashy, qpath)), zktest.Must(queue.New(other, qpath))
 	ids := map[string]bool{}
 	for _, p := range payloads("e", 3) {
 		id, err := qb.Put(ctx, p)
@@ -115,9 +113,9 @@ func TestIntegration_Queue_SessionExpiryRedelivers(t *testing.T) {
 
 func TestIntegration_Queue_DeadLetterAfterMaxDeliveries(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(2)))
+	q := zktest.Must(queue.New(c, qpath, queue.WithMaxDeliveries(2)))
 	id := put(t, ctx, q, "poison")
 	put(t, ctx, q, "fine")
 	for i := 1; i <= 2; i++ {
@@ -144,31 +142,31 @@ func TestIntegration_Queue_DeadLetterAfterMaxDeliveries(t *testing.T) {
 // takes it is dead-lettered, not redelivered forever.
 func TestIntegration_Queue_DeadLetterCrashLoop(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	ns := zktest.Namespace(t)
-	prod := must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath, queue.WithDeadLetterPath("/dlq")))
+	prod := zktest.Must(queue.New(zktest.ClientAt(t, zktest.Servers(t), ns), qpath, queue.WithDeadLetterPath("/dlq")))
 	put(t, ctx, prod, "crash")
 	for i := 1; i <= 3; i++ {
 		c := zktest.ClientAt(t, zktest.Servers(t), ns)
-		q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
+		q := zktest.Must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
 		m := take(t, ctx, q)
 		require.Equal(t, i, m.Deliveries)
 		c.Close() // the consumer dies holding the message
 	}
 	c := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q := must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
+	q := zktest.Must(queue.New(c, qpath, queue.WithMaxDeliveries(3), queue.WithDeadLetterPath("/dlq")))
 	_, err := q.Poll(ctx)
 	require.ErrorIs(t, err, queue.ErrEmpty)
-	m := take(t, ctx, must(queue.New(c, "/dlq")))
+	m := take(t, ctx, zktest.Must(queue.New(c, "/dlq")))
 	assert.Equal(t, "crash", string(m.Data))
 	require.NoError(t, m.Ack(ctx))
 }
 
 func TestIntegration_Queue_ExplicitDeadLetter(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	q := must(queue.New(c, qpath))
+	q := zktest.Must(queue.New(c, qpath))
 	_, err := q.PutPriority(ctx, []byte("reject me"), 4)
 	require.NoError(t, err)
 	m := take(t, ctx, q)
@@ -188,9 +186,9 @@ func TestIntegration_Queue_ExplicitDeadLetter(t *testing.T) {
 // no claim behind and loses nothing.
 func TestIntegration_Queue_TakeCancelLeavesNoClaim(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs := clients(t, 2)
-	prod, cons := must(queue.New(cs[0], qpath)), must(queue.New(cs[1], qpath))
+	prod, cons := zktest.Must(queue.New(cs[0], qpath)), zktest.Must(queue.New(cs[1], qpath))
 
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()

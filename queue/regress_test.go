@@ -19,10 +19,10 @@ import (
 // ErrEmpty).
 func TestIntegration_Queue_PollAcrossBuckets(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	cs := clients(t, 2)
-	p := must(queue.New(cs[0], qpath, queue.WithBucketSize(10)))
-	cons := must(queue.New(cs[1], qpath, queue.WithBucketSize(10)))
+	p := zktest.Must(queue.New(cs[0], qpath, queue.WithBucketSize(10)))
+	cons := zktest.Must(queue.New(cs[1], qpath, queue.WithBucketSize(10)))
 	want := payloads("b", 25)
 	for _, d := range want {
 		put(t, ctx, p, string(d))
@@ -59,14 +59,14 @@ func partitionOnRedial(d *zktest.FaultDialer) (zk.Dialer, func(bool)) {
 // and the message is delivered again.
 func TestIntegration_Queue_AckAcrossSessionLoss(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zktest.Context(t, 60*time.Second)
 	ns := zktest.Namespace(t)
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { _ = d.Close() })
 	dial, partition := partitionOnRedial(d)
 	fc := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithSessionTimeout(time.Second), zkrecipes.WithDialer(dial))
 	other := zktest.ClientAt(t, zktest.Servers(t), ns)
-	q, obs := must(queue.New(fc, qpath)), must(queue.New(other, qpath))
+	q, obs := zktest.Must(queue.New(fc, qpath)), zktest.Must(queue.New(other, qpath))
 	length := func() int {
 		n, err := obs.Len(ctx)
 		require.NoError(t, err)

@@ -23,16 +23,49 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 	if err := q.ensure(ctx); err != nil {
 		return err
 	}
+	busy := c.busyNow()
+	dirs, err := c.readDirs(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	part := partition{n: 1}
+	if s := q.registered(); s != nil {
+		part = partitionOf(dirs.consumers, zkpath.Base(q.l.consumer(s.ID())))
+	}
+	c.nextWaiting = map[msgID]time.Time{}
+	defer func() { c.waiting, c.nextWaiting = c.nextWaiting, nil }()
+	l, err := c.scan(ctx, dirs, busy, part)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
-	if c.unskip {
+	c.listing, c.pos = l, 0
+	c.mu.Unlock()
+	return nil
+}
+
+// listing is what a refresh found: the candidates to hand out, or, if
+// there are none, what to wait on.
+type listing struct {
+	cands []cand
+	found bool              // cands is not empty (set again to force a refresh)
+	stale []<-chan struct{} // any closed: refresh before the next take
+	wake  []<-chan struct{} // when there is nothing to take: wait on these
+	until time.Time         // refresh at this time (a delayed message becomes visible)
+	// The consumers and signal watches: when either closed, forget c.skip
+	// (a claim was released or a consumer left).
+	releases []<-chan struct{}
+}
+
+// busyNow forgets c.skip if a claim was released since the last refresh,
+// and returns the messages that takers of this Queue are claiming or hold
+// in a session that lives: not candidates.
+func (c *cursor) busyNow() map[msgID]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unskip || slices.ContainsFunc(c.releases, closed) {
 		clear(c.skip)
 		c.unskip = false
-	}
-	for _, ch := range c.releases {
-		if closed(ch) { // a claim was released or a consumer left: look at every bucket again
-			clear(c.skip)
-			break
-		}
 	}
 	busy := make(map[msgID]bool, len(c.busy))
 	for id, s := range c.busy {
@@ -43,47 +76,62 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 	for id := range c.held {
 		busy[id] = busy[id] || c.holdsLocked(id)
 	}
-	c.mu.Unlock()
+	return busy
+}
 
-	names, _, itemsCh, err := q.w.children(ctx, q.l.items)
+// dirs is a reading of the queue's directories, with the watches armed on
+// them: a change to any makes the listing stale.
+type dirs struct {
+	buckets   []string        // children of items/
+	consumers []string        // children of consumers/
+	claimed   map[string]bool // children of claims/
+	// Watches: a new bucket or lane; a consumer come or gone (its claims
+	// with it); a released claim (Nack).
+	itemsW, consumersW, signalW <-chan struct{}
+}
+
+func (c *cursor) readDirs(ctx context.Context, fresh bool) (*dirs, error) {
+	q := c.q
+	d := &dirs{}
+	var err error
+	d.buckets, _, d.itemsW, err = q.w.children(ctx, q.l.items)
 	if err == nil && fresh {
-		names, _, err = q.c.Children(ctx, q.l.items)
+		d.buckets, _, err = q.c.Children(ctx, q.l.items)
 	}
 	if err != nil {
-		return c.listErr(q.l.items, err)
+		return nil, c.listErr(q.l.items, err)
 	}
-	consumers, _, consCh, err := q.w.children(ctx, q.l.consumers)
+	if d.consumers, _, d.consumersW, err = q.w.children(ctx, q.l.consumers); err != nil {
+		return nil, c.listErr(q.l.consumers, err)
+	}
+	if d.signalW, err = q.w.node(ctx, q.l.signal); err != nil {
+		return nil, c.listErr(q.l.signal, err)
+	}
+	claims, _, err := q.c.Children(ctx, q.l.claims)
 	if err != nil {
-		return c.listErr(q.l.consumers, err)
+		return nil, c.listErr(q.l.claims, err)
 	}
-	sigCh, err := q.w.node(ctx, q.l.signal)
-	if err != nil {
-		return c.listErr(q.l.signal, err)
+	d.claimed = make(map[string]bool, len(claims))
+	for _, n := range claims {
+		d.claimed[n] = true
 	}
-	claimList, _, err := q.c.Children(ctx, q.l.claims)
-	if err != nil {
-		return c.listErr(q.l.claims, err)
-	}
-	claimed := make(map[string]bool, len(claimList))
-	for _, n := range claimList {
-		claimed[n] = true
-	}
+	return d, nil
+}
 
-	part := partition{n: 1}
-	if s := q.registered(); s != nil {
-		part = partitionOf(consumers, zkpath.Base(q.l.consumer(s.ID())))
-	}
-	c.nextWaiting = map[msgID]time.Time{}
-	defer func() { c.waiting, c.nextWaiting = c.nextWaiting, nil }()
-
-	base := []<-chan struct{}{itemsCh, consCh, sigCh}
-	var newest []<-chan struct{} // child watches on the newest bucket of each lane scanned
-	var until time.Time
+// scan lists the buckets, highest lane first and oldest bucket first, up
+// to the first with something to take. On the way it skips buckets known
+// to hold nothing takeable, deletes drained ones, and watches the newest
+// bucket of each lane it passes: a put there (a higher lane than the
+// candidates') makes the listing stale, or wakes the waiting takers.
+func (c *cursor) scan(ctx context.Context, d *dirs, busy map[msgID]bool, part partition) (listing, error) {
+	base := []<-chan struct{}{d.itemsW, d.consumersW, d.signalW}
+	l := listing{stale: base, releases: base[1:]}
+	var newest []<-chan struct{}
 	now := time.Now()
-	for _, lane := range lanes(names) {
+	for _, lane := range lanes(d.buckets) {
 		for i, b := range lane {
 			if t, ok := c.skip[b]; ok && (t.IsZero() || now.Before(t)) {
-				until = earliest(until, t)
+				l.until = earliest(l.until, t)
 				continue
 			}
 			delete(c.skip, b)
@@ -93,26 +141,27 @@ func (c *cursor) refresh(ctx context.Context, fresh bool) error {
 				continue // deleted since the listing of the items directory
 			}
 			if err != nil {
-				return c.listErr(q.l.bucket(b), err)
+				return listing{}, c.listErr(c.q.l.bucket(b), err)
 			}
-			cands, later, held := c.pick(b, items, claimed, busy, part, now)
-			until = earliest(until, later)
+			cands, later, held := c.pick(b, items, d.claimed, busy, part, now)
+			l.until = earliest(l.until, later)
 			if len(cands) > 0 {
-				c.install(cands, true, append(base, newest...), nil, until, base[1:])
-				return nil
+				l.cands, l.found = cands, true
+				l.stale = append(base[:len(base):len(base)], newest...)
+				return l, nil
 			}
 			switch {
 			case isNewest:
 				newest = append(newest, ch)
 			case len(items) == 0 && st.Version > 0:
-				q.dropBucket(ctx, b, st.Version)
+				c.q.dropBucket(ctx, b, st.Version)
 			case !held:
 				c.skip[b] = later // only claimed or delayed messages: no need to list it again
 			}
 		}
 	}
-	c.install(nil, false, base, append(base, newest...), until, base[1:])
-	return nil
+	l.wake = append(base[:len(base):len(base)], newest...)
+	return l, nil
 }
 
 // list reads one bucket. The newest bucket of a lane is read under a child
@@ -124,16 +173,6 @@ func (c *cursor) list(ctx context.Context, b bucketRef, isNewest bool) ([]string
 		return items, st, nil, err
 	}
 	return c.q.w.fresh(ctx, p)
-}
-
-// install publishes a refresh's result. releases are the consumers and
-// signal watches: the next refresh forgets c.skip if either fired.
-func (c *cursor) install(cands []cand, found bool, stale, wake []<-chan struct{}, until time.Time, releases []<-chan struct{}) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cands, c.pos, c.found = cands, 0, found
-	c.stale, c.wake, c.until = stale, wake, until
-	c.releases = releases
 }
 
 func (c *cursor) listErr(p string, err error) error {

@@ -58,6 +58,29 @@ func ClientAt(t testing.TB, servers []string, ns string, opts ...zkrecipes.Optio
 	return c
 }
 
+// FaultyClient is Client with its connections made through a new
+// FaultDialer, which it returns to inject faults with (Cut, Blackhole,
+// CutAfterRequest). At the end of the test the dialer is healed first (so
+// that the namespace can be deleted if the session survived), then the
+// client closed, then the dialer closed.
+func FaultyClient(t testing.TB, opts ...zkrecipes.Option) (*zkrecipes.Client, *FaultDialer) {
+	t.Helper()
+	return FaultyClientAt(t, Servers(t), Namespace(t), opts...)
+}
+
+// FaultyClientAt is FaultyClient for given servers and namespace, as
+// ClientAt: a faulty client shares a namespace with healthy ones.
+func FaultyClientAt(t testing.TB, servers []string, ns string, opts ...zkrecipes.Option) (*zkrecipes.Client, *FaultDialer) {
+	t.Helper()
+	d := NewFaultDialer()
+	t.Cleanup(func() { _ = d.Close() }) // Cleanup runs last-in first-out: after the client's
+	// The dialer comes first: options given later (a test's own dialer
+	// wrapping d.Dial) override it.
+	c := ClientAt(t, servers, ns, append([]zkrecipes.Option{zkrecipes.WithDialer(d.Dial)}, opts...)...)
+	t.Cleanup(d.Heal)
+	return c, d
+}
+
 // DeleteAll removes p and everything below it (p is relative to c's
 // namespace; "/" removes the namespace node itself).
 func DeleteAll(ctx context.Context, c *zkrecipes.Client, p string) error {

@@ -33,6 +33,14 @@
 // WithLeakCheck runs goleak.Find after the tests passed (goleak's
 // VerifyTestMain cannot be combined with Main because it exits itself).
 //
+// # Test helpers
+//
+// Client gives a test a zkrecipes client in a namespace of its own,
+// removed when the test ends; FaultyClient does the same through a
+// FaultDialer (see Faults) and returns the dialer. Context bounds a test's
+// blocking calls by a deadline and by the test's end. Must unwraps a
+// constructor's (value, error) in a test.
+//
 // # Finding ZooKeeper
 //
 // The class path is $ZOOKEEPER_CLASSPATH if set; else the jars of
