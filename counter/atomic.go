@@ -46,7 +46,7 @@ func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, e
 	return &AtomicLong{c: c, path: path, o: o, w: writerFor(c, path)}, nil
 }
 
-// Path returns the counter node's path.
+// Path returns the counter node's path, relative to the namespace.
 func (a *AtomicLong) Path() string { return a.path }
 
 // Get returns the current value (0 if the node does not exist).

@@ -41,7 +41,7 @@ func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*S
 	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}, nil
 }
 
-// Path returns the count node's path.
+// Path returns the count node's path, relative to the namespace.
 func (s *SharedCount) Path() string { return s.path }
 
 // Get returns the count and its version.

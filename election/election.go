@@ -64,7 +64,7 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (*Ele
 // ID returns the participant id stored in our node.
 func (e *Election) ID() string { return e.o.id }
 
-// Path returns the election path.
+// Path returns the election path, relative to the namespace.
 func (e *Election) Path() string { return e.path }
 
 // Layout returns the layout of e's node (see [WithLayout]).

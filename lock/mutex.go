@@ -157,9 +157,12 @@ func (m *Mutex) Node() string {
 	return m.h.node()
 }
 
-// Path returns the lock's path on the server, namespace included: the key
-// MultiLock orders by.
-func (m *Mutex) Path() string { return absPath(m.c, m.path) }
+// Path returns the lock's path, relative to the client's namespace (as
+// given to NewMutex).
+func (m *Mutex) Path() string { return m.path }
+
+// serverPath is the lock's path on the server, MultiLock's ordering key.
+func (m *Mutex) serverPath() string { return absPath(m.c, m.path) }
 
 // hold is one held contender node. Its loss watcher starts on the first
 // call of Lost, so a hold nobody watches costs no goroutine; it still

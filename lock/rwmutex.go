@@ -188,8 +188,8 @@ func (rw *RWMutex) RUnlock(ctx context.Context) error {
 	return releaseErr("runlock", rw.path, err)
 }
 
-// Path returns the lock's path on the server, namespace included.
-func (rw *RWMutex) Path() string { return absPath(rw.c, rw.path) }
+// Path returns the lock's path, relative to the client's namespace.
+func (rw *RWMutex) Path() string { return rw.path }
 
 // Writer returns the write side as a Locker (Lock, TryLock, Unlock, and
 // the Lost and Token of the write hold), e.g. for a MultiLock.
@@ -246,4 +246,5 @@ func (s rwSide) Token() int64 {
 	return s.hold().token()
 }
 
-func (s rwSide) Path() string { return s.rw.Path() }
+func (s rwSide) Path() string       { return s.rw.path }
+func (s rwSide) serverPath() string { return absPath(s.rw.c, s.rw.path) }

@@ -53,8 +53,8 @@ func NewSemaphore(c *zkrecipes.Client, path string, maxLeases int, opts ...Optio
 // MaxLeases returns the limit this handle was made with.
 func (s *Semaphore) MaxLeases() int { return s.max }
 
-// Path returns the semaphore's path on the server, namespace included.
-func (s *Semaphore) Path() string { return absPath(s.c, s.path) }
+// Path returns the semaphore's path, relative to the client's namespace.
+func (s *Semaphore) Path() string { return s.path }
 
 // Acquire blocks until it holds a lease, ctx is done or the session is
 // lost. On failure it returns the cause and leaves no node behind.

@@ -88,7 +88,7 @@ func newQueue(c *zkrecipes.Client, path string, o options) *Queue {
 	return q
 }
 
-// Path returns the queue's path.
+// Path returns the queue's path, relative to the namespace.
 func (q *Queue) Path() string { return q.path }
 
 // DeadLetterQueue returns the queue that receives dead-lettered messages
