@@ -62,8 +62,8 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 	sem := must(lock.NewSemaphore(c, "/sem", 2))
 	elect := must(election.New(c, "/elect"))
 	q := must(queue.New(c, "/queue"))
-	al := must(counter.NewAtomic(c, "/atomic"))
-	sc := must(counter.NewShared(c, "/shared", 0))
+	al := must(counter.NewAtomicLong(c, "/atomic"))
+	sc := must(counter.NewSharedCount(c, "/shared", 0))
 	bar := must(barrier.New(c, "/barrier"))
 	dbl := must(barrier.NewDouble(c, "/double", 2))
 	set := func(v int32) *zk.SetDataRequest {

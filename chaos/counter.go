@@ -55,7 +55,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 	if w.slot == 3 {
 		opts = append(opts, counter.WithPromotionLock(promotionPath), counter.WithPromoteAfter(2))
 	}
-	a := must(counter.NewAtomic(w.c, counterPath, opts...))
+	a := must(counter.NewAtomicLong(w.c, counterPath, opts...))
 	for ctx.Err() == nil {
 		delta := int64(1 + w.rng.Intn(5))
 		start := time.Now()
@@ -88,7 +88,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 }
 
 func (c *counterRecipe) check(ctx context.Context, admin *zkrecipes.Client, res *Result) {
-	final, err := must(counter.NewAtomic(admin, counterPath)).Get(ctx)
+	final, err := must(counter.NewAtomicLong(admin, counterPath)).Get(ctx)
 	if err != nil {
 		c.rec.violate("cannot read the final value: %v", err)
 		return

@@ -35,7 +35,7 @@ func (s *sharedRecipe) setup(context.Context, *zkrecipes.Client) error { return 
 func (s *sharedRecipe) leftoverOK(p string, _ *zk.Stat) bool { return p == sharedPath }
 
 func (s *sharedRecipe) work(ctx context.Context, w *worker) {
-	sc := must(counter.NewShared(w.c, sharedPath, 0))
+	sc := must(counter.NewSharedCount(w.c, sharedPath, 0))
 	var wg sync.WaitGroup
 	wg.Go(func() { s.watch(ctx, w, sc) })
 	defer wg.Wait()
@@ -83,7 +83,7 @@ func (s *sharedRecipe) watch(ctx context.Context, w *worker, sc *counter.SharedC
 }
 
 func (s *sharedRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
-	v, err := must(counter.NewShared(c, sharedPath, 0)).Get(ctx)
+	v, err := must(counter.NewSharedCount(c, sharedPath, 0)).Get(ctx)
 	if err != nil {
 		s.rec.violate("sharedcount: cannot read the final count: %v", err)
 		return

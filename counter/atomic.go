@@ -32,14 +32,14 @@ type Result struct {
 	Promoted  bool  // the promotion lock was taken
 }
 
-// NewAtomic returns an AtomicLong on the node at path. It does no I/O;
+// NewAtomicLong returns an AtomicLong on the node at path. It does no I/O;
 // the node is created (with value 0) by the first operation that needs
 // it. A missing node reads as 0, as in Curator. An invalid path is an
 // error wrapping zkrecipes.ErrInvalidPath, an invalid option one wrapping
 // zkrecipes.ErrInvalidArgument; a nil c panics (see the package doc,
 // "Bad input").
-func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, error) {
-	o, err := construct("NewAtomic", c, path, opts)
+func NewAtomicLong(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, error) {
+	o, err := construct("NewAtomicLong", c, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
 		if held == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
-			m, err := lock.NewMutex(a.c, a.o.lockPath) // path checked by NewAtomic
+			m, err := lock.NewMutex(a.c, a.o.lockPath) // path checked by NewAtomicLong
 			if err == nil {
 				err = m.Lock(ctx)
 			}

@@ -42,7 +42,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	a := must(counter.NewAtomic(c, "/ctr/a"))
+	a := must(counter.NewAtomicLong(c, "/ctr/a"))
 
 	v, err := a.Get(ctx)
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 
 	// Another instance changes it: our cached version is stale, and a
 	// CompareAndSet must decide on the server's value, not the cache.
-	b := must(counter.NewAtomic(c, "/ctr/a"))
+	b := must(counter.NewAtomicLong(c, "/ctr/a"))
 	require.NoError(t, b.Set(ctx, -3))
 	swapped, err = a.CompareAndSet(ctx, 10, 11)
 	require.NoError(t, err)
@@ -94,7 +94,7 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 	ctx := ctxFor(t, 20*time.Second)
 	_, err := c.Create(ctx, "/bad", []byte{1, 2, 3}, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	a := must(counter.NewAtomic(c, "/bad"))
+	a := must(counter.NewAtomicLong(c, "/bad"))
 	_, err = a.Get(ctx)
 	assert.ErrorIs(t, err, counter.ErrCorrupt)
 	_, err = a.Increment(ctx)
@@ -102,24 +102,24 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 
 	for _, opt := range []counter.Option{counter.WithPromoteAfter(0), counter.WithBackoff(time.Second, time.Millisecond),
 		counter.WithPromotionLock(""), counter.WithPromotionLock("not-a-path"), counter.WithACL([]zk.ACL{})} {
-		_, err := counter.NewAtomic(c, "/x", opt)
+		_, err := counter.NewAtomicLong(c, "/x", opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
-		assert.ErrorContains(t, err, "counter: NewAtomic: With")
-		_, err = counter.NewShared(c, "/x", 0, opt)
+		assert.ErrorContains(t, err, "counter: NewAtomicLong: With")
+		_, err = counter.NewSharedCount(c, "/x", 0, opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 	}
-	_, err = counter.NewAtomic(c, "/x", counter.WithPromotionLock("not-a-path"))
+	_, err = counter.NewAtomicLong(c, "/x", counter.WithPromotionLock("not-a-path"))
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "a path option also matches ErrInvalidPath")
-	_, err = counter.NewAtomic(c, "x")
+	_, err = counter.NewAtomicLong(c, "x")
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-	_, err = counter.NewShared(c, "x", 0)
+	_, err = counter.NewSharedCount(c, "x", 0)
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-	assert.PanicsWithValue(t, "counter: NewAtomic: nil client", func() { _, _ = counter.NewAtomic(nil, "/x") })
-	assert.PanicsWithValue(t, "counter: NewShared: nil client", func() { _, _ = counter.NewShared(nil, "/x", 0) })
+	assert.PanicsWithValue(t, "counter: NewAtomicLong: nil client", func() { _, _ = counter.NewAtomicLong(nil, "/x") })
+	assert.PanicsWithValue(t, "counter: NewSharedCount: nil client", func() { _, _ = counter.NewSharedCount(nil, "/x", 0) })
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = must(counter.NewAtomic(c, "/y")).Increment(cctx)
+	_, err = must(counter.NewAtomicLong(c, "/y")).Increment(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -135,7 +135,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := must(counter.NewAtomic(c, "/ctr", opts...))
+			a := must(counter.NewAtomicLong(c, "/ctr", opts...))
 			for k := 0; k < each; k++ {
 				r, err := a.Increment(ctx)
 				if err != nil {
@@ -154,7 +154,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		t.Error(err)
 	}
 	total := len(cs) * each
-	got, err := must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
+	got, err := must(counter.NewAtomicLong(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), got, "final value")
 	posts := make([]int64, 0, len(all))
@@ -250,7 +250,7 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	d := zktest.NewFaultDialer()
 	t.Cleanup(func() { d.Close() })
 	c := zktest.Client(t, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(time.Second))
-	a := must(counter.NewAtomic(c, "/ctr"))
+	a := must(counter.NewAtomicLong(c, "/ctr"))
 	_, err := a.Increment(ctx)
 	require.NoError(t, err)
 	s := c.Session()
@@ -271,7 +271,7 @@ func TestIntegration_AtomicLong_Overflow(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := ctxFor(t, 20*time.Second)
 	c := zktest.Client(t)
-	a := must(counter.NewAtomic(c, "/n"))
+	a := must(counter.NewAtomicLong(c, "/n"))
 	for _, tc := range []struct {
 		start, delta int64
 	}{

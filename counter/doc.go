@@ -37,8 +37,8 @@
 // keeps watching across connection and session loss, and its channel is
 // closed when its ctx is done or the client closes.
 //
-// Bad input (the policy of every zkrecipes package): NewAtomic and
-// NewShared return an error for an invalid path (wrapping
+// Bad input (the policy of every zkrecipes package): NewAtomicLong and
+// NewSharedCount return an error for an invalid path (wrapping
 // zkrecipes.ErrInvalidPath) or option (zkrecipes.ErrInvalidArgument;
 // WithPromotionLock's path also matches zkrecipes.ErrInvalidPath); a nil
 // client is a programmer error and panics with a "counter: " message.

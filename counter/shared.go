@@ -29,12 +29,12 @@ type Value struct {
 	Version int32
 }
 
-// NewShared returns a SharedCount on the node at path. It does no I/O;
+// NewSharedCount returns a SharedCount on the node at path. It does no I/O;
 // the first operation creates the node with seed if it does not exist
 // (Curator's SharedCount.start). An invalid path or option is an error (as
-// for NewAtomic); a nil c panics.
-func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
-	o, err := construct("NewShared", c, path, opts)
+// for NewAtomicLong); a nil c panics.
+func NewSharedCount(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
+	o, err := construct("NewSharedCount", c, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		susp := s.c.Session().Suspended()
 		data, st, ch, err := s.c.GetW(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) && !seeded {
-			// The first operation seeds the node (see NewShared).
+			// The first operation seeds the node (see NewSharedCount).
 			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoAuth) {
 				seeded = true // made, or not ours to make: wait for it below

@@ -18,7 +18,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := ctxFor(t, 20*time.Second)
-	s := must(counter.NewShared(c, "/sc", 7))
+	s := must(counter.NewSharedCount(c, "/sc", 7))
 
 	v, err := s.Get(ctx)
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	assert.False(t, ok, "stale version")
 
 	require.NoError(t, s.Set(ctx, -2))
-	v, err = must(counter.NewShared(c, "/sc", 0)).Get(ctx)
+	v, err = must(counter.NewSharedCount(c, "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(-2), v.Count)
 	data, _, err := c.Get(ctx, "/sc")
@@ -68,7 +68,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := must(counter.NewShared(c, "/sc", 0))
+			s := must(counter.NewSharedCount(c, "/sc", 0))
 			for k := 0; k < 40; k++ {
 				if k%10 == 3 {
 					ds[i].CutAfterRequest(zktest.OpMulti)
@@ -97,7 +97,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	v, err := must(counter.NewShared(cs[0], "/sc", 0)).Get(ctx)
+	v, err := must(counter.NewSharedCount(cs[0], "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(160), v.Count)
 	assert.Equal(t, int64(160), wins.Load())
@@ -107,7 +107,7 @@ func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := ctxFor(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := must(counter.NewShared(c, "/sc", 1))
+	s := must(counter.NewSharedCount(c, "/sc", 1))
 
 	wctx, cancel := context.WithCancel(ctx)
 	ch := s.Watch(wctx)
@@ -151,7 +151,7 @@ func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	zktest.ClientAt(t, zktest.Servers(t), ns) // removes the namespace at the end
 	c, err := zkrecipes.Connect(ctx, zktest.Servers(t), zkrecipes.WithNamespace(ns))
 	require.NoError(t, err)
-	s := must(counter.NewShared(c, "/sc", 3))
+	s := must(counter.NewSharedCount(c, "/sc", 3))
 	_, err = s.Get(ctx)
 	require.NoError(t, err)
 	ch := s.Watch(ctx)
@@ -184,7 +184,7 @@ func TestIntegration_SharedCount_WatchSeedsAndWaitsForCreation(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := ctxFor(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := must(counter.NewShared(c, "/a/sc", 42))
+	s := must(counter.NewSharedCount(c, "/a/sc", 42))
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ch := s.Watch(wctx)
