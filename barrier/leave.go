@@ -109,7 +109,7 @@ func (d *Double) gone(s *zkrecipes.Session) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
-	return ErrNodeGone
+	return ErrNodeDeleted
 }
 
 // deleteNode deletes our member node on a context detached from ctx, so

@@ -80,7 +80,8 @@ func (e *Election) Layout() Layout { return e.o.layout }
 // reply was lost, or that could not be deleted at once, is deleted by a
 // client-owned goroutine while the session lives. An Election holds one
 // term at a time: Campaign returns ErrCampaigning while another Campaign of
-// e runs or e's previous term has not been resigned. The term's context is
+// e runs or e's previous term has not been resigned. ErrNodeDeleted if our
+// node was deleted by someone else while we waited. The term's context is
 // not derived from ctx, which bounds only the waiting.
 func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
@@ -98,6 +99,9 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	})
 	if err != nil {
 		e.busy.Store(false)
+		if errors.Is(err, contend.ErrNodeGone) {
+			err = ErrNodeDeleted
+		}
 		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)
 	}
 	t := newTerm(e, ent)
