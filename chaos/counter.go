@@ -18,7 +18,7 @@ import (
 // after two lost races. A successful Add must report Post = Pre + delta,
 // the (Pre, Post] ranges of successful adds must be disjoint (none counted
 // twice, none lost), and the final value must lie between the sum of
-// successful deltas and that plus the deltas of ErrIndeterminate adds.
+// successful deltas and that plus the deltas of zkrecipes.ErrUncertain adds.
 func init() {
 	register(spec{name: "counter", workers: 4, new: func(rec *recorder) recipe { return &counterRecipe{rec: rec} }})
 }
@@ -70,7 +70,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 			if r.Promoted {
 				c.promoted++
 			}
-		case errors.Is(err, counter.ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrUncertain):
 			c.sumMaybe += delta
 		default:
 			c.failedAdd++
@@ -79,7 +79,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 		switch {
 		case err == nil:
 			c.rec.op(w, start, opOK, true)
-		case errors.Is(err, counter.ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrUncertain):
 			c.rec.op(w, start, opAmbiguous, false)
 		default:
 			c.rec.op(w, start, opFailed, false)

@@ -58,7 +58,7 @@
 //     increments report the same result.
 //   - sharedcount: Get and TrySet increments of a [counter.SharedCount];
 //     TrySet promises that an error means nothing was applied unless it is
-//     ErrIndeterminate, so the final count lies between the successes and
+//     zkrecipes.ErrUncertain, so the final count lies between the successes and
 //     the successes plus the indeterminate ones; no two successes write the
 //     same count; each worker's Watch never sees the count go back.
 //   - all: no znode is left behind once every worker has closed and its

@@ -68,7 +68,7 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 
 // Add adds delta and returns the values before and after. It blocks until
 // the update is applied, ctx is done, or an error occurs; on error nothing
-// was applied, except with [ErrIndeterminate]. A sum outside the int64
+// was applied, except with [zkrecipes.ErrUncertain]. A sum outside the int64
 // range is not written: Add returns [ErrOverflow] (with r.Pre the value
 // that would have overflowed), where Curator's DistributedAtomicLong wraps
 // around silently (Java long arithmetic).
@@ -146,7 +146,7 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, true, nil
 		case errors.Is(err, errConflict), errors.Is(err, errMissing):
 			fresh = false
-		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, zkrecipes.ErrUncertain):
 			fresh = false // nothing was sent; go on in the next session
 			continue
 		default:

@@ -258,7 +258,7 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	<-s.Done()
 	d.Heal()
 	r, err := a.Increment(ctx)
-	if errors.Is(err, counter.ErrIndeterminate) {
+	if errors.Is(err, zkrecipes.ErrUncertain) {
 		t.Fatalf("nothing was in flight: %v", err)
 	}
 	require.NoError(t, err)

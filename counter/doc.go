@@ -20,8 +20,8 @@
 // after a lost reply the same transaction is sent again (its version check
 // lets at most one of the two commit) and the marker says whether ours
 // did. The only exception is a write in flight when its session is lost:
-// then the call returns [ErrIndeterminate] (which also matches
-// [zkrecipes.ErrUncertain]), as the outcome cannot be known.
+// then the call returns an error wrapping [zkrecipes.ErrUncertain], as the
+// outcome cannot be known.
 //
 // A reader sees the value of the server it is connected to, which may lag
 // the leader; writes are linearizable.

@@ -76,7 +76,7 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 // TrySet sets the count to n if the node is still at prev.Version, and
 // reports whether it did. The write is applied exactly once even if its
 // reply is lost; on error nothing was applied, except with
-// [ErrIndeterminate].
+// [zkrecipes.ErrUncertain].
 func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, error) {
 	for {
 		sess, err := s.c.WaitSession(ctx)
@@ -94,7 +94,7 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 				return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
 			}
 			return false, nil
-		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, zkrecipes.ErrUncertain):
 			continue // nothing was sent: try in the next session
 		default:
 			return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)

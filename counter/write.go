@@ -103,7 +103,7 @@ func (w *writer) setMarked(sid int64, marked bool) {
 // version; errConflict if another write came first, errMissing if there
 // is no node. The transaction runs on a context detached from ctx and
 // bounded by the session, so set does not return while its write might
-// still land: it returns what happened, or ErrIndeterminate if the session
+// still land: it returns what happened, or zkrecipes.ErrUncertain if the session
 // ended (or ctx was done while the connection was down) first.
 func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
 	// transact writes on a detached ctx: a done ctx must stop it here, and
@@ -217,7 +217,7 @@ func indeterminate(ctx context.Context, s *zkrecipes.Session, err error) error {
 	} else if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return fmt.Errorf("%w (%w): %w", ErrIndeterminate, zkrecipes.ErrUncertain, err)
+	return fmt.Errorf("counter: write in flight: %w: %w", zkrecipes.ErrUncertain, err)
 }
 
 // pause returns the jittered wait before attempt n+1 of a contended

@@ -176,11 +176,11 @@ func (q *Queue) resolveLost(ctx context.Context, receipt string, tried []bucketR
 	}
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w (after %w)", ErrOutcomeUnknown, err, lost)
+		return nil, fmt.Errorf("%w: %w (after %w)", zkrecipes.ErrUncertain, err, lost)
 	case ok || len(found) > 0:
 		return positions(tried, found, nonce, items), nil
 	default:
-		return nil, fmt.Errorf("%w: the session ended with the put in doubt, and its messages are not in the queue (never stored, or consumed already) (after %w)", ErrOutcomeUnknown, lost)
+		return nil, fmt.Errorf("%w: the session ended with the put in doubt, and its messages are not in the queue (never stored, or consumed already) (after %w)", zkrecipes.ErrUncertain, lost)
 	}
 }
 
@@ -188,7 +188,7 @@ func (q *Queue) resolveLost(ctx context.Context, receipt string, tried []bucketR
 func (q *Queue) idsOf(ctx context.Context, s *zkrecipes.Session, tried []bucketRef, nonce uint64, items []putItem) ([]msgID, error) {
 	found, err := q.lookPut(ctx, s, tried, nonce)
 	if err != nil {
-		return nil, fmt.Errorf("%w: stored, but its ids could not be read: %w", ErrOutcomeUnknown, err)
+		return nil, fmt.Errorf("%w: stored, but its ids could not be read: %w", zkrecipes.ErrUncertain, err)
 	}
 	return positions(tried, found, nonce, items), nil
 }
