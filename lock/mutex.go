@@ -11,20 +11,25 @@ import (
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// Znode names, as Curator uses them (see the package documentation).
+// Znode names, as Curator uses them (see the package documentation). A
+// constant ending in Prefix starts a node's name (after the protected
+// prefix, "_c_<uuid>-"), one ending in Dir names a directory; the same
+// suffixes in every package.
 const (
-	// LockName starts the name of a Mutex contender node under the lock
+	// LockPrefix starts the name of a Mutex contender node under the lock
 	// path, after the protected prefix: "_c_<uuid>-lock-0000000007".
-	LockName = "lock-"
-	// ReadName and WriteName are the RWMutex contender names.
-	ReadName  = contend.ReadMarker
-	WriteName = contend.WriteMarker
+	LockPrefix = "lock-"
+	// ReadPrefix and WritePrefix start the names of the RWMutex's read
+	// and write contender nodes.
+	ReadPrefix  = contend.ReadMarker
+	WritePrefix = contend.WriteMarker
 	// LocksDir and LeasesDir are the Semaphore's two directories under its
 	// path: the admission mutex and the lease nodes.
 	LocksDir  = "locks"
 	LeasesDir = "leases"
-	// LeaseName ends the name of a lease node before its sequence number.
-	LeaseName = "lease-"
+	// LeasePrefix starts the name of a lease node, after its
+	// "max<maxLeases>-" part: "_c_<uuid>-max3-lease-0000000001".
+	LeasePrefix = "lease-"
 )
 
 // Mutex is a distributed mutual-exclusion lock on one znode path, the
@@ -81,7 +86,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	m.busy = true
 	m.mu.Unlock()
 	e, err := contend.Enter(ctx, m.c, contend.Config{
-		Dir: m.path, Name: LockName, Data: m.o.data,
+		Dir: m.path, Name: LockPrefix, Data: m.o.data,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
 		Warm: &m.warm,
 	})

@@ -47,7 +47,7 @@ func NewRWMutex(c *zkrecipes.Client, path string, opts ...Option) (*RWMutex, err
 	return &RWMutex{c: c, path: path, o: o}, nil
 }
 
-var rwMarkers = []string{ReadName, WriteName}
+var rwMarkers = []string{ReadPrefix, WritePrefix}
 
 // Lock takes the write lock: it blocks until every contender that arrived
 // before it, reader or writer, has gone, ctx is done or the session is
@@ -70,7 +70,7 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	rw.wBusy = true
 	rw.mu.Unlock()
 	e, err := contend.Enter(ctx, rw.c, contend.Config{
-		Dir: rw.path, Name: WriteName, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data,
 		Predicate: contend.Writer(), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	})
 	rw.mu.Lock()
@@ -103,7 +103,7 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 	rw.mu.Unlock()
 
 	cfg := contend.Config{
-		Dir: rw.path, Name: ReadName, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: ReadPrefix, Markers: rwMarkers, Data: rw.o.data,
 		Predicate: contend.Reader(nil), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	}
 	behind := false

@@ -47,7 +47,7 @@ func NewSemaphore(c *zkrecipes.Client, path string, maxLeases int, opts ...Optio
 		return nil, err
 	}
 	return &Semaphore{c: c, path: path, max: maxLeases, o: o,
-		leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeaseName}, nil
+		leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeasePrefix}, nil
 }
 
 // MaxLeases returns the limit this handle was made with.
@@ -89,7 +89,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 		return nil, fmt.Errorf("lock: acquire %d leases of %s: %w: need 1..%d", n, s.path, zkrecipes.ErrInvalidArgument, s.max)
 	}
 	adm, err := contend.Enter(ctx, s.c, contend.Config{
-		Dir: zkpath.Join(s.path, LocksDir), Name: LockName,
+		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: s.onWait, Lazy: true,
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 	entries := make([]*contend.Entry, 0, n)
 	for len(entries) < n {
 		e, err := contend.Enter(ctx, s.c, contend.Config{
-			Dir: zkpath.Join(s.path, LeasesDir), Name: s.leaseName, Markers: []string{LeaseName},
+			Dir: zkpath.Join(s.path, LeasesDir), Name: s.leaseName, Markers: []string{LeasePrefix},
 			Data: s.o.data, Predicate: contend.AtMost(s.max), Check: s.check,
 			NoWait: try, Session: adm.Session, OnWait: s.onWait, Lazy: true,
 		})
@@ -137,10 +137,10 @@ func leaseMax(name string) (int, bool) {
 	if _, _, ok := zkpath.ParseProtected(name); ok {
 		name = name[protectedLen:]
 	}
-	if len(name) < zkpath.SeqLen+len(LeaseName) {
+	if len(name) < zkpath.SeqLen+len(LeasePrefix) {
 		return 0, false
 	}
-	head, ok := strings.CutSuffix(name[:len(name)-zkpath.SeqLen], LeaseName)
+	head, ok := strings.CutSuffix(name[:len(name)-zkpath.SeqLen], LeasePrefix)
 	if !ok {
 		return 0, false
 	}
