@@ -139,7 +139,7 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, nil
 		}
 		r.Attempts++
-		_, err = a.w.set(ctx, s, EncodeInt64(next), version)
+		_, err = a.w.set(ctx, s, EncodeInt64(next), version, a.o.acl)
 		switch {
 		case err == nil:
 			r.Pre, r.Post = cur, next

@@ -83,7 +83,7 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 		if err != nil {
 			return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
 		}
-		_, err = s.w.set(ctx, sess, EncodeInt32(n), prev.Version)
+		_, err = s.w.set(ctx, sess, EncodeInt32(n), prev.Version, s.o.acl)
 		switch {
 		case err == nil:
 			return true, nil

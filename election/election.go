@@ -95,6 +95,7 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		Name:      e.o.layout.prefix(),
 		Markers:   markers,
 		Data:      []byte(e.o.id),
+		ACL:       e.o.acl,
 		Predicate: contend.MaxLeases(1),
 	})
 	if err != nil {

@@ -86,7 +86,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	m.busy = true
 	m.mu.Unlock()
 	e, err := contend.Enter(ctx, m.c, contend.Config{
-		Dir: m.path, Name: LockPrefix, Data: m.o.data,
+		Dir: m.path, Name: LockPrefix, Data: m.o.data, ACL: m.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
 		Warm: &m.warm,
 	})

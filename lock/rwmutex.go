@@ -70,7 +70,7 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	rw.wBusy = true
 	rw.mu.Unlock()
 	e, err := contend.Enter(ctx, rw.c, contend.Config{
-		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
 		Predicate: contend.Writer(), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	})
 	rw.mu.Lock()
@@ -103,7 +103,7 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 	rw.mu.Unlock()
 
 	cfg := contend.Config{
-		Dir: rw.path, Name: ReadPrefix, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: ReadPrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
 		Predicate: contend.Reader(nil), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	}
 	behind := false

@@ -89,7 +89,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 		return nil, fmt.Errorf("lock: acquire %d leases of %s: %w: need 1..%d", n, s.path, zkrecipes.ErrInvalidArgument, s.max)
 	}
 	adm, err := contend.Enter(ctx, s.c, contend.Config{
-		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix,
+		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix, ACL: s.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: s.onWait, Lazy: true,
 	})
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 	for len(entries) < n {
 		e, err := contend.Enter(ctx, s.c, contend.Config{
 			Dir: zkpath.Join(s.path, LeasesDir), Name: s.leaseName, Markers: []string{LeasePrefix},
-			Data: s.o.data, Predicate: contend.AtMost(s.max), Check: s.check,
+			Data: s.o.data, ACL: s.o.acl, Predicate: contend.AtMost(s.max), Check: s.check,
 			NoWait: try, Session: adm.Session, OnWait: s.onWait, Lazy: true,
 		})
 		if err != nil {

@@ -64,14 +64,14 @@ func (q *Queue) write(ctx context.Context, pin *zkrecipes.Session, prio int, ite
 		}
 		reqs := make([]any, 0, 2+len(items)+len(extra)+len(drop))
 		reqs = append(reqs,
-			&zk.CreateRequest{Path: receipt, Flags: zk.FlagEphemeral},
+			&zk.CreateRequest{Path: receipt, Flags: zk.FlagEphemeral, Acl: q.o.acl},
 			&zk.CheckVersionRequest{Path: q.l.bucket(b), Version: 0})
 		for _, it := range items {
 			var data []byte
 			if !it.inline {
 				data = it.data
 			}
-			reqs = append(reqs, &zk.CreateRequest{Path: q.l.bucket(b) + "/" + itemBase(nonce, it.visibleAt, it.data, it.inline), Data: data, Flags: zk.FlagSequence})
+			reqs = append(reqs, &zk.CreateRequest{Path: q.l.bucket(b) + "/" + itemBase(nonce, it.visibleAt, it.data, it.inline), Data: data, Flags: zk.FlagSequence, Acl: q.o.acl})
 		}
 		reqs = append(reqs, extra...)
 		firstDrop := len(reqs)
