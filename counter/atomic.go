@@ -58,7 +58,7 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
 	}
-	v, err := DecodeInt64(data)
+	v, err := decodeInt64(data)
 	if err != nil {
 		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
 	}
@@ -139,7 +139,7 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, nil
 		}
 		r.Attempts++
-		_, err = a.w.set(ctx, s, EncodeInt64(next), version, a.o.acl)
+		_, err = a.w.set(ctx, s, encodeInt64(next), version, a.o.acl)
 		switch {
 		case err == nil:
 			r.Pre, r.Post = cur, next
@@ -174,7 +174,7 @@ func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
 	for {
 		data, st, err := a.c.Get(ctx, a.path)
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err = a.c.Create(ctx, a.path, EncodeInt64(0), zkrecipes.Persistent, a.o.createOpts()...)
+			_, err = a.c.Create(ctx, a.path, encodeInt64(0), zkrecipes.Persistent, a.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
@@ -182,7 +182,7 @@ func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		v, err := DecodeInt64(data)
+		v, err := decodeInt64(data)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -197,7 +197,7 @@ func (a *AtomicLong) recall() (int64, int32, bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	v, err := DecodeInt64(data)
+	v, err := decodeInt64(data)
 	return v, version, err == nil
 }
 

@@ -57,7 +57,7 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 	for {
 		data, st, err := s.c.Get(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			_, err = s.c.Create(ctx, s.path, encodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
@@ -65,7 +65,7 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		n, err := DecodeInt32(data)
+		n, err := decodeInt32(data)
 		if err != nil {
 			return Value{}, err
 		}
@@ -83,7 +83,7 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 		if err != nil {
 			return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
 		}
-		_, err = s.w.set(ctx, sess, EncodeInt32(n), prev.Version, s.o.acl)
+		_, err = s.w.set(ctx, sess, encodeInt32(n), prev.Version, s.o.acl)
 		switch {
 		case err == nil:
 			return true, nil
@@ -158,7 +158,7 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		data, st, ch, err := s.c.GetW(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) && !seeded {
 			// The first operation seeds the node (see NewSharedCount).
-			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			_, err = s.c.Create(ctx, s.path, encodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoAuth) {
 				seeded = true // made, or not ours to make: wait for it below
 				continue
@@ -186,7 +186,7 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		}
 		pause = 50 * time.Millisecond
 		if st != nil {
-			if n, derr := DecodeInt32(data); derr == nil {
+			if n, derr := decodeInt32(data); derr == nil {
 				if v := (Value{Count: n, Version: st.Version}); !sent || v != last {
 					publish(out, v)
 					last, sent = v, true
