@@ -5,7 +5,7 @@
 // Run it with `make chaos` (the 10-minute budget) or, as `make test` does
 // for one minute:
 //
-//	go test ./chaos -run '^TestChaos$' -v -args -chaos.duration=2m -chaos.seed=42 -chaos.recipes=lock,queue -chaos.verbose
+//	go test ./internal/chaos -run '^TestChaos$' -v -args -chaos.duration=2m -chaos.seed=42 -chaos.recipes=lock,queue -chaos.verbose
 //
 // (or CHAOS_DURATION, CHAOS_SEED, CHAOS_RECIPES, CHAOS_VERBOSE in the
 // environment). The seed is printed; the same seed, duration and recipe
