@@ -135,19 +135,12 @@ func (m *Mutex) Lost() <-chan struct{} {
 // Token returns the fencing token of the current hold, 0 without one:
 // ordered like zxids, strictly greater than the token of every earlier
 // holder of the path and smaller than that of every later one, also after
-// the lock's container node was reaped and recreated (zxids never go
-// back; sequence numbers do). It is the creation zxid of our lock node,
-// or, when the acquiring listing proves it equivalent without another
-// request, the zxid of the last change among the contenders at that
-// moment; a handle
-// that locked again alone (see the package documentation) takes its last
-// token plus one, which is below its node's creation zxid and above every
-// earlier holder's token, so it keeps the same place in the order (see
-// internal/contend). Pass it with every write to the protected resource
-// and let the resource refuse tokens lower than the highest it has seen:
-// that stops a holder that was paused past its session's expiry. Token
-// may wait for one reply already in flight; it returns 0 if the session
-// ended before that reply.
+// the lock's container node was reaped and recreated. Pass it with every
+// write to the protected resource and let the resource refuse tokens lower
+// than the highest it has seen: that stops a holder that was paused past
+// its session's expiry. Token may wait for one reply already in flight; it
+// returns 0 if the session ended before that reply. How it is derived: see
+// Performance in the package documentation.
 func (m *Mutex) Token() int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
