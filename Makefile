@@ -74,9 +74,9 @@ bench-quick: deps
 
 # chaos runs every recipe against a private 3-member ensemble under seeded
 # faults for the full budget and prints the per-recipe table (see
-# chaos/doc.go). CHAOS_SEED=n replays a schedule; `make test` runs a
+# internal/chaos/doc.go). CHAOS_SEED=n replays a schedule; `make test` runs a
 # one-minute version.
 CHAOS_DURATION ?= 10m
 .PHONY: chaos
 chaos: deps
-	$(GO) test -count=1 -timeout 40m -run '^TestChaos$$' -v ./chaos -args -chaos.duration=$(CHAOS_DURATION) $(if $(CHAOS_SEED),-chaos.seed=$(CHAOS_SEED))
+	$(GO) test -count=1 -timeout 40m -run '^TestChaos$$' -v ./internal/chaos -args -chaos.duration=$(CHAOS_DURATION) $(if $(CHAOS_SEED),-chaos.seed=$(CHAOS_SEED))

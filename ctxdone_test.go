@@ -62,8 +62,8 @@ func TestIntegration_CancelledCtx_SendsNothing(t *testing.T) {
 	sem := zktest.Must(lock.NewSemaphore(c, "/sem", 2))
 	elect := zktest.Must(election.New(c, "/elect"))
 	q := zktest.Must(queue.New(c, "/queue"))
-	al := zktest.Must(counter.NewAtomic(c, "/atomic"))
-	sc := zktest.Must(counter.NewShared(c, "/shared", 0))
+	al := zktest.Must(counter.NewAtomicLong(c, "/atomic"))
+	sc := zktest.Must(counter.NewSharedCount(c, "/shared", 0))
 	bar := zktest.Must(barrier.New(c, "/barrier"))
 	dbl := zktest.Must(barrier.NewDouble(c, "/double", 2))
 	set := func(v int32) *zk.SetDataRequest {

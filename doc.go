@@ -41,7 +41,9 @@
 // # Namespace, ACLs and paths
 //
 // Paths are absolute within the client's namespace ([WithNamespace]), like
-// Curator's. Invalid paths are refused before any I/O with
+// Curator's. Every path a recipe takes or returns is relative to that
+// namespace: the Path of every recipe type, the Node of a held lock, lease
+// or term, and a path given as an option. Invalid paths are refused before any I/O with
 // [ErrInvalidPath]; the /zookeeper subtree is reserved. Created nodes get
 // the client's ACL ([WithACL]) unless a create says otherwise.
 //

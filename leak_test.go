@@ -95,7 +95,7 @@ func TestIntegration_Client_ClosedClientsAreFreed(t *testing.T) {
 	goleak.VerifyNone(t, ignore)
 
 	c := zktest.ClientAt(t, servers, ns)
-	n, err := zktest.Must(counter.NewAtomic(c, "/n")).Get(ctx)
+	n, err := zktest.Must(counter.NewAtomicLong(c, "/n")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), n, "increments")
 }
@@ -114,7 +114,7 @@ func useClient(ctx context.Context, servers []string, ns string, w int, freed *a
 	defer c.Close()
 	runtime.AddCleanup(c, func(n *atomic.Int64) { n.Add(1) }, freed)
 
-	if _, err := zktest.Must(counter.NewAtomic(c, "/n")).Increment(ctx); err != nil {
+	if _, err := zktest.Must(counter.NewAtomicLong(c, "/n")).Increment(ctx); err != nil {
 		return fmt.Errorf("counter: %w", err)
 	}
 

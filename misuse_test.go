@@ -80,11 +80,11 @@ func misuseRows() []misuseRow {
 		{name: "barrier.NewDouble double slash", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(barrier.NewDouble(e.c, "/a//b", 2))
 		}},
-		{name: "counter.NewAtomic relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewAtomic(e.c, "n"))
+		{name: "counter.NewAtomicLong relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(counter.NewAtomicLong(e.c, "n"))
 		}},
-		{name: "counter.NewShared dot segment", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewShared(e.c, "/a/./n", 0))
+		{name: "counter.NewSharedCount dot segment", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(counter.NewSharedCount(e.c, "/a/./n", 0))
 		}},
 		{name: "election.New relative path", want: []error{path}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(election.New(e.c, "elect"))
@@ -107,16 +107,16 @@ func misuseRows() []misuseRow {
 
 		// Invalid option values: reported by the constructor.
 		{name: "counter.WithPromotionLock not a path", want: []error{inv, path}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewAtomic(e.c, "/n", counter.WithPromotionLock("not-a-path")))
+			return ignore(counter.NewAtomicLong(e.c, "/n", counter.WithPromotionLock("not-a-path")))
 		}},
 		{name: "counter.WithPromoteAfter 0", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewAtomic(e.c, "/n", counter.WithPromoteAfter(0)))
+			return ignore(counter.NewAtomicLong(e.c, "/n", counter.WithPromoteAfter(0)))
 		}},
 		{name: "counter.WithBackoff max < base", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewShared(e.c, "/n", 0, counter.WithBackoff(time.Second, time.Millisecond)))
+			return ignore(counter.NewSharedCount(e.c, "/n", 0, counter.WithBackoff(time.Second, time.Millisecond)))
 		}},
 		{name: "counter.WithACL empty", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewShared(e.c, "/n", 0, counter.WithACL(noACL)))
+			return ignore(counter.NewSharedCount(e.c, "/n", 0, counter.WithACL(noACL)))
 		}},
 		{name: "queue.WithMaxItems 0", want: []error{inv}, call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(queue.New(e.c, "/q", queue.WithMaxItems(0)))
@@ -223,11 +223,11 @@ func misuseRows() []misuseRow {
 		{name: "barrier.NewDouble nil client", panics: "barrier: NewDouble: nil client", call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(barrier.NewDouble(nil, "/d", 2))
 		}},
-		{name: "counter.NewAtomic nil client", panics: "counter: NewAtomic: nil client", call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewAtomic(nil, "/n"))
+		{name: "counter.NewAtomicLong nil client", panics: "counter: NewAtomicLong: nil client", call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(counter.NewAtomicLong(nil, "/n"))
 		}},
-		{name: "counter.NewShared nil client", panics: "counter: NewShared: nil client", call: func(ctx context.Context, e *misuseEnv) error {
-			return ignore(counter.NewShared(nil, "/n", 0))
+		{name: "counter.NewSharedCount nil client", panics: "counter: NewSharedCount: nil client", call: func(ctx context.Context, e *misuseEnv) error {
+			return ignore(counter.NewSharedCount(nil, "/n", 0))
 		}},
 		{name: "election.New nil client", panics: "election: New: nil client", call: func(ctx context.Context, e *misuseEnv) error {
 			return ignore(election.New(nil, "/e"))
@@ -262,7 +262,7 @@ func misuseRows() []misuseRow {
 			return ignore(qu.Put(ctx, []byte("x")))
 		}},
 		{name: "closed: AtomicLong.Increment", want: []error{closed}, call: func(ctx context.Context, e *misuseEnv) error {
-			a, err := counter.NewAtomic(e.closed, "/n")
+			a, err := counter.NewAtomicLong(e.closed, "/n")
 			if err != nil {
 				return err
 			}
@@ -317,14 +317,14 @@ func misuseRows() []misuseRow {
 			return ignore(q(e).Put(e.done, []byte("x")))
 		}},
 		{name: "done ctx: AtomicLong.Increment", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
-			a, err := counter.NewAtomic(e.c, "/n")
+			a, err := counter.NewAtomicLong(e.c, "/n")
 			if err != nil {
 				return err
 			}
 			return ignore(a.Increment(e.done))
 		}},
 		{name: "done ctx: SharedCount.Set", want: []error{canceled}, call: func(_ context.Context, e *misuseEnv) error {
-			s, err := counter.NewShared(e.c, "/sc", 0)
+			s, err := counter.NewSharedCount(e.c, "/sc", 0)
 			if err != nil {
 				return err
 			}

@@ -33,7 +33,7 @@ func New(c *zkrecipes.Client, path string, opts ...Option) (*Barrier, error) {
 	return &Barrier{c: c, path: path, o: o}, nil
 }
 
-// Path returns the barrier node's path.
+// Path returns the barrier node's path, relative to the namespace.
 func (b *Barrier) Path() string { return b.path }
 
 // Set closes the barrier by creating its node (and missing parents, as

@@ -48,7 +48,7 @@ func NewDouble(c *zkrecipes.Client, path string, members int, opts ...Option) (*
 	return &Double{c: c, path: path, n: members, o: o, turn: make(chan struct{}, 1)}, nil
 }
 
-// Path returns the barrier node's path.
+// Path returns the barrier node's path, relative to the namespace.
 func (d *Double) Path() string { return d.path }
 
 // Members returns the number of participants the barrier waits for.

@@ -241,3 +241,24 @@ func TestIntegration_Double_MembersMismatch(t *testing.T) {
 	require.NoError(t, b.Leave(ctx))
 	waitMembers(t, cs[0], "/b", 0)
 }
+
+// A member whose node is deleted by someone else while it waits to enter
+// fails with ErrNodeDeleted, the same name as lock's and election's. A
+// waiter watches only the barrier node, so it notices at its next look:
+// here, after the barrier node's data is rewritten unchanged.
+func TestIntegration_Double_NodeDeletedInEnter(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := zktest.Context(t, 30*time.Second)
+	c := zktest.Client(t)
+	d := zktest.Must(barrier.NewDouble(c, "/b", 2))
+	ch := enterAsync(ctx, d)
+	waitMembers(t, c, "/b", 1)
+	kids, _, err := c.Children(ctx, "/b")
+	require.NoError(t, err)
+	require.NoError(t, c.Delete(ctx, "/b/"+kids[0], -1))
+	data, _, err := c.Get(ctx, "/b")
+	require.NoError(t, err)
+	_, err = c.Set(ctx, "/b", data, -1)
+	require.NoError(t, err)
+	assert.ErrorIs(t, result(t, ch, 10*time.Second), barrier.ErrNodeDeleted)
+}

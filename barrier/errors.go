@@ -18,7 +18,7 @@ var (
 	// admitted us was completed by a member created with a different member
 	// count: the participants of one barrier must agree on it.
 	ErrMembersMismatch = errors.New("barrier: members disagree on the member count")
-	// ErrNodeGone means our member node vanished while the session lived:
-	// someone else deleted it.
-	ErrNodeGone = errors.New("barrier: member node was deleted")
+	// ErrNodeDeleted is returned by [Double.Enter] when our member node
+	// vanished while the session lived: someone else deleted it.
+	ErrNodeDeleted = errors.New("barrier: member node deleted by someone else")
 )

@@ -115,7 +115,7 @@ func (d *Double) gone(s *zkrecipes.Session) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
-	return ErrNodeGone
+	return ErrNodeDeleted
 }
 
 // abandon removes our node after a failed Enter or Leave (see

@@ -45,8 +45,10 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (opti
 	return o, nil
 }
 
-// WithACL sets the ACL of the nodes the barrier creates (the client's
-// default ACL otherwise). An empty, non-nil ACL is refused.
+// WithACL sets the ACL of the nodes the barrier creates: a Barrier's node
+// and a Double's member nodes (the client's default ACL otherwise). A
+// Double's path, made as a container when missing, gets the client's ACL
+// like any missing parent. An empty, non-nil ACL is refused.
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {

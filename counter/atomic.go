@@ -32,21 +32,21 @@ type Result struct {
 	Promoted  bool  // the promotion lock was taken
 }
 
-// NewAtomic returns an AtomicLong on the node at path. It does no I/O;
+// NewAtomicLong returns an AtomicLong on the node at path. It does no I/O;
 // the node is created (with value 0) by the first operation that needs
 // it. A missing node reads as 0, as in Curator. An invalid path is an
 // error wrapping zkrecipes.ErrInvalidPath, an invalid option one wrapping
 // zkrecipes.ErrInvalidArgument; a nil c panics (see the package doc,
 // "Bad input").
-func NewAtomic(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, error) {
-	o, err := construct("NewAtomic", c, path, opts)
+func NewAtomicLong(c *zkrecipes.Client, path string, opts ...Option) (*AtomicLong, error) {
+	o, err := construct("NewAtomicLong", c, path, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &AtomicLong{c: c, path: path, o: o, w: writerFor(c, path)}, nil
 }
 
-// Path returns the counter node's path.
+// Path returns the counter node's path, relative to the namespace.
 func (a *AtomicLong) Path() string { return a.path }
 
 // Get returns the current value (0 if the node does not exist).
@@ -58,7 +58,7 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
 	}
-	v, err := DecodeInt64(data)
+	v, err := decodeInt64(data)
 	if err != nil {
 		return 0, fmt.Errorf("counter: get %s: %w", a.path, err)
 	}
@@ -68,7 +68,7 @@ func (a *AtomicLong) Get(ctx context.Context) (int64, error) {
 
 // Add adds delta and returns the values before and after. It blocks until
 // the update is applied, ctx is done, or an error occurs; on error nothing
-// was applied, except with [ErrIndeterminate]. A sum outside the int64
+// was applied, except with [zkrecipes.ErrUncertain]. A sum outside the int64
 // range is not written: Add returns [ErrOverflow] (with r.Pre the value
 // that would have overflowed), where Curator's DistributedAtomicLong wraps
 // around silently (Java long arithmetic).
@@ -139,21 +139,21 @@ func (a *AtomicLong) apply(ctx context.Context, op string, fn func(int64) (int64
 			return r, false, nil
 		}
 		r.Attempts++
-		_, err = a.w.set(ctx, s, EncodeInt64(next), version)
+		_, err = a.w.set(ctx, s, encodeInt64(next), version, a.o.acl)
 		switch {
 		case err == nil:
 			r.Pre, r.Post = cur, next
 			return r, true, nil
 		case errors.Is(err, errConflict), errors.Is(err, errMissing):
 			fresh = false
-		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, zkrecipes.ErrUncertain):
 			fresh = false // nothing was sent; go on in the next session
 			continue
 		default:
 			return r, false, fmt.Errorf("counter: %s %s: %w", op, a.path, err)
 		}
 		if held == nil && a.o.lockPath != "" && r.Attempts >= a.o.promoteAfter {
-			m, err := lock.NewMutex(a.c, a.o.lockPath) // path checked by NewAtomic
+			m, err := lock.NewMutex(a.c, a.o.lockPath) // path checked by NewAtomicLong
 			if err == nil {
 				err = m.Lock(ctx)
 			}
@@ -174,7 +174,7 @@ func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
 	for {
 		data, st, err := a.c.Get(ctx, a.path)
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err = a.c.Create(ctx, a.path, EncodeInt64(0), zkrecipes.Persistent, a.o.createOpts()...)
+			_, err = a.c.Create(ctx, a.path, encodeInt64(0), zkrecipes.Persistent, a.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
@@ -182,7 +182,7 @@ func (a *AtomicLong) read(ctx context.Context) (int64, int32, error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		v, err := DecodeInt64(data)
+		v, err := decodeInt64(data)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -197,7 +197,7 @@ func (a *AtomicLong) recall() (int64, int32, bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	v, err := DecodeInt64(data)
+	v, err := decodeInt64(data)
 	return v, version, err == nil
 }
 

@@ -36,7 +36,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := zktest.Context(t, 20*time.Second)
-	a := zktest.Must(counter.NewAtomic(c, "/ctr/a"))
+	a := zktest.Must(counter.NewAtomicLong(c, "/ctr/a"))
 
 	v, err := a.Get(ctx)
 	require.NoError(t, err)
@@ -65,7 +65,7 @@ func TestIntegration_AtomicLong_Operations(t *testing.T) {
 
 	// Another instance changes it: our cached version is stale, and a
 	// CompareAndSet must decide on the server's value, not the cache.
-	b := zktest.Must(counter.NewAtomic(c, "/ctr/a"))
+	b := zktest.Must(counter.NewAtomicLong(c, "/ctr/a"))
 	require.NoError(t, b.Set(ctx, -3))
 	swapped, err = a.CompareAndSet(ctx, 10, 11)
 	require.NoError(t, err)
@@ -88,7 +88,7 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 	ctx := zktest.Context(t, 20*time.Second)
 	_, err := c.Create(ctx, "/bad", []byte{1, 2, 3}, zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	a := zktest.Must(counter.NewAtomic(c, "/bad"))
+	a := zktest.Must(counter.NewAtomicLong(c, "/bad"))
 	_, err = a.Get(ctx)
 	assert.ErrorIs(t, err, counter.ErrCorrupt)
 	_, err = a.Increment(ctx)
@@ -96,24 +96,24 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 
 	for _, opt := range []counter.Option{counter.WithPromoteAfter(0), counter.WithBackoff(time.Second, time.Millisecond),
 		counter.WithPromotionLock(""), counter.WithPromotionLock("not-a-path"), counter.WithACL([]zk.ACL{})} {
-		_, err := counter.NewAtomic(c, "/x", opt)
+		_, err := counter.NewAtomicLong(c, "/x", opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 		assert.ErrorContains(t, err, "counter: NewAtomic: With")
-		_, err = counter.NewShared(c, "/x", 0, opt)
+		_, err = counter.NewSharedCount(c, "/x", 0, opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 	}
-	_, err = counter.NewAtomic(c, "/x", counter.WithPromotionLock("not-a-path"))
+	_, err = counter.NewAtomicLong(c, "/x", counter.WithPromotionLock("not-a-path"))
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath, "a path option also matches ErrInvalidPath")
-	_, err = counter.NewAtomic(c, "x")
+	_, err = counter.NewAtomicLong(c, "x")
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-	_, err = counter.NewShared(c, "x", 0)
+	_, err = counter.NewSharedCount(c, "x", 0)
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-	assert.PanicsWithValue(t, "counter: NewAtomic: nil client", func() { _, _ = counter.NewAtomic(nil, "/x") })
-	assert.PanicsWithValue(t, "counter: NewShared: nil client", func() { _, _ = counter.NewShared(nil, "/x", 0) })
+	assert.PanicsWithValue(t, "counter: NewAtomic: nil client", func() { _, _ = counter.NewAtomicLong(nil, "/x") })
+	assert.PanicsWithValue(t, "counter: NewShared: nil client", func() { _, _ = counter.NewSharedCount(nil, "/x", 0) })
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = zktest.Must(counter.NewAtomic(c, "/y")).Increment(cctx)
+	_, err = zktest.Must(counter.NewAtomicLong(c, "/y")).Increment(cctx)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -129,7 +129,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := zktest.Must(counter.NewAtomic(c, "/ctr", opts...))
+			a := zktest.Must(counter.NewAtomicLong(c, "/ctr", opts...))
 			for k := 0; k < each; k++ {
 				r, err := a.Increment(ctx)
 				if err != nil {
@@ -148,7 +148,7 @@ func increments(t *testing.T, ctx context.Context, cs []*zkrecipes.Client, each 
 		t.Error(err)
 	}
 	total := len(cs) * each
-	got, err := zktest.Must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
+	got, err := zktest.Must(counter.NewAtomicLong(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(total), got, "final value")
 	posts := make([]int64, 0, len(all))
@@ -240,7 +240,7 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := zktest.Context(t, 30*time.Second)
 	c, d := zktest.FaultyClient(t, zkrecipes.WithSessionTimeout(time.Second))
-	a := zktest.Must(counter.NewAtomic(c, "/ctr"))
+	a := zktest.Must(counter.NewAtomicLong(c, "/ctr"))
 	_, err := a.Increment(ctx)
 	require.NoError(t, err)
 	s := c.Session()
@@ -248,7 +248,7 @@ func TestIntegration_AtomicLong_AcrossSessionLoss(t *testing.T) {
 	<-s.Done()
 	d.Heal()
 	r, err := a.Increment(ctx)
-	if errors.Is(err, counter.ErrIndeterminate) {
+	if errors.Is(err, zkrecipes.ErrUncertain) {
 		t.Fatalf("nothing was in flight: %v", err)
 	}
 	require.NoError(t, err)
@@ -261,7 +261,7 @@ func TestIntegration_AtomicLong_Overflow(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := zktest.Context(t, 20*time.Second)
 	c := zktest.Client(t)
-	a := zktest.Must(counter.NewAtomic(c, "/n"))
+	a := zktest.Must(counter.NewAtomicLong(c, "/n"))
 	for _, tc := range []struct {
 		start, delta int64
 	}{

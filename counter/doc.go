@@ -20,8 +20,8 @@
 // after a lost reply the same transaction is sent again (its version check
 // lets at most one of the two commit) and the marker says whether ours
 // did. The only exception is a write in flight when its session is lost:
-// then the call returns [ErrIndeterminate] (which also matches
-// [zkrecipes.ErrUncertain]), as the outcome cannot be known.
+// then the call returns an error wrapping [zkrecipes.ErrUncertain], as the
+// outcome cannot be known.
 //
 // A reader sees the value of the server it is connected to, which may lag
 // the leader; writes are linearizable.
@@ -37,8 +37,8 @@
 // keeps watching across connection and session loss, and its channel is
 // closed when its ctx is done or the client closes.
 //
-// Bad input (the policy of every zkrecipes package): NewAtomic and
-// NewShared return an error for an invalid path (wrapping
+// Bad input (the policy of every zkrecipes package): NewAtomicLong and
+// NewSharedCount return an error for an invalid path (wrapping
 // zkrecipes.ErrInvalidPath) or option (zkrecipes.ErrInvalidArgument;
 // WithPromotionLock's path also matches zkrecipes.ErrInvalidPath); a nil
 // client is a programmer error and panics with a "counter: " message.

@@ -10,11 +10,11 @@ import (
 // Go processes share a count. Empty data (a node created without a value)
 // reads as 0, as in Curator's DistributedAtomicLong.
 
-// EncodeInt32 returns v as 4 big-endian bytes.
-func EncodeInt32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+// encodeInt32 returns v as 4 big-endian bytes.
+func encodeInt32(v int32) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
 
-// DecodeInt32 reads a SharedCount value.
-func DecodeInt32(b []byte) (int32, error) {
+// decodeInt32 reads a SharedCount value.
+func decodeInt32(b []byte) (int32, error) {
 	switch len(b) {
 	case 0:
 		return 0, nil
@@ -24,11 +24,11 @@ func DecodeInt32(b []byte) (int32, error) {
 	return 0, fmt.Errorf("%w: %d bytes, want 4", ErrCorrupt, len(b))
 }
 
-// EncodeInt64 returns v as 8 big-endian bytes.
-func EncodeInt64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+// encodeInt64 returns v as 8 big-endian bytes.
+func encodeInt64(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
 
-// DecodeInt64 reads a DistributedAtomicLong value.
-func DecodeInt64(b []byte) (int64, error) {
+// decodeInt64 reads a DistributedAtomicLong value.
+func decodeInt64(b []byte) (int64, error) {
 	switch len(b) {
 	case 0:
 		return 0, nil

@@ -17,7 +17,7 @@ func ExampleAtomicLong() {
 	}
 	defer c.Close()
 
-	hits, err := counter.NewAtomic(c, "/stats/hits")
+	hits, err := counter.NewAtomicLong(c, "/stats/hits")
 	if err != nil {
 		log.Fatal(err) // an invalid path or option
 	}
@@ -38,7 +38,7 @@ func ExampleAtomicLong_CompareAndSet() {
 
 	// Under heavy contention, queue on a Curator-compatible mutex after a
 	// few lost writes instead of retrying against everyone else.
-	epoch, err := counter.NewAtomic(c, "/app/epoch", counter.WithPromotionLock("/app/epoch-lock"))
+	epoch, err := counter.NewAtomicLong(c, "/app/epoch", counter.WithPromotionLock("/app/epoch-lock"))
 	if err != nil {
 		log.Fatal(err) // an invalid path or option
 	}
@@ -57,7 +57,7 @@ func ExampleSharedCount() {
 	}
 	defer c.Close()
 
-	workers, err := counter.NewShared(c, "/app/workers", 4)
+	workers, err := counter.NewSharedCount(c, "/app/workers", 4)
 	if err != nil {
 		log.Fatal(err) // an invalid path or option
 	}
@@ -79,7 +79,7 @@ func ExampleSharedCount_Watch() {
 	}
 	defer c.Close()
 
-	workers, err := counter.NewShared(c, "/app/workers", 4)
+	workers, err := counter.NewSharedCount(c, "/app/workers", 4)
 	if err != nil {
 		log.Fatal(err)
 	}

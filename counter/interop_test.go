@@ -58,7 +58,7 @@ func TestIntegration_AtomicLong_CuratorInterop(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := zktest.Must(counter.NewAtomic(c, "/ctr"))
+			a := zktest.Must(counter.NewAtomicLong(c, "/ctr"))
 			for k := 0; k < goIncs; k++ {
 				if _, err := a.Increment(ctx); err != nil {
 					errs <- err
@@ -80,16 +80,16 @@ func TestIntegration_AtomicLong_CuratorInterop(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("done %d", javaIncs), last)
 
 	want := int64(javaIncs + len(cs)*goIncs)
-	got, err := zktest.Must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
+	got, err := zktest.Must(counter.NewAtomicLong(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, want, got, "Go and Curator increments together")
 	assert.Equal(t, fmt.Sprintf("value %d", want), curator(t, ctx, cs[0], "atomic-get", "/ctr"))
 
 	// Values written by one side read the same on the other.
-	require.NoError(t, zktest.Must(counter.NewAtomic(cs[0], "/ctr")).Set(ctx, 1<<40+5))
+	require.NoError(t, zktest.Must(counter.NewAtomicLong(cs[0], "/ctr")).Set(ctx, 1<<40+5))
 	assert.Equal(t, fmt.Sprintf("value %d", int64(1<<40+5)), curator(t, ctx, cs[0], "atomic-get", "/ctr"))
 	assert.Equal(t, "ok", curator(t, ctx, cs[0], "atomic-set", "/ctr", "-9"))
-	got, err = zktest.Must(counter.NewAtomic(cs[0], "/ctr")).Get(ctx)
+	got, err = zktest.Must(counter.NewAtomicLong(cs[0], "/ctr")).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(-9), got)
 }
@@ -98,7 +98,7 @@ func TestIntegration_SharedCount_CuratorInterop(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := zktest.Context(t, 60*time.Second)
 	c := zktest.Client(t)
-	s := zktest.Must(counter.NewShared(c, "/sc", 0))
+	s := zktest.Must(counter.NewSharedCount(c, "/sc", 0))
 	require.NoError(t, s.Set(ctx, 12345))
 	v, err := s.Get(ctx)
 	require.NoError(t, err)
@@ -111,7 +111,7 @@ func TestIntegration_SharedCount_CuratorInterop(t *testing.T) {
 
 	// A count seeded by Curator reads the same in Go.
 	assert.Equal(t, "count 0 version 0", curator(t, ctx, c, "shared-get", "/fresh"))
-	v, err = zktest.Must(counter.NewShared(c, "/fresh", 99)).Get(ctx)
+	v, err = zktest.Must(counter.NewSharedCount(c, "/fresh", 99)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, counter.Value{Count: 0, Version: 0}, v)
 }

@@ -58,8 +58,9 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (opti
 	return o, nil
 }
 
-// WithACL sets the ACL of the counter node when this package creates it.
-// An empty, non-nil ACL is refused.
+// WithACL sets the ACL of the nodes the counter creates: the counter node
+// and its write markers (the client's default ACL otherwise; missing
+// parents get the client's). An empty, non-nil ACL is refused.
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {

@@ -30,19 +30,19 @@ type Value struct {
 	Version int32
 }
 
-// NewShared returns a SharedCount on the node at path. It does no I/O;
+// NewSharedCount returns a SharedCount on the node at path. It does no I/O;
 // the first operation creates the node with seed if it does not exist
 // (Curator's SharedCount.start). An invalid path or option is an error (as
-// for NewAtomic); a nil c panics.
-func NewShared(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
-	o, err := construct("NewShared", c, path, opts)
+// for NewAtomicLong); a nil c panics.
+func NewSharedCount(c *zkrecipes.Client, path string, seed int32, opts ...Option) (*SharedCount, error) {
+	o, err := construct("NewSharedCount", c, path, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &SharedCount{c: c, path: path, seed: seed, o: o, w: writerFor(c, path)}, nil
 }
 
-// Path returns the count node's path.
+// Path returns the count node's path, relative to the namespace.
 func (s *SharedCount) Path() string { return s.path }
 
 // Get returns the count and its version.
@@ -58,7 +58,7 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 	for {
 		data, st, err := s.c.Get(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) {
-			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			_, err = s.c.Create(ctx, s.path, encodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) {
 				continue
 			}
@@ -66,7 +66,7 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		n, err := DecodeInt32(data)
+		n, err := decodeInt32(data)
 		if err != nil {
 			return Value{}, err
 		}
@@ -77,14 +77,14 @@ func (s *SharedCount) get(ctx context.Context) (Value, error) {
 // TrySet sets the count to n if the node is still at prev.Version, and
 // reports whether it did. The write is applied exactly once even if its
 // reply is lost; on error nothing was applied, except with
-// [ErrIndeterminate].
+// [zkrecipes.ErrUncertain].
 func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, error) {
 	for {
 		sess, err := s.c.WaitSession(ctx)
 		if err != nil {
 			return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
 		}
-		_, err = s.w.set(ctx, sess, EncodeInt32(n), prev.Version)
+		_, err = s.w.set(ctx, sess, encodeInt32(n), prev.Version, s.o.acl)
 		switch {
 		case err == nil:
 			return true, nil
@@ -95,7 +95,7 @@ func (s *SharedCount) TrySet(ctx context.Context, prev Value, n int32) (bool, er
 				return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
 			}
 			return false, nil
-		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrSessionLost) && !errors.Is(err, zkrecipes.ErrUncertain):
 			continue // nothing was sent: try in the next session
 		default:
 			return false, fmt.Errorf("counter: try-set %s: %w", s.path, err)
@@ -158,8 +158,8 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		susp := s.c.Session().Suspended()
 		data, st, ch, err := s.c.GetW(ctx, s.path)
 		if errors.Is(err, zk.ErrNoNode) && !seeded {
-			// The first operation seeds the node (see NewShared).
-			_, err = s.c.Create(ctx, s.path, EncodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
+			// The first operation seeds the node (see NewSharedCount).
+			_, err = s.c.Create(ctx, s.path, encodeInt32(s.seed), zkrecipes.Persistent, s.o.createOpts()...)
 			if err == nil || errors.Is(err, zk.ErrNodeExists) || errors.Is(err, zk.ErrNoAuth) {
 				seeded = true // made, or not ours to make: wait for it below
 				continue
@@ -187,7 +187,7 @@ func (s *SharedCount) watch(ctx context.Context, out chan Value) {
 		}
 		pause = 50 * time.Millisecond
 		if st != nil {
-			if n, derr := DecodeInt32(data); derr == nil {
+			if n, derr := decodeInt32(data); derr == nil {
 				if v := (Value{Count: n, Version: st.Version}); !sent || v != last {
 					publish(out, v)
 					last, sent = v, true

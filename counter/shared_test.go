@@ -18,7 +18,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	zktest.SkipIfShort(t)
 	c := zktest.Client(t)
 	ctx := zktest.Context(t, 20*time.Second)
-	s := zktest.Must(counter.NewShared(c, "/sc", 7))
+	s := zktest.Must(counter.NewSharedCount(c, "/sc", 7))
 
 	v, err := s.Get(ctx)
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func TestIntegration_SharedCount_Operations(t *testing.T) {
 	assert.False(t, ok, "stale version")
 
 	require.NoError(t, s.Set(ctx, -2))
-	v, err = zktest.Must(counter.NewShared(c, "/sc", 0)).Get(ctx)
+	v, err = zktest.Must(counter.NewSharedCount(c, "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(-2), v.Count)
 	data, _, err := c.Get(ctx, "/sc")
@@ -66,7 +66,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := zktest.Must(counter.NewShared(c, "/sc", 0))
+			s := zktest.Must(counter.NewSharedCount(c, "/sc", 0))
 			for k := 0; k < 40; k++ {
 				if k%10 == 3 {
 					ds[i].CutAfterRequest(zktest.OpMulti)
@@ -95,7 +95,7 @@ func TestIntegration_SharedCount_TrySetExactlyOnce(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	v, err := zktest.Must(counter.NewShared(cs[0], "/sc", 0)).Get(ctx)
+	v, err := zktest.Must(counter.NewSharedCount(cs[0], "/sc", 0)).Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int32(160), v.Count)
 	assert.Equal(t, int64(160), wins.Load())
@@ -105,7 +105,7 @@ func TestIntegration_SharedCount_WatchCoalescesAndStops(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := zktest.Must(counter.NewShared(c, "/sc", 1))
+	s := zktest.Must(counter.NewSharedCount(c, "/sc", 1))
 
 	wctx, cancel := context.WithCancel(ctx)
 	ch := s.Watch(wctx)
@@ -149,7 +149,7 @@ func TestIntegration_SharedCount_WatchEndsWithClient(t *testing.T) {
 	zktest.ClientAt(t, zktest.Servers(t), ns) // removes the namespace at the end
 	c, err := zkrecipes.Connect(ctx, zktest.Servers(t), zkrecipes.WithNamespace(ns))
 	require.NoError(t, err)
-	s := zktest.Must(counter.NewShared(c, "/sc", 3))
+	s := zktest.Must(counter.NewSharedCount(c, "/sc", 3))
 	_, err = s.Get(ctx)
 	require.NoError(t, err)
 	ch := s.Watch(ctx)
@@ -182,7 +182,7 @@ func TestIntegration_SharedCount_WatchSeedsAndWaitsForCreation(t *testing.T) {
 	zktest.SkipIfShort(t)
 	ctx := zktest.Context(t, 30*time.Second)
 	c := zktest.Client(t)
-	s := zktest.Must(counter.NewShared(c, "/a/sc", 42))
+	s := zktest.Must(counter.NewSharedCount(c, "/a/sc", 42))
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ch := s.Watch(wctx)

@@ -100,11 +100,12 @@ func (w *writer) setMarked(sid int64, marked bool) {
 
 // set writes data if the node's version is version and returns the new
 // version; errConflict if another write came first, errMissing if there
-// is no node. The transaction runs on a context detached from ctx and
+// is no node; the marker, if made, gets acl (nil: the client's). The
+// transaction runs on a context detached from ctx and
 // bounded by the session, so set does not return while its write might
-// still land: it returns what happened, or ErrIndeterminate if the session
+// still land: it returns what happened, or zkrecipes.ErrUncertain if the session
 // ended (or ctx was done while the connection was down) first.
-func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
+func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, version int32, acl []zk.ACL) (int32, error) {
 	// transact writes on a detached ctx: a done ctx must stop it here, and
 	// the select below picks at random when the turn is free too.
 	if err := ctx.Err(); err != nil {
@@ -116,7 +117,7 @@ func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, ver
 		return 0, ctx.Err()
 	}
 	defer func() { <-w.turn }()
-	v, err := w.transact(ctx, s, data, version)
+	v, err := w.transact(ctx, s, data, version, acl)
 	if err == nil {
 		w.remember(data, v)
 	} else {
@@ -125,7 +126,7 @@ func (w *writer) set(ctx context.Context, s *zkrecipes.Session, data []byte, ver
 	return v, err
 }
 
-func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte, version int32) (int32, error) {
+func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte, version int32, acl []zk.ACL) (int32, error) {
 	dctx := context.WithoutCancel(ctx)
 	marker := zkpath.Join(w.path, fmt.Sprintf("%s%016x", MarkerPrefix, uint64(s.ID())))
 	nonce := make([]byte, 16)
@@ -139,7 +140,7 @@ func (w *writer) transact(ctx context.Context, s *zkrecipes.Session, data []byte
 		}
 		mark := any(&zk.SetDataRequest{Path: marker, Data: nonce, Version: -1})
 		if !marked {
-			mark = &zk.CreateRequest{Path: marker, Data: nonce, Flags: zk.FlagEphemeral}
+			mark = &zk.CreateRequest{Path: marker, Data: nonce, Flags: zk.FlagEphemeral, Acl: acl}
 		}
 		res, err := s.Multi(dctx, &zk.SetDataRequest{Path: w.path, Data: data, Version: version}, mark)
 		failed, ferr := retry.FailedOp(res)
@@ -194,7 +195,7 @@ func indeterminate(ctx context.Context, s *zkrecipes.Session, err error) error {
 	} else if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return fmt.Errorf("%w (%w): %w", ErrIndeterminate, zkrecipes.ErrUncertain, err)
+	return fmt.Errorf("counter: write in flight: %w: %w", zkrecipes.ErrUncertain, err)
 }
 
 // pause returns the jittered wait before attempt n+1 of a contended

@@ -20,12 +20,7 @@
 // continues into a new session (the cause of several double-leader bugs in
 // Curator's LeaderLatch, e.g. CURATOR-696). Leaders are elected in the order
 // the participants' nodes were created; a resignation wakes only the next
-// participant. When that participant's last listing showed the resigning
-// leader as the only node ahead, it takes over on the deletion event
-// alone, without listing again: the watch on its own node, set and
-// answered on the connection that delivered the event, has not fired, so
-// its node still existed when the leader's was deleted (after a
-// reconnection it lists again).
+// participant.
 //
 // Not guaranteed: ZooKeeper cannot stop a leader that is paused (GC, a
 // stopped VM) and resumes acting after its term ended; its code learns of
@@ -92,4 +87,15 @@
 // [Term.Done]; takeLeadership is Run's job, and its
 // CancelLeadershipException on SUSPENDED or LOST is the cancellation of
 // the job's context.
+//
+// # Performance
+//
+// When the next participant's last listing showed the resigning leader as
+// the only node ahead, it takes over on the deletion event alone, without
+// listing again: the watch on its own node, set and answered on the
+// connection that delivered the event, has not fired, so its node still
+// existed when the leader's was deleted (after a reconnection it lists
+// again). Unlike the locks, Campaign always waits for its own node's stat
+// before reporting leadership (the check above), so it has no lazy,
+// listing-free first acquisition.
 package election

@@ -64,7 +64,7 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (*Ele
 // ID returns the participant id stored in our node.
 func (e *Election) ID() string { return e.o.id }
 
-// Path returns the election path.
+// Path returns the election path, relative to the namespace.
 func (e *Election) Path() string { return e.path }
 
 // Layout returns the layout of e's node (see [WithLayout]).
@@ -80,7 +80,8 @@ func (e *Election) Layout() Layout { return e.o.layout }
 // reply was lost, or that could not be deleted at once, is deleted by a
 // client-owned goroutine while the session lives. An Election holds one
 // term at a time: Campaign returns ErrCampaigning while another Campaign of
-// e runs or e's previous term has not been resigned. The term's context is
+// e runs or e's previous term has not been resigned. ErrNodeDeleted if our
+// node was deleted by someone else while we waited. The term's context is
 // not derived from ctx, which bounds only the waiting.
 func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
@@ -97,10 +98,14 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 		Name:      e.o.layout.prefix(),
 		Markers:   markers,
 		Data:      []byte(e.o.id),
+		ACL:       e.o.acl,
 		Predicate: contend.MaxLeases(1),
 	})
 	if err != nil {
 		e.busy.Store(false)
+		if errors.Is(err, contend.ErrNodeGone) {
+			err = ErrNodeDeleted
+		}
 		return nil, fmt.Errorf("election: campaign at %s: %w", e.path, err)
 	}
 	t := newTerm(e, ent)

@@ -358,6 +358,27 @@ func TestIntegration_Election_CancelWhileCampaigning(t *testing.T) {
 	resign(t, r.term)
 }
 
+// A waiter whose node is deleted by someone else fails its Campaign with
+// ErrNodeDeleted, the same name as lock's and barrier's.
+func TestIntegration_Election_NodeDeletedWhileWaiting(t *testing.T) {
+	zktest.SkipIfShort(t)
+	g := newGroup(t)
+	ctx := t.Context()
+	admin := g.client()
+	a := zktest.Must(election.New(g.client(), electionPath, election.WithID("a")))
+	b := zktest.Must(election.New(g.client(), electionPath, election.WithID("b")))
+	ta, err := a.Campaign(ctx)
+	require.NoError(t, err)
+	ch := campaignAsync(ctx, b)
+	waitParticipants(t, a, "a", "b")
+	ps, err := a.Participants(ctx)
+	require.NoError(t, err)
+	require.NoError(t, admin.Delete(ctx, electionPath+"/"+ps[1].Node, -1), "an operator deletes the waiter's node")
+	resign(t, ta)
+	r := await(t, ch, 10*time.Second)
+	require.ErrorIs(t, r.err, election.ErrNodeDeleted)
+}
+
 func TestIntegration_Election_NodeDeletedEndsTerm(t *testing.T) {
 	zktest.SkipIfShort(t)
 	g := newGroup(t)
@@ -377,6 +398,7 @@ func TestIntegration_Election_NodeDeletedEndsTerm(t *testing.T) {
 		t.Fatal("term did not end when its node was deleted")
 	}
 	assert.ErrorIs(t, context.Cause(ta.Context()), election.ErrLeadershipLost)
+	assert.ErrorIs(t, context.Cause(ta.Context()), election.ErrNodeDeleted)
 	r := await(t, ch, 10*time.Second)
 	require.NoError(t, r.err)
 	assert.NoError(t, ta.Resign(ctx), "resigning a term whose node is gone is fine")

@@ -17,4 +17,9 @@ var (
 	// closed, the connection was suspended (under the default policy), or
 	// the term's node was deleted by someone else.
 	ErrLeadershipLost = errors.New("election: leadership lost")
+	// ErrNodeDeleted is returned by [Election.Campaign] when our node was
+	// deleted by someone else (an operator, a reaper) while we waited, and
+	// wrapped, with ErrLeadershipLost, by the cause of a term whose node
+	// was deleted.
+	ErrNodeDeleted = errors.New("election: node deleted by someone else")
 )

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 )
 
@@ -16,12 +17,26 @@ type options struct {
 	suspendedIsLost bool
 	grace           time.Duration
 	layout          Layout
-	err             error // first invalid option
+	acl             []zk.ACL // nil: the client's
+	err             error    // first invalid option
 }
 
 func (o *options) fail(format string, args ...any) {
 	if o.err == nil {
 		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+	}
+}
+
+// WithACL sets the ACL of the participant's node (the client's default ACL
+// otherwise). The election path, made as a container when missing, gets
+// the client's ACL like any missing parent. An empty, non-nil ACL is
+// refused.
+func WithACL(acl []zk.ACL) Option {
+	return func(o *options) {
+		if acl != nil && len(acl) == 0 {
+			o.fail("WithACL: empty ACL")
+		}
+		o.acl = acl
 	}
 }
 

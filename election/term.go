@@ -72,7 +72,7 @@ func (t *Term) lostCause() error {
 		default:
 		}
 	}
-	return fmt.Errorf("%w: node %s was deleted", ErrLeadershipLost, t.ent.Path)
+	return fmt.Errorf("%w: %w: %s", ErrLeadershipLost, ErrNodeDeleted, t.ent.Path)
 }
 
 // end cancels the term's context with cause; the first call wins.
@@ -87,7 +87,8 @@ func (t *Term) end(cause error) {
 // Resign, when the session is lost or the client closed, when the
 // connection is suspended (under the default policy), or when the term's
 // node is deleted by someone else. [context.Cause] tells which: ErrResigned
-// or an error wrapping ErrLeadershipLost. It is not derived from the
+// or an error wrapping ErrLeadershipLost (and ErrNodeDeleted in the last
+// case). It is not derived from the
 // context given to Campaign.
 func (t *Term) Context() context.Context { return t.ctx }
 

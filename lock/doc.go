@@ -2,7 +2,10 @@
 // [RWMutex], [Semaphore] with [Lease]s, and [MultiLock], interoperable
 // with their Apache Curator counterparts on the same paths.
 //
-//	m := lock.NewMutex(c, "/jobs/nightly")
+//	m, err := lock.NewMutex(c, "/jobs/nightly")
+//	if err != nil {
+//		return err
+//	}
 //	if err := m.Lock(ctx); err != nil {
 //		return err
 //	}
@@ -13,32 +16,10 @@
 //	case <-work(ctx, m.Token()):
 //	}
 //
-// Every contender creates an ephemeral-sequential node; the nodes are
-// ordered by their sequence number and each waiter watches only the node
-// whose deletion can let it in, so a release wakes one waiter (no herd
-// effect). After a wake-up the waiter lists the children again, unless its
-// last listing proved that the deleted node was the only one ahead that
-// could keep it out and the watch on its own node, set on the same
-// connection, has not fired: sequence numbers only grow, so nothing can
-// get ahead of it, and a server sends a connection's events in the order
-// of the changes, so had its own node been deleted first it would know.
-// After a reconnection it lists again. So the next in line behind a holder
-// takes over on the deletion event alone, one round trip sooner. One
-// shared loop (internal/contend) serves every type here and leader
-// election. An uncontended Lock costs two requests (create, list), sent
-// back to back so that the listing adds no round trip, and Unlock one
-// (delete): the fencing token comes out of the listing, and the watch on
-// our own node that Lost needs is set only when Lost is called. A Mutex
-// handle that locks again with nobody else around skips the listing too:
-// ZooKeeper numbers a sequential node after the count of children its
-// parent ever had created, so a node numbered one past the handle's last
-// one proves that nothing was created in between and the node is alone.
-// A data watch on the lock's parent, one per session and parent shared by
-// all handles, set after two holds in a row, rules out a parent reaped and
-// recreated meanwhile (its count restarts); after a reconnection the
-// handle lists once and the watch is set again. So a
-// singleton job that takes its lock in a loop pays a create and a delete
-// per cycle, the two writes no lock can do without.
+// Contenders queue in arrival order, as ephemeral-sequential nodes under
+// the lock's path; a release wakes only the next in line (no herd effect).
+// One shared loop (internal/contend) serves every type here and leader
+// election; what it does to save round trips is under Performance below.
 //
 // # Guarantees
 //
@@ -57,11 +38,9 @@
 //     deleted with a context detached from the caller's, before returning
 //     while connected, otherwise by a client-owned goroutine while the
 //     session lives (after which the server removes it).
-//   - Token is a fencing token ordered like zxids (the lock node's
-//     creation zxid, an equivalent zxid, or after an uncontended relock
-//     the last token plus one: see Mutex.Token), strictly greater for every
-//     later holder of the path, also after the lock's container parent
-//     was reaped and recreated.
+//   - Token is a fencing token ordered like zxids, strictly greater for
+//     every later holder of the path, also after the lock's container
+//     parent was reaped and recreated.
 //   - Handles are not reentrant. Curator's InterProcessMutex lets the
 //     owning thread lock again; Go has no thread identity, so a second Lock
 //     on a handle that holds (or is acquiring) the lock returns
@@ -84,7 +63,8 @@
 //     WithSuspendedIsLost(false) makes only session loss count, so a short
 //     disconnect does not end the hold.
 //   - A waiter whose session is lost returns the error (wrapping
-//     zkrecipes.ErrSessionLost), never a lock acquired in a later session.
+//     zkrecipes.ErrSessionLost), never a lock acquired in a later session;
+//     one whose node was deleted by someone else returns [ErrNodeDeleted].
 //   - A create whose reply was lost to a connection loss is found again by
 //     its protected name, never duplicated nor leaked.
 //   - Unlock and Release that cannot delete the node (ctx done, connection
@@ -133,4 +113,42 @@
 // Curator's semaphore can also read maxLeases from a SharedCount; here
 // every participant declares it and disagreement among Go participants is
 // an error.
+//
+// # Performance
+//
+// These shortcuts change what is sent, never what is guaranteed; each has
+// a test that fails without its guard.
+//
+// Each waiter watches only the node whose deletion can let it in. After a
+// wake-up the waiter lists the children again, unless its last listing
+// proved that the deleted node was the only one ahead that could keep it
+// out and the watch on its own node, set on the same connection, has not
+// fired: sequence numbers only grow, so nothing can get ahead of it, and a
+// server sends a connection's events in the order of the changes, so had
+// its own node been deleted first it would know. After a reconnection it
+// lists again. So the next in line behind a holder takes over on the
+// deletion event alone, one round trip sooner.
+//
+// An uncontended Lock costs two requests (create, list), sent back to back
+// so that the listing adds no round trip, and Unlock one (delete): the
+// fencing token comes out of the listing, and the watch on our own node
+// that Lost needs is set only when Lost is called.
+//
+// A Mutex handle that locks again with nobody else around skips the
+// listing too: ZooKeeper numbers a sequential node after the count of
+// children its parent ever had created, so a node numbered one past the
+// handle's last one proves that nothing was created in between and the
+// node is alone. A data watch on the lock's parent, one per session and
+// parent shared by all handles, set after two holds in a row, rules out a
+// parent reaped and recreated meanwhile (its count restarts); after a
+// reconnection the handle lists once and the watch is set again. So a
+// singleton job that takes its lock in a loop pays a create and a delete
+// per cycle, the two writes no lock can do without.
+//
+// The token is the creation zxid of our lock node or, when the acquiring
+// listing proves it equivalent without another request, the zxid of the
+// last change among the contenders at that moment (the parent's pzxid). A
+// handle that locked again alone takes its last token plus one, which is
+// below its node's creation zxid and above every earlier holder's token,
+// so it keeps the same place in the order (see internal/contend).
 package lock

@@ -21,8 +21,21 @@ type Locker interface {
 	Lost() <-chan struct{}
 	// Token is the fencing token of the current hold (see Mutex.Token).
 	Token() int64
-	// Path is the lock's path on the server, namespace included.
+	// Path is the lock's path, relative to its client's namespace.
 	Path() string
+}
+
+// serverPather is implemented by this package's lockers: the lock's path
+// on the server, namespace included. MultiLock orders by it, so that two
+// MultiLocks whose clients have different namespaces agree on the order.
+type serverPather interface{ serverPath() string }
+
+// orderKey is l's path on the server when known, else its Path.
+func orderKey(l Locker) string {
+	if s, ok := l.(serverPather); ok {
+		return s.serverPath()
+	}
+	return l.Path()
 }
 
 var (
@@ -31,12 +44,13 @@ var (
 )
 
 // MultiLock holds several locks as one, the counterpart of Curator's
-// InterProcessMultiLock. It acquires them in the order of their paths,
-// whatever the order given, so two MultiLocks over the same locks cannot
+// InterProcessMultiLock. It acquires them in the order of their paths on
+// the server (namespace included; Path for a Locker of your own), whatever
+// the order given, so two MultiLocks over the same locks cannot
 // deadlock each other, and releases them in reverse order. Acquisition is
 // all or nothing: on failure the locks already taken are released.
 type MultiLock struct {
-	locks []Locker // sorted by Path
+	locks []Locker // sorted by orderKey
 
 	mu   sync.Mutex
 	busy bool
@@ -60,7 +74,7 @@ func NewMultiLock(locks ...Locker) *MultiLock {
 			panic(fmt.Sprintf("lock: NewMultiLock: lock %d is nil", i))
 		}
 	}
-	sort.SliceStable(ls, func(i, j int) bool { return ls[i].Path() < ls[j].Path() })
+	sort.SliceStable(ls, func(i, j int) bool { return orderKey(ls[i]) < orderKey(ls[j]) })
 	return &MultiLock{locks: ls}
 }
 

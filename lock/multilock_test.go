@@ -28,6 +28,23 @@ func TestMultiLock_OrdersByPath(t *testing.T) {
 	assert.True(t, isClosed(ml.Lost()))
 }
 
+// MultiLock orders by the path on the server, not by Path (relative to
+// each client's namespace): a client in /ns/b locking /x and one in /ns/a
+// locking /y must be ordered /ns/a/y first, as a MultiLock of a client
+// without a namespace would order them.
+func TestIntegration_MultiLock_OrdersByServerPath(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ns := zktest.Namespace(t)
+	ca := zktest.ClientAt(t, zktest.Servers(t), ns+"/a")
+	cb := zktest.ClientAt(t, zktest.Servers(t), ns+"/b")
+	x, y := zktest.Must(lock.NewMutex(cb, "/x")), zktest.Must(lock.NewMutex(ca, "/y"))
+	var paths []string
+	for _, l := range lock.NewMultiLock(x, y).Locks() {
+		paths = append(paths, l.Path())
+	}
+	assert.Equal(t, []string{"/y", "/x"}, paths)
+}
+
 // Two MultiLocks over the same locks, given in opposite orders, contend
 // without deadlock and exclude each other.
 func TestIntegration_MultiLock_NoDeadlock(t *testing.T) {

@@ -11,20 +11,25 @@ import (
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
-// Znode names, as Curator uses them (see the package documentation).
+// Znode names, as Curator uses them (see the package documentation). A
+// constant ending in Prefix starts a node's name (after the protected
+// prefix, "_c_<uuid>-"), one ending in Dir names a directory; the same
+// suffixes in every package.
 const (
-	// LockName starts the name of a Mutex contender node under the lock
+	// LockPrefix starts the name of a Mutex contender node under the lock
 	// path, after the protected prefix: "_c_<uuid>-lock-0000000007".
-	LockName = "lock-"
-	// ReadName and WriteName are the RWMutex contender names.
-	ReadName  = contend.ReadMarker
-	WriteName = contend.WriteMarker
+	LockPrefix = "lock-"
+	// ReadPrefix and WritePrefix start the names of the RWMutex's read
+	// and write contender nodes.
+	ReadPrefix  = contend.ReadMarker
+	WritePrefix = contend.WriteMarker
 	// LocksDir and LeasesDir are the Semaphore's two directories under its
 	// path: the admission mutex and the lease nodes.
 	LocksDir  = "locks"
 	LeasesDir = "leases"
-	// LeaseName ends the name of a lease node before its sequence number.
-	LeaseName = "lease-"
+	// LeasePrefix starts the name of a lease node, after its
+	// "max<maxLeases>-" part: "_c_<uuid>-max3-lease-0000000001".
+	LeasePrefix = "lease-"
 )
 
 // Mutex is a distributed mutual-exclusion lock on one znode path, the
@@ -81,7 +86,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	m.busy = true
 	m.mu.Unlock()
 	e, err := contend.Enter(ctx, m.c, contend.Config{
-		Dir: m.path, Name: LockName, Data: m.o.data,
+		Dir: m.path, Name: LockPrefix, Data: m.o.data, ACL: m.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
 		Warm: &m.warm,
 	})
@@ -130,19 +135,12 @@ func (m *Mutex) Lost() <-chan struct{} {
 // Token returns the fencing token of the current hold, 0 without one:
 // ordered like zxids, strictly greater than the token of every earlier
 // holder of the path and smaller than that of every later one, also after
-// the lock's container node was reaped and recreated (zxids never go
-// back; sequence numbers do). It is the creation zxid of our lock node,
-// or, when the acquiring listing proves it equivalent without another
-// request, the zxid of the last change among the contenders at that
-// moment; a handle
-// that locked again alone (see the package documentation) takes its last
-// token plus one, which is below its node's creation zxid and above every
-// earlier holder's token, so it keeps the same place in the order (see
-// internal/contend). Pass it with every write to the protected resource
-// and let the resource refuse tokens lower than the highest it has seen:
-// that stops a holder that was paused past its session's expiry. Token
-// may wait for one reply already in flight; it returns 0 if the session
-// ended before that reply.
+// the lock's container node was reaped and recreated. Pass it with every
+// write to the protected resource and let the resource refuse tokens lower
+// than the highest it has seen: that stops a holder that was paused past
+// its session's expiry. Token may wait for one reply already in flight; it
+// returns 0 if the session ended before that reply. How it is derived: see
+// Performance in the package documentation.
 func (m *Mutex) Token() int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -157,9 +155,12 @@ func (m *Mutex) Node() string {
 	return m.h.node()
 }
 
-// Path returns the lock's path on the server, namespace included: the key
-// MultiLock orders by.
-func (m *Mutex) Path() string { return absPath(m.c, m.path) }
+// Path returns the lock's path, relative to the client's namespace (as
+// given to NewMutex).
+func (m *Mutex) Path() string { return m.path }
+
+// serverPath is the lock's path on the server, MultiLock's ordering key.
+func (m *Mutex) serverPath() string { return absPath(m.c, m.path) }
 
 // hold is one held contender node. Its loss watcher starts on the first
 // call of Lost, so a hold nobody watches costs no goroutine; it still

@@ -22,7 +22,7 @@ func TestIntegration_Mutex_NodeLayoutAndData(t *testing.T) {
 	c := zktest.Client(t)
 	ctx := zktest.Context(t, 20*time.Second)
 	m := zktest.Must(lock.NewMutex(c, "/a/b", lock.WithData([]byte("host-1"))))
-	assert.Equal(t, c.Namespace()+"/a/b", m.Path())
+	assert.Equal(t, "/a/b", m.Path(), "relative to the namespace")
 	assert.Empty(t, m.Node())
 	require.NoError(t, m.Lock(ctx))
 	defer m.Unlock(context.WithoutCancel(ctx))

@@ -3,6 +3,7 @@ package lock
 import (
 	"fmt"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 )
 
@@ -12,6 +13,7 @@ type Option func(*options)
 
 type options struct {
 	data            []byte
+	acl             []zk.ACL // nil: the client's
 	suspendedIsLost bool
 	err             error // first invalid option
 }
@@ -42,6 +44,20 @@ func WithData(data []byte) Option {
 			o.err = fmt.Errorf("WithData: %d bytes exceeds %d: %w", len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
 		}
 		o.data = append([]byte(nil), data...)
+	}
+}
+
+// WithACL sets the ACL of the contender and lease nodes the handle
+// creates (the client's default ACL otherwise). The lock path and a
+// semaphore's directories, made as containers when missing, get the
+// client's ACL like any missing parent. An empty, non-nil ACL is refused
+// (ErrInvalidArgument).
+func WithACL(acl []zk.ACL) Option {
+	return func(o *options) {
+		if acl != nil && len(acl) == 0 && o.err == nil {
+			o.err = fmt.Errorf("WithACL: empty ACL: %w", zkrecipes.ErrInvalidArgument)
+		}
+		o.acl = acl
 	}
 }
 

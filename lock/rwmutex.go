@@ -47,7 +47,7 @@ func NewRWMutex(c *zkrecipes.Client, path string, opts ...Option) (*RWMutex, err
 	return &RWMutex{c: c, path: path, o: o}, nil
 }
 
-var rwMarkers = []string{ReadName, WriteName}
+var rwMarkers = []string{ReadPrefix, WritePrefix}
 
 // Lock takes the write lock: it blocks until every contender that arrived
 // before it, reader or writer, has gone, ctx is done or the session is
@@ -70,7 +70,7 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	rw.wBusy = true
 	rw.mu.Unlock()
 	e, err := contend.Enter(ctx, rw.c, contend.Config{
-		Dir: rw.path, Name: WriteName, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
 		Predicate: contend.Writer(), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	})
 	rw.mu.Lock()
@@ -103,7 +103,7 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 	rw.mu.Unlock()
 
 	cfg := contend.Config{
-		Dir: rw.path, Name: ReadName, Markers: rwMarkers, Data: rw.o.data,
+		Dir: rw.path, Name: ReadPrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
 		Predicate: contend.Reader(nil), NoWait: try, OnWait: rw.onWait, Lazy: true,
 	}
 	behind := false
@@ -188,8 +188,8 @@ func (rw *RWMutex) RUnlock(ctx context.Context) error {
 	return releaseErr("runlock", rw.path, err)
 }
 
-// Path returns the lock's path on the server, namespace included.
-func (rw *RWMutex) Path() string { return absPath(rw.c, rw.path) }
+// Path returns the lock's path, relative to the client's namespace.
+func (rw *RWMutex) Path() string { return rw.path }
 
 // Writer returns the write side as a Locker (Lock, TryLock, Unlock, and
 // the Lost and Token of the write hold), e.g. for a MultiLock.
@@ -246,4 +246,5 @@ func (s rwSide) Token() int64 {
 	return s.hold().token()
 }
 
-func (s rwSide) Path() string { return s.rw.Path() }
+func (s rwSide) Path() string       { return s.rw.path }
+func (s rwSide) serverPath() string { return absPath(s.rw.c, s.rw.path) }

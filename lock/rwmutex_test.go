@@ -133,7 +133,7 @@ func TestIntegration_RWMutex_DowngradeBehindQueuedWriter(t *testing.T) {
 func writerNodes(t *testing.T, c *zkrecipes.Client) []string {
 	var out []string
 	for _, p := range ephemerals(t, c, "/rw") {
-		if strings.Contains(p, lock.WriteName) {
+		if strings.Contains(p, lock.WritePrefix) {
 			out = append(out, p)
 		}
 	}

@@ -47,14 +47,14 @@ func NewSemaphore(c *zkrecipes.Client, path string, maxLeases int, opts ...Optio
 		return nil, err
 	}
 	return &Semaphore{c: c, path: path, max: maxLeases, o: o,
-		leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeaseName}, nil
+		leaseName: "max" + strconv.Itoa(maxLeases) + "-" + LeasePrefix}, nil
 }
 
 // MaxLeases returns the limit this handle was made with.
 func (s *Semaphore) MaxLeases() int { return s.max }
 
-// Path returns the semaphore's path on the server, namespace included.
-func (s *Semaphore) Path() string { return absPath(s.c, s.path) }
+// Path returns the semaphore's path, relative to the client's namespace.
+func (s *Semaphore) Path() string { return s.path }
 
 // Acquire blocks until it holds a lease, ctx is done or the session is
 // lost. On failure it returns the cause and leaves no node behind.
@@ -89,7 +89,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 		return nil, fmt.Errorf("lock: acquire %d leases of %s: %w: need 1..%d", n, s.path, zkrecipes.ErrInvalidArgument, s.max)
 	}
 	adm, err := contend.Enter(ctx, s.c, contend.Config{
-		Dir: zkpath.Join(s.path, LocksDir), Name: LockName,
+		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix, ACL: s.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: s.onWait, Lazy: true,
 	})
 	if err != nil {
@@ -99,8 +99,8 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 	entries := make([]*contend.Entry, 0, n)
 	for len(entries) < n {
 		e, err := contend.Enter(ctx, s.c, contend.Config{
-			Dir: zkpath.Join(s.path, LeasesDir), Name: s.leaseName, Markers: []string{LeaseName},
-			Data: s.o.data, Predicate: contend.AtMost(s.max), Check: s.check,
+			Dir: zkpath.Join(s.path, LeasesDir), Name: s.leaseName, Markers: []string{LeasePrefix},
+			Data: s.o.data, ACL: s.o.acl, Predicate: contend.AtMost(s.max), Check: s.check,
 			NoWait: try, Session: adm.Session, OnWait: s.onWait, Lazy: true,
 		})
 		if err != nil {
@@ -137,10 +137,10 @@ func leaseMax(name string) (int, bool) {
 	if _, _, ok := zkpath.ParseProtected(name); ok {
 		name = name[protectedLen:]
 	}
-	if len(name) < zkpath.SeqLen+len(LeaseName) {
+	if len(name) < zkpath.SeqLen+len(LeasePrefix) {
 		return 0, false
 	}
-	head, ok := strings.CutSuffix(name[:len(name)-zkpath.SeqLen], LeaseName)
+	head, ok := strings.CutSuffix(name[:len(name)-zkpath.SeqLen], LeasePrefix)
 	if !ok {
 		return 0, false
 	}

@@ -83,7 +83,7 @@ func TestIntegration_Locker_OwnNodeDeletedWhileWaiting(t *testing.T) {
 		require.NoError(t, q.holder.Unlock(q.ctx))
 		select {
 		case err := <-q.done:
-			require.Error(t, err, "the waiter took the lock although its node was deleted")
+			require.ErrorIs(t, err, lock.ErrNodeDeleted, "the waiter took the lock although its node was deleted")
 		case <-time.After(10 * time.Second):
 			t.Fatal("the waiter neither failed nor took the lock")
 		}

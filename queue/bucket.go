@@ -23,7 +23,7 @@ func (q *Queue) seal(ctx context.Context, b bucketRef) {
 	nb := b.next()
 	_, err := q.c.Multi(ctx,
 		&zk.SetDataRequest{Path: q.l.bucket(b), Data: sealed, Version: 0},
-		&zk.CreateRequest{Path: q.l.bucket(nb)})
+		&zk.CreateRequest{Path: q.l.bucket(nb), Acl: q.o.acl})
 	switch {
 	case err == nil, errors.Is(err, zk.ErrBadVersion): // sealed by us, or by another producer
 		q.learnNewest(b.prio, nb)
@@ -78,7 +78,7 @@ func (q *Queue) relistNewest(ctx context.Context, prio int) (bucketRef, error) {
 			q.prod.mu.Unlock()
 			return best, nil
 		}
-		_, err = q.c.Create(ctx, q.l.bucket(bucketRef{prio, 0}), nil, zkrecipes.Persistent)
+		_, err = q.c.Create(ctx, q.l.bucket(bucketRef{prio, 0}), nil, zkrecipes.Persistent, zkrecipes.WithNodeACL(q.o.acl))
 		if errors.Is(err, zk.ErrNoNode) { // the queue itself was deleted: recreate it
 			q.ensured.Store(false)
 			err = q.ensure(ctx)

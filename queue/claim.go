@@ -35,12 +35,12 @@ type claimOp struct {
 // earlier one of the same session.
 func (q *Queue) claimOps(cd cand, nonce []byte) []any {
 	item := q.l.item(cd.id)
-	claim := &zk.CreateRequest{Path: q.l.claim(cd.id), Data: nonce, Flags: zk.FlagEphemeral}
+	claim := &zk.CreateRequest{Path: q.l.claim(cd.id), Data: nonce, Flags: zk.FlagEphemeral, Acl: q.o.acl}
 	if cd.inline {
 		return []any{claim, &zk.SetDataRequest{Path: item, Version: -1}}
 	}
 	return []any{claim,
-		&zk.CreateRequest{Path: item + "/" + deliveryNode},
+		&zk.CreateRequest{Path: item + "/" + deliveryNode, Acl: q.o.acl},
 		&zk.DeleteRequest{Path: item + "/" + deliveryNode, Version: -1}}
 }
 

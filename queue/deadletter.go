@@ -32,8 +32,8 @@ func (q *Queue) deadLetter(ctx context.Context, m *Message) error {
 		q.c.Logger().Info("queue: message dead-lettered", "queue", q.path, "id", m.ID, "deliveries", m.Deliveries, "to", dlq.path)
 		return nil
 	}
-	if errors.Is(err, ErrOutcomeUnknown) { // not ErrClaimLost: the move may have landed
-		return fmt.Errorf("queue: dead-letter %s: %w: %w", m.ID, zkrecipes.ErrUncertain, err)
+	if errors.Is(err, zkrecipes.ErrUncertain) { // not ErrClaimLost: the move may have landed
+		return fmt.Errorf("queue: dead-letter %s: %w", m.ID, err)
 	}
 	if lost := m.lostErr(err); lost != nil {
 		return lost

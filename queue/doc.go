@@ -102,7 +102,7 @@
 //     a dead-letter move whose outcome could not be read). A put in doubt
 //     when its session ended is decided by its receipt if the server still
 //     has it, else by its messages; if they are gone too (never stored, or
-//     already consumed) Put returns an error wrapping ErrOutcomeUnknown.
+//     already consumed) Put returns an error wrapping zkrecipes.ErrUncertain.
 //     A put that applied but whose messages were consumed before it
 //     learned their sequence numbers returns ids ending in zeros, which
 //     name no message.

@@ -31,10 +31,11 @@ var (
 	// ErrNotClaimed is returned by Nack and DeadLetter of a message taken
 	// in at-most-once mode: it left the queue when it was taken.
 	ErrNotClaimed = errors.New("queue: message was taken at most once and cannot be returned")
-	// ErrOutcomeUnknown is returned by a put whose reply was lost and whose
-	// outcome could not be established: the connection stayed down for
-	// longer than twice the session timeout, or the session ended with the
-	// put in doubt and its messages are not in the queue (never stored, or
-	// consumed already). The message may or may not have been stored.
-	ErrOutcomeUnknown = errors.New("queue: outcome of the write unknown")
 )
+
+// An operation whose outcome could not be established returns an error
+// wrapping zkrecipes.ErrUncertain, as in every package: a put whose reply
+// was lost and whose session then ended with its messages not in the queue
+// (never stored, or consumed already), or whose ids could not be read; an
+// Ack or dead-letter move in flight when the session ended whose effect
+// could not be read.

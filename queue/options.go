@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -16,7 +17,8 @@ type options struct {
 	deadLetter    string // "" : <path>/dead
 	atMostOnce    bool
 	bucketSize    int
-	inline        bool // small messages go in the node name
+	inline        bool     // small messages go in the node name
+	acl           []zk.ACL // nil: the client's
 	err           error
 }
 
@@ -39,6 +41,19 @@ func defaultOptions() options {
 func (o *options) fail(format string, args ...any) {
 	if o.err == nil {
 		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
+	}
+}
+
+// WithACL sets the ACL of the nodes the queue creates: its directories,
+// buckets, messages, claims and receipts (the client's default ACL
+// otherwise; missing parents of the queue path get the client's). An
+// empty, non-nil ACL is refused.
+func WithACL(acl []zk.ACL) Option {
+	return func(o *options) {
+		if acl != nil && len(acl) == 0 {
+			o.fail("WithACL: empty ACL")
+		}
+		o.acl = acl
 	}
 }
 

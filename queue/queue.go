@@ -88,16 +88,16 @@ func newQueue(c *zkrecipes.Client, path string, o options) *Queue {
 	return q
 }
 
-// Path returns the queue's path.
+// Path returns the queue's path, relative to the namespace.
 func (q *Queue) Path() string { return q.path }
 
 // DeadLetterQueue returns the queue that receives dead-lettered messages
-// (see WithMaxDeliveries), with the same bucket size and WithInline
-// setting as q.
+// (see WithMaxDeliveries), with the same bucket size, WithInline and
+// WithACL settings as q.
 func (q *Queue) DeadLetterQueue() *Queue {
 	q.dlqOnce.Do(func() {
 		o := defaultOptions()
-		o.bucketSize, o.inline = q.o.bucketSize, q.o.inline
+		o.bucketSize, o.inline, o.acl = q.o.bucketSize, q.o.inline, q.o.acl
 		o.deadLetter = zkpath.Join(q.o.deadLetter, deadDir)
 		q.dlq = newQueue(q.c, q.o.deadLetter, o)
 	})
@@ -118,7 +118,7 @@ func (q *Queue) ensure(ctx context.Context) error {
 		return nil
 	}
 	for _, p := range []string{q.l.root, q.l.items, q.l.claims, q.l.consumers, q.l.signal, q.l.receipts} {
-		_, err := q.c.Create(ctx, p, nil, zkrecipes.Persistent, zkrecipes.WithParents())
+		_, err := q.c.Create(ctx, p, nil, zkrecipes.Persistent, zkrecipes.WithParents(), zkrecipes.WithNodeACL(q.o.acl))
 		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("queue: create %s: %w", p, err)
 		}

@@ -45,7 +45,7 @@ func (q *Queue) register(ctx context.Context) (*zkrecipes.Session, error) {
 	if q.reg.s == s {
 		return s, nil
 	}
-	_, err = s.Create(ctx, q.l.consumer(s.ID()), nil, zkrecipes.Ephemeral)
+	_, err = s.Create(ctx, q.l.consumer(s.ID()), nil, zkrecipes.Ephemeral, zkrecipes.WithNodeACL(q.o.acl))
 	if errors.Is(err, zk.ErrNoNode) {
 		q.ensured.Store(false) // the queue was deleted under us
 	}

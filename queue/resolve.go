@@ -31,11 +31,11 @@ func (q *Queue) resolveLost(ctx context.Context, p *putReq, d *doubt) ([]msgID, 
 	}
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w (after %w)", ErrOutcomeUnknown, err, d.err)
+		return nil, fmt.Errorf("%w: %w (after %w)", zkrecipes.ErrUncertain, err, d.err)
 	case ok || len(found) > 0:
 		return positions(d.tried, found, p), nil
 	default:
-		return nil, fmt.Errorf("%w: the session ended with the put in doubt, and its messages are not in the queue (never stored, or consumed already) (after %w)", ErrOutcomeUnknown, d.err)
+		return nil, fmt.Errorf("%w: the session ended with the put in doubt, and its messages are not in the queue (never stored, or consumed already) (after %w)", zkrecipes.ErrUncertain, d.err)
 	}
 }
 
@@ -43,7 +43,7 @@ func (q *Queue) resolveLost(ctx context.Context, p *putReq, d *doubt) ([]msgID, 
 func (q *Queue) idsOf(ctx context.Context, s *zkrecipes.Session, p *putReq, tried []bucketRef) ([]msgID, error) {
 	found, err := q.lookPut(ctx, s, tried, p.nonce)
 	if err != nil {
-		return nil, fmt.Errorf("%w: stored, but its ids could not be read: %w", ErrOutcomeUnknown, err)
+		return nil, fmt.Errorf("%w: stored, but its ids could not be read: %w", zkrecipes.ErrUncertain, err)
 	}
 	return positions(tried, found, p), nil
 }

@@ -140,7 +140,7 @@ func (q *Queue) takeOnce(ctx context.Context, s *zkrecipes.Session, cd cand) (*M
 	}
 	return detach(ctx, q.c, func(dctx context.Context) (*Message, error) {
 		_, err := s.Multi(dctx,
-			&zk.CreateRequest{Path: claim, Flags: zk.FlagEphemeral},
+			&zk.CreateRequest{Path: claim, Flags: zk.FlagEphemeral, Acl: q.o.acl},
 			&zk.DeleteRequest{Path: claim, Version: -1},
 			&zk.DeleteRequest{Path: item, Version: -1},
 			&zk.SetDataRequest{Path: receipt, Data: []byte(cd.id.String()), Version: -1})

@@ -171,14 +171,14 @@ func (q *Queue) putTx(b bucketRef, p *putReq, drop map[string]*zkrecipes.Session
 	bucket := q.l.bucket(b)
 	tx := &putTx{b: b, items: len(p.items), reqs: make([]any, 0, opItems+len(p.items)+len(p.extra)+len(drop))}
 	tx.reqs = append(tx.reqs,
-		&zk.CreateRequest{Path: p.receipt, Flags: zk.FlagEphemeral},
+		&zk.CreateRequest{Path: p.receipt, Flags: zk.FlagEphemeral, Acl: q.o.acl},
 		&zk.CheckVersionRequest{Path: bucket, Version: 0})
 	for _, it := range p.items {
 		var data []byte
 		if !it.inline {
 			data = it.data
 		}
-		tx.reqs = append(tx.reqs, &zk.CreateRequest{Path: bucket + "/" + itemBase(p.nonce, it.visibleAt, it.data, it.inline), Data: data, Flags: zk.FlagSequence})
+		tx.reqs = append(tx.reqs, &zk.CreateRequest{Path: bucket + "/" + itemBase(p.nonce, it.visibleAt, it.data, it.inline), Data: data, Flags: zk.FlagSequence, Acl: q.o.acl})
 	}
 	tx.reqs = append(tx.reqs, p.extra...)
 	for r := range drop {

@@ -74,9 +74,9 @@ func counterCmd(op counterOp, nargs int) func(*app, *flag.FlagSet) runner {
 				h := counterHandle{}
 				var err error
 				if *shared {
-					h.shared, err = counter.NewShared(c, path, 0)
+					h.shared, err = counter.NewSharedCount(c, path, 0)
 				} else {
-					h.atomic, err = counter.NewAtomic(c, path)
+					h.atomic, err = counter.NewAtomicLong(c, path)
 				}
 				if err != nil {
 					return err

@@ -42,7 +42,7 @@ func runCounter(ctx context.Context, p *Params, e *Emitter) error {
 	}
 	// Create the node before the gate opens, as Curator's first increment
 	// would, so that every session starts from the same state.
-	if err := must(counter.NewAtomic(cs[0], path)).Set(ctx, 0); err != nil {
+	if err := must(counter.NewAtomicLong(cs[0], path)).Set(ctx, 0); err != nil {
 		return err
 	}
 
@@ -59,7 +59,7 @@ func runCounter(ctx context.Context, p *Params, e *Emitter) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := must(counter.NewAtomic(c, path))
+			a := must(counter.NewAtomicLong(c, path))
 			local := make([]time.Duration, 0, incs)
 			<-gate
 			for k := 0; k < incs && ctx.Err() == nil; k++ {
@@ -98,7 +98,7 @@ func runCounter(ctx context.Context, p *Params, e *Emitter) error {
 		return err
 	}
 	rt := float64(reqs.Requests()-r0) / float64(max(completed.Load(), 1))
-	final, err := must(counter.NewAtomic(cs[0], path)).Get(ctx)
+	final, err := must(counter.NewAtomicLong(cs[0], path)).Get(ctx)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ type Config struct {
 	Name      string   // node name before the sequence, e.g. "lock-"
 	Markers   []string // names of the kinds of sibling that take part (default: Name)
 	Data      []byte   // data of our node
+	ACL       []zk.ACL // ACL of our node (nil: the client's)
 	Predicate Predicate
 	// NoWait makes Enter give up with ErrWouldBlock (deleting its node)
 	// instead of waiting when the predicate does not hold at once.
@@ -102,7 +103,7 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		return enterWarm(ctx, c, s, cfg, markers)
 	}
 	// The first listing rides behind the create, in the same round trip.
-	path, kids, st, lerr := seam.CreateAndList(ctx, s, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	path, kids, st, lerr := seam.CreateAndList(ctx, s, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents(), zkrecipes.WithNodeACL(cfg.ACL))
 	if path == "" {
 		cfg.Warm.broken()
 		return nil, lerr
@@ -123,7 +124,7 @@ func newEntry(c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, path string
 // sequence number proves us alone (see Warm); otherwise we list and wait
 // as usual.
 func enterWarm(ctx context.Context, c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, markers []string) (*Entry, error) {
-	path, err := s.Create(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	path, err := s.Create(ctx, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.EphemeralSequential, zkrecipes.WithParents(), zkrecipes.WithNodeACL(cfg.ACL))
 	if err != nil {
 		cfg.Warm.broken()
 		return nil, err

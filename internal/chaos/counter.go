@@ -18,7 +18,7 @@ import (
 // after two lost races. A successful Add must report Post = Pre + delta,
 // the (Pre, Post] ranges of successful adds must be disjoint (none counted
 // twice, none lost), and the final value must lie between the sum of
-// successful deltas and that plus the deltas of ErrIndeterminate adds.
+// successful deltas and that plus the deltas of zkrecipes.ErrUncertain adds.
 func init() {
 	register(spec{name: "counter", workers: 4, new: func(rec *recorder) recipe { return &counterRecipe{rec: rec} }})
 }
@@ -55,7 +55,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 	if w.slot == 3 {
 		opts = append(opts, counter.WithPromotionLock(promotionPath), counter.WithPromoteAfter(2))
 	}
-	a := must(counter.NewAtomic(w.c, counterPath, opts...))
+	a := must(counter.NewAtomicLong(w.c, counterPath, opts...))
 	for ctx.Err() == nil {
 		delta := int64(1 + w.rng.Intn(5))
 		start := time.Now()
@@ -70,7 +70,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 			if r.Promoted {
 				c.promoted++
 			}
-		case errors.Is(err, counter.ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrUncertain):
 			c.sumMaybe += delta
 		default:
 			c.failedAdd++
@@ -79,7 +79,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 		switch {
 		case err == nil:
 			c.rec.op(w, start, opOK, true)
-		case errors.Is(err, counter.ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrUncertain):
 			c.rec.op(w, start, opAmbiguous, false)
 		default:
 			c.rec.op(w, start, opFailed, false)
@@ -88,7 +88,7 @@ func (c *counterRecipe) work(ctx context.Context, w *worker) {
 }
 
 func (c *counterRecipe) check(ctx context.Context, admin *zkrecipes.Client, res *Result) {
-	final, err := must(counter.NewAtomic(admin, counterPath)).Get(ctx)
+	final, err := must(counter.NewAtomicLong(admin, counterPath)).Get(ctx)
 	if err != nil {
 		c.rec.violate("cannot read the final value: %v", err)
 		return

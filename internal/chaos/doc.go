@@ -5,7 +5,7 @@
 // Run it with `make chaos` (the 10-minute budget) or, as `make test` does
 // for one minute:
 //
-//	go test ./chaos -run '^TestChaos$' -v -args -chaos.duration=2m -chaos.seed=42 -chaos.recipes=lock,queue -chaos.verbose
+//	go test ./internal/chaos -run '^TestChaos$' -v -args -chaos.duration=2m -chaos.seed=42 -chaos.recipes=lock,queue -chaos.verbose
 //
 // (or CHAOS_DURATION, CHAOS_SEED, CHAOS_RECIPES, CHAOS_VERBOSE in the
 // environment). The seed is printed; the same seed, duration and recipe
@@ -58,7 +58,7 @@
 //     increments report the same result.
 //   - sharedcount: Get and TrySet increments of a [counter.SharedCount];
 //     TrySet promises that an error means nothing was applied unless it is
-//     ErrIndeterminate, so the final count lies between the successes and
+//     zkrecipes.ErrUncertain, so the final count lies between the successes and
 //     the successes plus the indeterminate ones; no two successes write the
 //     same count; each worker's Watch never sees the count go back.
 //   - all: no znode is left behind once every worker has closed and its

@@ -14,7 +14,7 @@ import (
 // The shared-count workload: workers increment one counter.SharedCount
 // with Get and TrySet (Curator's compare-and-set) while each also watches
 // it. TrySet documents that an error means nothing was applied, except
-// ErrIndeterminate: so the final count must lie between the successful
+// zkrecipes.ErrUncertain: so the final count must lie between the successful
 // increments and those plus the indeterminate ones, no two successes may
 // write the same count, and a watcher must never see the count go back.
 func init() {
@@ -27,7 +27,7 @@ const sharedPath = "/shared"
 
 type sharedRecipe struct {
 	rec *recorder
-	reg casReg // ambiguous: the ErrIndeterminate increments
+	reg casReg // ambiguous: the zkrecipes.ErrUncertain increments
 }
 
 func (s *sharedRecipe) setup(context.Context, *zkrecipes.Client) error { return nil }
@@ -35,7 +35,7 @@ func (s *sharedRecipe) setup(context.Context, *zkrecipes.Client) error { return 
 func (s *sharedRecipe) leftoverOK(p string, _ *zk.Stat) bool { return p == sharedPath }
 
 func (s *sharedRecipe) work(ctx context.Context, w *worker) {
-	sc := must(counter.NewShared(w.c, sharedPath, 0))
+	sc := must(counter.NewSharedCount(w.c, sharedPath, 0))
 	var wg sync.WaitGroup
 	wg.Go(func() { s.watch(ctx, w, sc) })
 	defer wg.Wait()
@@ -46,7 +46,7 @@ func (s *sharedRecipe) work(ctx context.Context, w *worker) {
 		cancel()
 		o := opOK
 		switch {
-		case errors.Is(err, counter.ErrIndeterminate):
+		case errors.Is(err, zkrecipes.ErrUncertain):
 			o = opAmbiguous
 		case err != nil:
 			o = opFailed
@@ -83,7 +83,7 @@ func (s *sharedRecipe) watch(ctx context.Context, w *worker, sc *counter.SharedC
 }
 
 func (s *sharedRecipe) check(ctx context.Context, c *zkrecipes.Client, res *Result) {
-	v, err := must(counter.NewShared(c, sharedPath, 0)).Get(ctx)
+	v, err := must(counter.NewSharedCount(c, sharedPath, 0)).Get(ctx)
 	if err != nil {
 		s.rec.violate("sharedcount: cannot read the final count: %v", err)
 		return
