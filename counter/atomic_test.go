@@ -98,7 +98,7 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 		counter.WithPromotionLock(""), counter.WithPromotionLock("not-a-path"), counter.WithACL([]zk.ACL{})} {
 		_, err := counter.NewAtomicLong(c, "/x", opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
-		assert.ErrorContains(t, err, "counter: NewAtomic: With")
+		assert.ErrorContains(t, err, "counter: NewAtomicLong: With")
 		_, err = counter.NewSharedCount(c, "/x", 0, opt)
 		assert.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
 	}
