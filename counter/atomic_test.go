@@ -108,8 +108,8 @@ func TestIntegration_AtomicLong_CorruptAndInvalid(t *testing.T) {
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
 	_, err = counter.NewSharedCount(c, "x", 0)
 	assert.ErrorIs(t, err, zkrecipes.ErrInvalidPath)
-	assert.PanicsWithValue(t, "counter: NewAtomic: nil client", func() { _, _ = counter.NewAtomicLong(nil, "/x") })
-	assert.PanicsWithValue(t, "counter: NewShared: nil client", func() { _, _ = counter.NewSharedCount(nil, "/x", 0) })
+	assert.PanicsWithValue(t, "counter: NewAtomicLong: nil client", func() { _, _ = counter.NewAtomicLong(nil, "/x") })
+	assert.PanicsWithValue(t, "counter: NewSharedCount: nil client", func() { _, _ = counter.NewSharedCount(nil, "/x", 0) })
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
