@@ -188,5 +188,7 @@ else
   mkdir -p "$DEST/run"
   cp "$run_dir"/* "$DEST/run/"
 fi
+# The logs name the temporary harness copy: keep machine paths out of them.
+grep -rlF "$TMP" "$DEST" | while read -r f; do sed -i "s|$TMP|<harness>|g" "$f"; done
 say "results: ${DEST#$REPO/}/results.md"
 cat "$DEST/results.md"
