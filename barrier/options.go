@@ -1,11 +1,9 @@
 package barrier
 
 import (
-	"fmt"
-
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 )
 
 // Option configures a Barrier or a Double. An invalid option value is
@@ -13,36 +11,19 @@ import (
 type Option func(*options)
 
 type options struct {
-	acl  []zk.ACL // nil: the client's default ACL
-	data []byte   // data of a Double's member node
-	err  error    // first invalid option
+	acl         []zk.ACL // nil: the client's default ACL
+	data        []byte   // data of a Double's member node
+	misuse.Errs          // the first invalid option
 }
 
 func defaultOptions() options { return options{} }
 
-func (o *options) fail(format string, args ...any) {
-	if o.err == nil {
-		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
-	}
-}
-
-// construct checks what every constructor of this package takes: a nil
-// client panics (a programmer error), an invalid path or option is an error.
+// construct checks what every constructor of this package takes (see
+// internal/misuse).
 func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
-	if c == nil {
-		panic("barrier: " + fn + ": nil client")
-	}
-	if err := zkpath.Validate(path); err != nil {
-		return options{}, fmt.Errorf("barrier: %s: %w", fn, err)
-	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return options{}, fmt.Errorf("barrier: %s: %w", fn, o.err)
-	}
-	return o, nil
+	err := misuse.Construct("barrier", fn, c, path, &o, &o.Errs, opts)
+	return o, err
 }
 
 // WithACL sets the ACL of the nodes the barrier creates: a Barrier's node
@@ -52,7 +33,7 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (opti
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {
-			o.fail("WithACL: empty ACL")
+			o.Fail("WithACL: empty ACL")
 		}
 		o.acl = acl
 	}
@@ -64,7 +45,7 @@ func WithACL(acl []zk.ACL) Option {
 func WithData(data []byte) Option {
 	return func(o *options) {
 		if len(data) > zkrecipes.MaxDataSize {
-			o.fail("WithData: %d bytes exceeds %d", len(data), zkrecipes.MaxDataSize)
+			o.Fail("WithData: %d bytes exceeds %d", len(data), zkrecipes.MaxDataSize)
 		}
 		o.data = data
 	}

@@ -1,11 +1,11 @@
 package counter
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -19,7 +19,7 @@ type options struct {
 	promoteAfter int
 	backoffBase  time.Duration
 	backoffMax   time.Duration
-	err          error // first invalid option
+	misuse.Errs  // the first invalid option
 }
 
 // Defaults of an AtomicLong's contention handling (see WithBackoff).
@@ -33,29 +33,12 @@ func defaultOptions() options {
 	return options{promoteAfter: DefaultPromoteAfter, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax}
 }
 
-func (o *options) fail(format string, args ...any) {
-	if o.err == nil {
-		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
-	}
-}
-
-// construct checks what every constructor of this package takes: a nil
-// client panics (a programmer error), an invalid path or option is an error.
+// construct checks what every constructor of this package takes (see
+// internal/misuse).
 func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
-	if c == nil {
-		panic("counter: " + fn + ": nil client")
-	}
-	if err := zkpath.Validate(path); err != nil {
-		return options{}, fmt.Errorf("counter: %s: %w", fn, err)
-	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return options{}, fmt.Errorf("counter: %s: %w", fn, o.err)
-	}
-	return o, nil
+	err := misuse.Construct("counter", fn, c, path, &o, &o.Errs, opts)
+	return o, err
 }
 
 // WithACL sets the ACL of the nodes the counter creates: the counter node
@@ -64,7 +47,7 @@ func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (opti
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {
-			o.fail("WithACL: empty ACL")
+			o.Fail("WithACL: empty ACL")
 		}
 		o.acl = acl
 	}
@@ -80,7 +63,7 @@ func WithACL(acl []zk.ACL) Option {
 func WithPromotionLock(lockPath string) Option {
 	return func(o *options) {
 		if err := zkpath.Validate(lockPath); err != nil {
-			o.fail("WithPromotionLock(%q): %w", lockPath, err)
+			o.Fail("WithPromotionLock(%q): %w", lockPath, err)
 		}
 		o.lockPath = lockPath
 	}
@@ -92,7 +75,7 @@ func WithPromotionLock(lockPath string) Option {
 func WithPromoteAfter(n int) Option {
 	return func(o *options) {
 		if n < 1 {
-			o.fail("WithPromoteAfter(%d): must be at least 1", n)
+			o.Fail("WithPromoteAfter(%d): must be at least 1", n)
 		}
 		o.promoteAfter = n
 	}
@@ -108,7 +91,7 @@ func WithPromoteAfter(n int) Option {
 func WithBackoff(base, max time.Duration) Option {
 	return func(o *options) {
 		if base < 0 || max < base {
-			o.fail("WithBackoff(%v, %v): want 0 <= base <= max", base, max)
+			o.Fail("WithBackoff(%v, %v): want 0 <= base <= max", base, max)
 		}
 		o.backoffBase, o.backoffMax = base, max
 	}

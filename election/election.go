@@ -11,6 +11,7 @@ import (
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -42,21 +43,11 @@ func New(c *zkrecipes.Client, path string, opts ...Option) (*Election, error) {
 	return construct("New", c, path, opts)
 }
 
-// construct checks what New and Run take: a nil client panics, an invalid
-// path or option is an error.
+// construct checks what New and Run take (see internal/misuse).
 func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (*Election, error) {
-	if c == nil {
-		panic("election: " + fn + ": nil client")
-	}
-	if err := zkpath.Validate(path); err != nil {
-		return nil, fmt.Errorf("election: %s: %w", fn, err)
-	}
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return nil, fmt.Errorf("election: %s: %w", fn, o.err)
+	if err := misuse.Construct("election", fn, c, path, &o, &o.Errs, opts); err != nil {
+		return nil, err
 	}
 	return &Election{c: c, path: path, o: o}, nil
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 )
 
 // Option configures an Election (and Run).
@@ -18,13 +18,7 @@ type options struct {
 	grace           time.Duration
 	layout          Layout
 	acl             []zk.ACL // nil: the client's
-	err             error    // first invalid option
-}
-
-func (o *options) fail(format string, args ...any) {
-	if o.err == nil {
-		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
-	}
+	misuse.Errs              // the first invalid option
 }
 
 // WithACL sets the ACL of the participant's node (the client's default ACL
@@ -34,7 +28,7 @@ func (o *options) fail(format string, args ...any) {
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {
-			o.fail("WithACL: empty ACL")
+			o.Fail("WithACL: empty ACL")
 		}
 		o.acl = acl
 	}
@@ -80,7 +74,7 @@ func WithSuspendedIsLost(b bool) Option { return func(o *options) { o.suspendedI
 func WithGracePeriod(d time.Duration) Option {
 	return func(o *options) {
 		if d < 0 {
-			o.fail("WithGracePeriod(%v): negative", d)
+			o.Fail("WithGracePeriod(%v): negative", d)
 			return
 		}
 		o.grace = d
@@ -93,7 +87,7 @@ func WithGracePeriod(d time.Duration) Option {
 func WithLayout(l Layout) Option {
 	return func(o *options) {
 		if l.prefix() == "" {
-			o.fail("WithLayout(%v): unknown layout", l)
+			o.Fail("WithLayout(%v): unknown layout", l)
 			return
 		}
 		o.layout = l

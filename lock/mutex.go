@@ -8,7 +8,7 @@ import (
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
-	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 )
 
 // Znode names, as Curator uses them (see the package documentation). A
@@ -221,13 +221,9 @@ func (h *hold) node() string {
 // construct checks what every constructor of this package takes: a nil
 // client panics (a programmer error), an invalid path or option is an error.
 func construct(fn string, c *zkrecipes.Client, path string, opts []Option) (options, error) {
-	if c == nil {
-		panic("lock: " + fn + ": nil client")
-	}
-	if err := zkpath.Validate(path); err != nil {
-		return options{}, fmt.Errorf("lock: %s: %w", fn, err)
-	}
-	return buildOptions(fn, opts)
+	o := defaultOptions()
+	err := misuse.Construct("lock", fn, c, path, &o, &o.Errs, opts)
+	return o, err
 }
 
 func absPath(c *zkrecipes.Client, p string) string {

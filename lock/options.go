@@ -1,10 +1,9 @@
 package lock
 
 import (
-	"fmt"
-
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 )
 
 // Option configures a Mutex, RWMutex or Semaphore. An invalid option value
@@ -15,7 +14,7 @@ type options struct {
 	data            []byte
 	acl             []zk.ACL // nil: the client's
 	suspendedIsLost bool
-	err             error // first invalid option
+	misuse.Errs     // the first invalid option
 }
 
 func defaultOptions() options {
@@ -25,13 +24,8 @@ func defaultOptions() options {
 // buildOptions applies opts; fn names the constructor in the error.
 func buildOptions(fn string, opts []Option) (options, error) {
 	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return o, fmt.Errorf("lock: %s: %w", fn, o.err)
-	}
-	return o, nil
+	err := misuse.Apply("lock", fn, &o, &o.Errs, opts)
+	return o, err
 }
 
 // WithData stores data in every contender node this handle creates (for
@@ -40,8 +34,8 @@ func buildOptions(fn string, opts []Option) (options, error) {
 // zkrecipes.MaxDataSize is refused (ErrInvalidArgument).
 func WithData(data []byte) Option {
 	return func(o *options) {
-		if len(data) > zkrecipes.MaxDataSize && o.err == nil {
-			o.err = fmt.Errorf("WithData: %d bytes exceeds %d: %w", len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
+		if len(data) > zkrecipes.MaxDataSize {
+			o.Fail("WithData: %d bytes exceeds %d", len(data), zkrecipes.MaxDataSize)
 		}
 		o.data = append([]byte(nil), data...)
 	}
@@ -54,8 +48,8 @@ func WithData(data []byte) Option {
 // (ErrInvalidArgument).
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
-		if acl != nil && len(acl) == 0 && o.err == nil {
-			o.err = fmt.Errorf("WithACL: empty ACL: %w", zkrecipes.ErrInvalidArgument)
+		if acl != nil && len(acl) == 0 {
+			o.Fail("WithACL: empty ACL")
 		}
 		o.acl = acl
 	}

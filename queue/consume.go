@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 )
 
 // Handler processes one message. Consume acknowledges the message when the
@@ -35,11 +36,8 @@ type Handler func(ctx context.Context, m *Message) error
 // goroutine; its messages come back once the session ends.
 func (q *Queue) Consume(ctx context.Context, handler Handler, opts ...ConsumeOption) error {
 	o := defaultConsumeOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return o.err
+	if err := misuse.Apply("queue", "Consume", &o, &o.Errs, opts); err != nil {
+		return err
 	}
 	if handler == nil {
 		return fmt.Errorf("queue: Consume: nil handler: %w", zkrecipes.ErrInvalidArgument)

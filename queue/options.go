@@ -1,10 +1,8 @@
 package queue
 
 import (
-	"fmt"
-
 	"github.com/go-zookeeper/zk"
-	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -19,7 +17,7 @@ type options struct {
 	bucketSize    int
 	inline        bool     // small messages go in the node name
 	acl           []zk.ACL // nil: the client's
-	err           error
+	misuse.Errs            // the first invalid option
 }
 
 // DefaultBucketSize is the number of messages after which producers start a
@@ -38,12 +36,6 @@ func defaultOptions() options {
 	return options{bucketSize: DefaultBucketSize, inline: DefaultInline}
 }
 
-func (o *options) fail(format string, args ...any) {
-	if o.err == nil {
-		o.err = fmt.Errorf(format+": %w", append(args, zkrecipes.ErrInvalidArgument)...)
-	}
-}
-
 // WithACL sets the ACL of the nodes the queue creates: its directories,
 // buckets, messages, claims and receipts (the client's default ACL
 // otherwise; missing parents of the queue path get the client's). An
@@ -51,7 +43,7 @@ func (o *options) fail(format string, args ...any) {
 func WithACL(acl []zk.ACL) Option {
 	return func(o *options) {
 		if acl != nil && len(acl) == 0 {
-			o.fail("WithACL: empty ACL")
+			o.Fail("WithACL: empty ACL")
 		}
 		o.acl = acl
 	}
@@ -64,7 +56,7 @@ func WithACL(acl []zk.ACL) Option {
 func WithMaxItems(n int) Option {
 	return func(o *options) {
 		if n < 1 {
-			o.fail("WithMaxItems(%d): must be at least 1", n)
+			o.Fail("WithMaxItems(%d): must be at least 1", n)
 		}
 		o.maxItems = n
 	}
@@ -77,7 +69,7 @@ func WithMaxItems(n int) Option {
 func WithMaxDeliveries(n int) Option {
 	return func(o *options) {
 		if n < 1 {
-			o.fail("WithMaxDeliveries(%d): must be at least 1", n)
+			o.Fail("WithMaxDeliveries(%d): must be at least 1", n)
 		}
 		o.maxDeliveries = n
 	}
@@ -89,7 +81,7 @@ func WithMaxDeliveries(n int) Option {
 func WithDeadLetterPath(path string) Option {
 	return func(o *options) {
 		if err := zkpath.Validate(path); err != nil {
-			o.fail("WithDeadLetterPath(%q): %w", path, err)
+			o.Fail("WithDeadLetterPath(%q): %w", path, err)
 		}
 		o.deadLetter = path
 	}
@@ -110,7 +102,7 @@ func WithAtMostOnce() Option {
 func WithBucketSize(n int) Option {
 	return func(o *options) {
 		if n < MinBucketSize || n > MaxBucketSize {
-			o.fail("WithBucketSize(%d): must be in %d..%d", n, MinBucketSize, MaxBucketSize)
+			o.Fail("WithBucketSize(%d): must be in %d..%d", n, MinBucketSize, MaxBucketSize)
 		}
 		o.bucketSize = n
 	}
@@ -144,7 +136,7 @@ type ConsumeOption func(*consumeOptions)
 type consumeOptions struct {
 	concurrency int
 	prefetch    int
-	err         error
+	misuse.Errs // the first invalid option
 }
 
 // DefaultPrefetch is the number of messages Consume holds at once unless
@@ -158,8 +150,8 @@ func defaultConsumeOptions() consumeOptions {
 // WithConcurrency sets how many handlers run at once (default 1).
 func WithConcurrency(n int) ConsumeOption {
 	return func(o *consumeOptions) {
-		if n < 1 && o.err == nil {
-			o.err = fmt.Errorf("queue: WithConcurrency(%d): must be at least 1: %w", n, zkrecipes.ErrInvalidArgument)
+		if n < 1 {
+			o.Fail("WithConcurrency(%d): must be at least 1", n)
 		}
 		o.concurrency = n
 	}
@@ -172,8 +164,8 @@ func WithConcurrency(n int) ConsumeOption {
 // messages held by one consumer wait for it while other consumers may idle.
 func WithPrefetch(n int) ConsumeOption {
 	return func(o *consumeOptions) {
-		if n < 1 && o.err == nil {
-			o.err = fmt.Errorf("queue: WithPrefetch(%d): must be at least 1: %w", n, zkrecipes.ErrInvalidArgument)
+		if n < 1 {
+			o.Fail("WithPrefetch(%d): must be at least 1", n)
 		}
 		o.prefetch = n
 	}

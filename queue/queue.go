@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/misuse"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -57,21 +58,12 @@ type Queue struct {
 // zkrecipes.ErrInvalidArgument; a nil c panics (a programmer error, see
 // the package doc, "Bad input").
 func New(c *zkrecipes.Client, path string, opts ...Option) (*Queue, error) {
-	if c == nil {
-		panic("queue: New: nil client")
-	}
-	if err := zkpath.Validate(path); err != nil {
-		return nil, fmt.Errorf("queue: New: %w", err)
+	o := defaultOptions()
+	if err := misuse.Construct("queue", "New", c, path, &o, &o.Errs, opts); err != nil {
+		return nil, err
 	}
 	if path == "/" {
 		return nil, fmt.Errorf("queue: New: %w: %q: a queue cannot be the root", zkrecipes.ErrInvalidPath, path)
-	}
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.err != nil {
-		return nil, fmt.Errorf("queue: New: %w", o.err)
 	}
 	if o.deadLetter == "" {
 		o.deadLetter = zkpath.Join(path, deadDir)
