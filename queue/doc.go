@@ -31,6 +31,19 @@
 // a dead-letter move. Without failures every message is handled exactly
 // once. Message.Deliveries counts hand-outs durably, crashes included.
 //
+// What counts as a delivery (Message.Deliveries, WithMaxDeliveries) is a
+// claim: the claim's transaction counts it before the message is read, so
+// that a consumer that dies holding the message (crash, session lost) has
+// used one, and a message that kills its consumers ends dead-lettered. A
+// read that fails after the claim (connection loss) is sent again under
+// the same claim, so it costs no delivery. The claims that count without
+// reaching a caller are those lost with their session before the message
+// was handed out (the server cannot tell them from a crash), those of a
+// take cancelled after its claim landed (released again), and that of a
+// take whose read failed 3 times in a row (each already retried after
+// connection losses): a message that cannot be read is dead-lettered, not
+// retried forever.
+//
 // What at-least-once does not give: a consumer that is paused (GC, swap)
 // or partitioned past its session timeout may still be working on a
 // message that another consumer now has. Make handlers idempotent, and
@@ -146,7 +159,8 @@
 // bucket is open (data version 0); the producer that fills it seals it and
 // creates the next one in one transaction. Consumers delete sealed buckets
 // once empty. A claim also bumps a version of the message, which counts
-// its deliveries.
+// its deliveries (the child version, by 2 a claim; the data version for an
+// inline message).
 //
 // # Curator equivalent
 //

@@ -18,7 +18,7 @@ type Message struct {
 	ID         string // stable id of the message (what Put returned), for Remove
 	Data       []byte
 	Priority   int
-	Deliveries int // how many times the message was handed out, this time included
+	Deliveries int // how many times the message was claimed, this time included (see the package doc)
 
 	q          *Queue
 	id         msgID

@@ -65,7 +65,8 @@ func WithMaxItems(n int) Option {
 // WithMaxDeliveries moves a message to the dead-letter queue instead of
 // handing it out for the (n+1)th time, and makes Consume dead-letter a
 // message whose nth delivery failed instead of returning it. Deliveries
-// cut short by a consumer's crash count. The default, 0, redelivers forever.
+// cut short by a consumer's crash count; a failed read of the message does
+// not (see the package doc). The default, 0, redelivers forever.
 func WithMaxDeliveries(n int) Option {
 	return func(o *options) {
 		if n < 1 {

@@ -101,7 +101,7 @@ func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*
 	if cd.inline {
 		m = newMessage(q, s, cd, cd.data, max(1, int(o.version)))
 	} else {
-		data, st, err := s.Get(ctx, q.l.item(cd.id))
+		data, st, err := q.read(ctx, s, cd.id)
 		if err != nil {
 			m := &Message{q: q, id: cd.id, s: s}
 			_ = m.drop(ctx)
@@ -119,6 +119,27 @@ func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*
 		return nil, errMoved
 	}
 	return m, nil
+}
+
+// readAttempts bounds the reads of a claimed message's data (each attempt
+// already survives retry.MaxDrops-1 connection losses).
+const readAttempts = 3
+
+// read reads the data of a message we just claimed in session s. A read
+// that fails while s lives is sent again under the same claim: the claim
+// has counted a delivery, and giving it up to claim the message again
+// would count another that no caller saw. Only after readAttempts does the
+// take give the claim up; that one counts, so that a message that cannot
+// be read ends in the dead-letter queue (WithMaxDeliveries) instead of
+// holding a consumer forever.
+func (q *Queue) read(ctx context.Context, s *zkrecipes.Session, id msgID) ([]byte, *zk.Stat, error) {
+	item := q.l.item(id)
+	for i := 1; ; i++ {
+		data, st, err := s.Get(ctx, item)
+		if err == nil || i == readAttempts || !transient(err) || s.Err() != nil || ctx.Err() != nil {
+			return data, st, err
+		}
+	}
 }
 
 // takeOnce removes a message in at-most-once mode. The transaction also
