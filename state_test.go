@@ -17,7 +17,10 @@ func TestIntegration_Client_ServerRestartKeepsSession(t *testing.T) {
 	srv, err := zktest.StartServer()
 	require.NoError(t, err)
 	defer srv.Close()
-	c := zktest.ClientAt(t, []string{srv.Addr()}, zktest.Namespace(t), zkrecipes.WithSessionTimeout(6*time.Second))
+	// The timeout must outlast a restart of the JVM, which under the load
+	// of the whole suite has taken more than 6 s: the session then expired
+	// and the client, rightly, never reconnected to it.
+	c := zktest.ClientAt(t, []string{srv.Addr()}, zktest.Namespace(t), zkrecipes.WithSessionTimeout(20*time.Second))
 	sub := c.Subscribe()
 	defer sub.Close()
 	s := c.Session()
@@ -29,7 +32,7 @@ func TestIntegration_Client_ServerRestartKeepsSession(t *testing.T) {
 	assert.False(t, s.Connected())
 	require.NoError(t, s.Err(), "suspended is not lost")
 	require.NoError(t, srv.Restart())
-	ch := expectState(t, sub, zkrecipes.Reconnected, 10*time.Second)
+	ch := expectState(t, sub, zkrecipes.Reconnected, 20*time.Second)
 	assert.Equal(t, id, ch.Session.ID())
 	assert.Equal(t, id, c.Session().ID(), "same session after a restart within the timeout")
 	assert.True(t, s.Connected())
