@@ -31,10 +31,16 @@ import (
 // needs no reply that is held: go-zookeeper's sender first resends
 // credentials, whose replies carry no zxid and pass, then writes the
 // queue in order without waiting for replies. If the connection ends
-// first, Close releases the hold and the receive loop sees the error.
+// first, Close releases the hold and the receive loop sees an error, not
+// the held replies: go-zookeeper's sender closes the connection when a
+// write fails, possibly before the read of lastZxid, and passing the
+// held replies then would let the race happen (a clean-clone CI run
+// caught exactly that). The connection is gone: the replies would be lost
+// with it a moment later anyway.
 type holdConn struct {
 	net.Conn
 	writes  atomic.Int64
+	written atomic.Bool   // setWatches was written: held replies may pass
 	release chan struct{} // closed once setWatches is written or the conn closed
 	once    sync.Once
 
@@ -58,6 +64,7 @@ func (c *holdConn) open() { c.once.Do(func() { close(c.release) }) }
 // opcode.
 func (c *holdConn) Write(b []byte) (int, error) {
 	if c.writes.Add(1) > 1 && wire.RequestOpcode(b) == wire.OpSetWatches {
+		c.written.Store(true) // before open: a reader that sees it sees the ordering
 		c.open()
 	}
 	return c.Conn.Write(b)
@@ -74,6 +81,10 @@ func (c *holdConn) Read(b []byte) (int, error) {
 	}
 	if c.held != nil {
 		<-c.release
+		if !c.written.Load() { // released by Close: never pass the held replies
+			c.held, c.heldErr = nil, nil
+			return 0, net.ErrClosed
+		}
 		c.released = true
 		n := copy(b, c.held)
 		c.held = c.held[n:]
@@ -87,17 +98,16 @@ func (c *holdConn) Read(b []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(b)
 	if pass := c.scan.feed(b[:n]); pass < n {
-		select {
-		case <-c.release:
+		if c.written.Load() {
 			c.released = true // setWatches already written: nothing to hold
-		default:
-			c.held = append([]byte(nil), b[pass:n]...)
-			c.heldErr = err
-			if pass == 0 {
-				return c.Read(b) // wait for the release
-			}
-			return pass, nil
+			return n, err
 		}
+		c.held = append([]byte(nil), b[pass:n]...)
+		c.heldErr = err
+		if pass == 0 {
+			return c.Read(b) // wait for the release
+		}
+		return pass, nil
 	}
 	return n, err
 }
