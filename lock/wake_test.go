@@ -54,6 +54,12 @@ func queueBehind(t *testing.T, k kind) *queue {
 	waiting(t, onWait)
 	require.Eventually(t, func() bool { return slices.Contains(q.d.Sent()[from:], zktest.OpExists) }, 10*time.Second, time.Millisecond,
 		"the waiter set no watch on its own node")
+	// The watch is set once its reply is read, not when the request is
+	// written: a round trip on the same connection comes back after it.
+	// (A wake-up that beats it lists again, correctly, but the tests
+	// below look at the wake-up that does not need to.)
+	_, _, err := q.c.Session().Exists(q.ctx, "/lk")
+	require.NoError(t, err)
 	return q
 }
 
