@@ -67,6 +67,32 @@ func connectCandidate(ctx context.Context, p *Params, ns string, id int, timeout
 	return &candidate{id: id, c: c, e: e}, nil
 }
 
+// connectCandidates connects W3's candidates, counting their requests,
+// and a poller of their participants whose requests are not counted. The
+// returned release deletes namespace ns and closes every client; defer it
+// even when an error is returned.
+func connectCandidates(ctx context.Context, p *Params, ns string) (cands []*candidate, poll *candidate, counter *Counter, release func(), err error) {
+	counter = &Counter{}
+	release = func() {
+		if poll != nil {
+			deleteNamespace(poll.c, ns)
+			poll.c.Close()
+		}
+		for _, cand := range cands {
+			cand.c.Close()
+		}
+	}
+	for i := range p.W3Candidates {
+		cand, err := connectCandidate(ctx, p, ns, i, p.SessionTimeout, counter.Dial)
+		if err != nil {
+			return cands, poll, counter, release, err
+		}
+		cands = append(cands, cand)
+	}
+	poll, err = connectCandidate(ctx, p, ns, p.W3Candidates, p.SessionTimeout, nil)
+	return cands, poll, counter, release, err
+}
+
 // waitRegistered polls (1 ms) until n participants are listed, as the
 // anchors do before each round.
 func waitRegistered(ctx context.Context, e *election.Election, n int) {
@@ -105,22 +131,11 @@ func runElectionFailover(ctx context.Context, p *Params, e *Emitter) error {
 		return err
 	}
 	n := p.W3Candidates
-	ns := p.Root + "-election"
-	counter := &Counter{}
-	cands := make([]*candidate, n)
-	for i := range cands {
-		if cands[i], err = connectCandidate(ctx, p, ns, i, p.SessionTimeout, counter.Dial); err != nil {
-			return err
-		}
-		defer cands[i].c.Close()
-	}
-	// Participants are polled from a client of their own, not counted.
-	poll, err := connectCandidate(ctx, p, ns, n, p.SessionTimeout, nil)
+	cands, poll, counter, release, err := connectCandidates(ctx, p, p.Root+"-election")
+	defer release()
 	if err != nil {
 		return err
 	}
-	defer poll.c.Close()
-	defer deleteNamespace(poll.c, ns)
 
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()

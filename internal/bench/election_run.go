@@ -21,21 +21,11 @@ func runRunFailover(ctx context.Context, p *Params, e *Emitter) error {
 		return err
 	}
 	n := p.W3Candidates
-	ns := p.Root + "-election-run"
-	counter := &Counter{}
-	cands := make([]*candidate, n)
-	for i := range cands {
-		if cands[i], err = connectCandidate(ctx, p, ns, i, p.SessionTimeout, counter.Dial); err != nil {
-			return err
-		}
-		defer cands[i].c.Close()
-	}
-	poll, err := connectCandidate(ctx, p, ns, n, p.SessionTimeout, nil)
+	cands, poll, counter, release, err := connectCandidates(ctx, p, p.Root+"-election-run")
+	defer release()
 	if err != nil {
 		return err
 	}
-	defer poll.c.Close()
-	defer deleteNamespace(poll.c, ns)
 
 	rctx, cancel := context.WithCancel(ctx)
 	events := make(chan elected, 4*n)
