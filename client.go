@@ -155,6 +155,10 @@ func (c *Client) Close() error {
 // Conn returns the underlying go-zookeeper connection of the current
 // session, for operations this package does not wrap. It changes when a
 // session is lost and a new one opened; paths on it are not namespaced.
+// Set watches through the client's GetW, ExistsW and ChildrenW, not
+// through Conn's W methods: go-zookeeper races on its last-seen zxid when
+// it sets its own watches again after a reconnection (go-zookeeper/zk#35),
+// and the client's watches are kept where that cannot happen.
 func (c *Client) Conn() *zk.Conn {
 	c.mu.Lock()
 	defer c.mu.Unlock()
