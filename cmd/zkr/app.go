@@ -38,6 +38,7 @@ type app struct {
 	sessionTimeoutSet bool            // --session-timeout given before the command
 
 	hurry <-chan struct{} // closed by a second signal: stop CMD at once
+	argv  []string        // the command line, for a detached barrier member
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -101,6 +102,10 @@ func (a *app) main(ctx context.Context, args []string) error {
 func (a *app) help(args []string) error {
 	if len(args) == 0 {
 		a.printHelp(a.stdout)
+		return nil
+	}
+	if args[0] == "json" {
+		fmt.Fprint(a.stdout, jsonHelp)
 		return nil
 	}
 	cmd, ok := lookupCommand(args[0])

@@ -27,7 +27,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, hurry, stop := signalContext(stderr)
 	defer stop()
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, hurry: hurry}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, hurry: hurry, argv: args}
 	err := a.main(ctx, args)
 	code := exitCode(ctx, err)
 	if code == 0 {
