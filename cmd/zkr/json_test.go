@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
 // jsonKeys decodes one JSON value and checks that an object has keys.
@@ -135,4 +136,18 @@ func TestIntegration_JSON_LongRunningCommands(t *testing.T) {
 	assert.Equal(t, "NodeCreated", ev["event"])
 	require.NoError(t, w.Process.Signal(syscall.SIGTERM))
 	assert.Equal(t, 0, waitExit(t, w, 20*time.Second))
+}
+
+func TestIntegration_JSON_Server(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd, out, errb := zkrCmd(ctx, nil, "server", "--json")
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "\n") }, 60*time.Second, 20*time.Millisecond, errb.String())
+	m := jsonKeys(t, strings.TrimSpace(out.String()), "servers", "dir")
+	r := runZkr(t, nil, "--servers", m["servers"].(string), "--json", "stat", "/")
+	assert.Equal(t, 0, r.code, r.stderr)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	assert.Equal(t, 0, waitExit(t, cmd, 30*time.Second), errb.String())
 }
