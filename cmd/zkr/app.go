@@ -34,8 +34,7 @@ type app struct {
 	highExit               bool
 	configFile             string
 
-	given             map[string]bool // global flags set by the command line, environment or config file
-	sessionTimeoutSet bool            // --session-timeout given before the command
+	given map[string]bool // global flags set by the command line, environment or config file
 
 	hurry <-chan struct{} // closed by a second signal: stop CMD at once
 	argv  []string        // the command line, for a detached barrier member
@@ -81,7 +80,6 @@ func (a *app) main(ctx context.Context, args []string) error {
 		}
 		return usagef("%v", err)
 	}
-	fs.Visit(func(f *flag.Flag) { a.sessionTimeoutSet = a.sessionTimeoutSet || f.Name == "session-timeout" })
 	a.noteGiven(fs)
 	rest := fs.Args()
 	if len(rest) == 0 {
