@@ -19,6 +19,7 @@ type Client struct {
 	Ops     // operations in the current session
 	servers []string
 	o       options
+	tls     *tlsDialer // nil without WithTLS
 
 	mu       sync.Mutex
 	cur      *generation
@@ -78,6 +79,9 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		jobs:     make(chan func()),
 	}
 	c.Ops = Ops{ops{c: c}}
+	if o.tls != nil {
+		c.tls = newTLSDialer(o.tls, c.servers)
+	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.mu.Lock()
 	_, err := c.newGenerationLocked()
@@ -105,6 +109,8 @@ func (c *Client) awaitPrepared(ctx context.Context) error {
 			select {
 			case <-step:
 			case <-g.retired:
+			case <-c.tls.allRefused():
+				return c.tls.err
 			case <-ctx.Done():
 				if last := g.lastFailure(); last != nil {
 					return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last)

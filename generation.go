@@ -55,6 +55,9 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 	if dial == nil {
 		dial = defaultDialer
 	}
+	if c.tls != nil {
+		dial = c.tls.wrap(dial)
+	}
 	zopts := list(
 		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
 		zk.WithDialer(g.dialer(dial)),
