@@ -58,7 +58,7 @@ func loadedTree(t *testing.T) (*engine, *Subscription, *node) {
 // after the listing that removed it does not bring the child back.
 func TestApply_LateReplyDoesNotResurrect(t *testing.T) {
 	e, sub, a := loadedTree(t)
-	e.refresh(a, false, 0) // a data read in flight...
+	e.refresh(a, false, 0)                 // a data read in flight...
 	e.answer(e.root, opChildren, 0, 7, "") // ...when a listing without a arrives
 	evs := drain(sub)
 	require.Len(t, evs, 1)
