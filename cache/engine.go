@@ -24,6 +24,7 @@ type engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	in     inbox
+	mux    watchMux
 	initCh chan struct{} // closed once the initial load is done (or failed: initErr)
 
 	mu      sync.RWMutex // guards the fields below and every node's entry and kids
@@ -82,6 +83,7 @@ func newEngine(c *zkrecipes.Client, path string, o options) *engine {
 		root:   &node{path: path},
 	}
 	e.in.sig = make(chan struct{}, 1)
+	e.mux.e = e
 	return e
 }
 
@@ -255,18 +257,3 @@ type fired struct {
 
 // resyncMsg starts a load of every node in session generation gen.
 type resyncMsg struct{ gen uint64 }
-
-// watch waits, on a goroutine of its own, for one watch event.
-func (e *engine) watch(n *node, list bool, ch <-chan zk.Event) {
-	gen := e.gen
-	e.wg.Go(func() {
-		select {
-		case ev, ok := <-ch:
-			if !ok {
-				ev = zk.Event{Type: zk.EventNotWatching}
-			}
-			e.in.post(fired{n: n, list: list, gen: gen, ev: ev})
-		case <-e.ctx.Done():
-		}
-	})
-}
