@@ -21,7 +21,9 @@ func until(ctx context.Context, t *testing.T, sub *cache.Subscription, want func
 	var seen []cache.Event
 	for {
 		ev, err := sub.Next(ctx)
-		require.NoError(t, err, "events so far: %v", describe(seen))
+		if err != nil {
+			require.NoError(t, err, "events so far: %v", describe(seen))
+		}
 		seen = append(seen, ev)
 		if want(ev) {
 			return seen
