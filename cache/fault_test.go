@@ -101,6 +101,7 @@ func TestIntegration_Tree_ResyncAfterSessionLoss(t *testing.T) {
 	sub := tr.Subscribe()
 	defer sub.Close()
 	require.NoError(t, tr.Start(ctx))
+	until(ctx, t, sub, kind(cache.Initialized))
 	states := c.Subscribe()
 	defer states.Close()
 
@@ -112,8 +113,14 @@ func TestIntegration_Tree_ResyncAfterSessionLoss(t *testing.T) {
 		mustCreate(ctx, t, w, p, "2")
 	}
 	waitState(ctx, t, states, zkrecipes.Lost)
+	evs := until(ctx, t, sub, kind(cache.Stale))
+	stale, since := tr.Stale()
+	assert.True(t, stale)
+	assert.Equal(t, evs[len(evs)-1].At, since)
 	d.Heal()
-	evs := until(ctx, t, sub, kind(cache.Reinitialized))
+	evs = until(ctx, t, sub, kind(cache.Reinitialized))
+	stale, _ = tr.Stale()
+	assert.False(t, stale)
 	want, err := serverTree(ctx, w, "/r")
 	require.NoError(t, err)
 	assert.Equal(t, want, cacheTree(tr), describe(evs))

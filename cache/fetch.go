@@ -145,7 +145,8 @@ func (e *engine) onReply(r reply) {
 	if r.gen != e.gen || r.n.removed {
 		return // a new session reads everything again; a removed node is gone
 	}
-	if r.ch != nil {
+	absentKid := r.n.parent != nil && r.err == nil && r.op == opExists && !r.exists
+	if r.ch != nil && !absentKid { // an absent child's exists watch would only wait for its name's return
 		s.armed = true
 		e.watch(r.n, list, r.ch)
 	}
@@ -193,8 +194,10 @@ func (e *engine) onFired(f fired) {
 	}
 	s := f.n.slotOf(f.list)
 	s.armed = false
-	if f.ev.Type == zk.EventNotWatching {
+	if f.ev.Type == zk.EventNotWatching && (!e.connected || e.sess.Err() != nil) {
 		return // the session ended: the next one reads everything again
 	}
+	// A change, or a watch the client ended in a live session: read again
+	// (with a new watch).
 	e.refresh(f.n, f.list, 0)
 }
