@@ -61,16 +61,19 @@
 // closed, the cache stays stale and readable until Close. Start fails
 // only for its ctx, Close, or a closed client, and then closes the cache.
 //
-// # Watches
+// # Performance
 //
 // A cache sets one-shot watches with the client's GetW, ExistsW and
-// ChildrenW: a data watch on every cached node, a child watch on every
-// node above the depth limit, and an exists watch on an absent root. A
-// watch event only says that something changed: the node is then read
-// again, so a data change costs one read. Reads are pipelined on the
-// client's connection (WithMaxInFlight). ZooKeeper 3.5 cannot remove
-// a watch, so after Close the watches the cache set stay on the server
-// until they fire or the session ends; they are then ignored.
+// ChildrenW only: a data watch on every cached node, a child watch on
+// every node above the depth limit, and an exists watch on an absent
+// root. A watch event only says that something changed: the node is then
+// read again with a new watch, so a data change costs one read. Reads of
+// a load are pipelined on the client's connection (up to WithMaxInFlight
+// at once); reads of one node are never concurrent, which is what orders
+// its replies. Watch channels are waited on by one goroutine per 64
+// watches, not one each. ZooKeeper 3.5 cannot remove a watch, so after
+// Close the watches the cache set stay on the server until they fire or
+// the session ends; they are then ignored.
 //
 // # Curator and kazoo equivalents
 //
