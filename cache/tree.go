@@ -65,6 +65,7 @@ func (t *Tree) Walk(fn func(*Entry) bool) {
 
 // Subscribe starts a subscription to the cache's events. A subscription
 // made before Start sees every node arrive as Created, then Initialized.
+// It queues without bound: read it or Close it.
 func (t *Tree) Subscribe() *Subscription { return t.e.subscribe() }
 
 // Stale reports whether the cache may miss changes, and since when: from

@@ -140,4 +140,3 @@ func (a *app) printUpdate(path string, u config.Update[json.RawMessage]) {
 		a.printf("%s version %d: %s\n", now.Format("15:04:05.000"), u.Version, u.Value)
 	}
 }
-
