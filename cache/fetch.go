@@ -105,6 +105,9 @@ func (e *engine) spawn() {
 		e.inflight++
 		e.wg.Go(func() { e.in.post(e.run(r)) })
 	}
+	if len(e.queue) == 0 {
+		e.queue = nil // a load queues a read per node: let its array go
+	}
 }
 
 var errStale = errors.New("cache: read no longer needed")
