@@ -112,3 +112,21 @@ func TestApply_RefreshesFold(t *testing.T) {
 	e.answer(a, opGet, e.epoch, 5, "a5")
 	assert.Equal(t, 0, e.pending)
 }
+
+// In a new session nothing is read before its server has caught up (the
+// sync): a follow-up of the old session's read waits for it.
+func TestApply_NewSessionReadsWaitForTheSync(t *testing.T) {
+	e, _, a := loadedTree(t)
+	e.queue = nil
+	e.refresh(a, false, 0) // in flight in the old session...
+	e.refresh(a, false, 0) // ...with a follow-up asked for
+	e.queue = nil
+	e.gen++ // what newSession does, without its sync goroutine
+	e.syncing = true
+	e.answer(a, opGet, 0, 5, "a5") // the old session's reply
+	require.Len(t, e.queue, 1, "the follow-up is queued")
+	e.inflight, e.o.maxInFlight = 0, 10
+	e.spawn()
+	assert.Len(t, e.queue, 1, "and not sent before the sync")
+	assert.Zero(t, e.inflight)
+}

@@ -90,6 +90,9 @@ func (e *engine) opFor(n *node, list bool) op {
 
 // spawn starts queued reads while fewer than maxInFlight are outstanding.
 func (e *engine) spawn() {
+	if e.syncing {
+		return
+	}
 	for len(e.queue) > 0 && e.inflight < e.o.maxInFlight {
 		r := e.queue[0]
 		e.queue[0] = request{}

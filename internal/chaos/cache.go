@@ -115,15 +115,15 @@ func (r *cacheRecipe) follow(w *worker, sub *cache.Subscription, changed chan<- 
 		switch ev.Kind {
 		case cache.Created, cache.Changed:
 			if (ev.Kind == cache.Created) != (old == nil) || ev.Kind == cache.Changed && ev.Old != old {
-				r.rec.violate("cache: %s: %s %s when the cache held %v", w.id, ev.Kind, ev.Path, old)
+				r.rec.violate("cache: %s: %s %s when the cache held %v, at %s", w.id, ev.Kind, ev.Path, old, r.rec.at(ev.At))
 			}
 			if ev.New.Stat.Mzxid <= last[ev.Path] {
-				r.rec.violate("cache: %s: %s %s at mzxid %d after a value at mzxid %d", w.id, ev.Kind, ev.Path, ev.New.Stat.Mzxid, last[ev.Path])
+				r.rec.violate("cache: %s: %s %s at mzxid %d after a value at mzxid %d, at %s", w.id, ev.Kind, ev.Path, ev.New.Stat.Mzxid, last[ev.Path], r.rec.at(ev.At))
 			}
 			cur[ev.Path], last[ev.Path] = ev.New, ev.New.Stat.Mzxid
 		case cache.Deleted:
 			if old == nil || ev.Old != old {
-				r.rec.violate("cache: %s: deleted %s when the cache held %v", w.id, ev.Path, old)
+				r.rec.violate("cache: %s: deleted %s when the cache held %v, at %s", w.id, ev.Path, old, r.rec.at(ev.At))
 			}
 			delete(cur, ev.Path)
 		}
