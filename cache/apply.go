@@ -14,24 +14,26 @@ import (
 func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
 	n.absent = false
 	old := n.entry
-	if old != nil && st.Mzxid <= old.Stat.Mzxid {
-		return
+	if old == nil || st.Mzxid > old.Stat.Mzxid {
+		if e.o.statOnly && n.parent != nil {
+			data = nil
+		}
+		n.entry = &Entry{Path: n.path, Data: data, Stat: *st}
+		ev := Event{Kind: Created, Path: n.path, New: n.entry, At: time.Now()}
+		if old != nil {
+			ev.Kind, ev.Old = Changed, old
+		}
+		e.emit(ev)
 	}
-	if e.o.statOnly && n.parent != nil {
-		data = nil
-	}
-	n.entry = &Entry{Path: n.path, Data: data, Stat: *st}
-	ev := Event{Kind: Created, Path: n.path, New: n.entry, At: time.Now()}
-	if old != nil {
-		ev.Kind, ev.Old = Changed, old
-	}
-	e.emit(ev)
 	if n.depth == e.o.maxDepth {
+		n.relist = false
 		return
 	}
 	// A new incarnation of the node (created, or deleted and recreated
-	// since the last read) has other children: list them again.
-	if old == nil && !n.list.busy && !n.list.armed || old != nil && old.Stat.Czxid != st.Czxid {
+	// since the last read) has other children: list them again; so does
+	// a node a listing found missing while it was there.
+	if n.relist || old == nil && !n.list.busy && !n.list.armed || old != nil && old.Stat.Czxid != st.Czxid {
+		n.relist = false
 		e.refresh(n, true, tag)
 	}
 }
@@ -48,9 +50,16 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
 		listed[name] = struct{}{}
 	}
 	for name, k := range n.kids {
-		if _, ok := listed[name]; !ok {
-			e.remove(k)
+		if _, ok := listed[name]; ok {
+			continue
 		}
+		if k.entry != nil && k.entry.Stat.Czxid > st.Pzxid {
+			// Created after this listing was read (its creation would
+			// have set the parent's pzxid to its czxid): the listing is
+			// older than the child's data read, not a deletion.
+			continue
+		}
+		e.remove(k)
 	}
 	for _, name := range names {
 		if _, ok := n.kids[name]; ok {

@@ -130,3 +130,48 @@ func TestApply_NewSessionReadsWaitForTheSync(t *testing.T) {
 	assert.Len(t, e.queue, 1, "and not sent before the sync")
 	assert.Zero(t, e.inflight)
 }
+
+func (e *engine) answerStat(n *node, o op, st zk.Stat, data string, names ...string) {
+	e.handle(reply{request: request{n: n, op: o, gen: e.gen}, data: []byte(data), stat: &st, names: names, exists: true})
+}
+
+// A listing answered before a child was recreated, but handed to the
+// cache after the child's data read that saw the new incarnation, does
+// not delete the child: its czxid is newer than the listing's pzxid.
+func TestApply_OlderListingKeepsANewerChild(t *testing.T) {
+	e, sub, a := loadedTree(t)
+	e.answerStat(a, opGet, zk.Stat{Czxid: 10, Mzxid: 10}, "a10") // recreated at 10
+	evs := drain(sub)
+	require.Len(t, evs, 1)
+	assert.Equal(t, Changed, evs[0].Kind)
+	e.answerStat(e.root, opChildren, zk.Stat{Czxid: 1, Mzxid: 3, Pzxid: 9}, "") // read between the deletion and the recreation
+	assert.Empty(t, drain(sub), "the older listing deleted the child")
+	e.answerStat(e.root, opChildren, zk.Stat{Czxid: 1, Mzxid: 3, Pzxid: 12}, "") // a later deletion
+	evs = drain(sub)
+	require.Len(t, evs, 1)
+	assert.Equal(t, Deleted, evs[0].Kind)
+}
+
+// A child listing that found no node, handed to the cache after a data
+// read that saw the node, does not delete it: the node's data read
+// decides, and the node is listed again if it is there.
+func TestApply_ListingWithoutNodeDefersToData(t *testing.T) {
+	e, sub, a := loadedTree(t)
+	e.queue = nil
+	e.answer(a, opChildren, 0, 6, "") // reset the slot: it is not busy
+	e.queue = nil
+	e.handle(reply{request: request{n: a, op: opChildren, gen: e.gen}, err: zk.ErrNoNode})
+	assert.Empty(t, drain(sub))
+	require.Len(t, e.queue, 1)
+	assert.Equal(t, opGet, e.queue[0].op, "the data read decides")
+	e.queue = nil
+	e.answer(a, opGet, 0, 5, "a5") // still there, unchanged
+	require.Len(t, e.queue, 1)
+	assert.Equal(t, opChildren, e.queue[0].op, "listed again")
+	_, ok := e.get("/t/a")
+	assert.True(t, ok)
+
+	e.queue = nil
+	e.handle(reply{request: request{n: e.root, op: opChildren, gen: e.gen}, err: zk.ErrNoNode})
+	assert.Empty(t, drain(sub), "a root listing without node deleted the tree")
+}

@@ -59,6 +59,7 @@ type node struct {
 	removed bool             // left the tree: replies and watches for it are ignored
 	absent  bool             // root only: the last read found no node
 	pzxid   int64            // of the last listing applied
+	relist  bool             // a listing found no node: list again if a data read finds it
 	data    slot             // getData / exists
 	list    slot             // getChildren
 }

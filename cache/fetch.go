@@ -157,6 +157,13 @@ func (e *engine) onReply(r reply) {
 		e.watch(r.n, list, r.ch)
 	}
 	switch {
+	case list && errors.Is(r.err, zk.ErrNoNode):
+		// Only a data read decides that a node is gone: this listing may
+		// have been answered before a data read already applied (replies
+		// of different reads reach the loop in any order), whose node
+		// then needs listing again.
+		r.n.relist = true
+		e.refresh(r.n, false, r.tag)
 	case errors.Is(r.err, zk.ErrNoNode), r.err == nil && r.op == opExists && !r.exists:
 		e.gone(r.n, r.tag)
 	case r.err != nil:
