@@ -26,8 +26,11 @@
 //     when the path was absent from the cache, Changed and Deleted only
 //     when it was present, each value newer (by mzxid) than the one
 //     before. Rapid changes may be folded into the latest value, never
-//     into an older or a wrong one; a late reply never brings back a
-//     deleted node nor an older value.
+//     into an older or a wrong one. Replies of different reads reach the
+//     cache in any order: a late reply never brings back a deleted node
+//     nor an older value (values are ordered by mzxid), and never removes
+//     a node created after it was read (a listing removes only children
+//     whose czxid is not newer than its pzxid).
 //   - Changes are detected by zxids, not versions: a node deleted and
 //     recreated while the client could not see it (version 0 again, even
 //     with the same data) is reported, as Changed with a new Stat.Czxid
