@@ -40,7 +40,7 @@ type engine struct {
 	sess      *zkrecipes.Session
 	gen       uint64 // session generation: replies and watches of older ones are ignored
 	connected bool
-	syncing   bool // a new session's server is catching up: no read is sent before it has
+	syncing   bool   // a new session's server is catching up: no read is sent before it has
 	epoch     uint64 // current load (initial load or resync); 0 tags a watch-triggered read
 	pending   int    // reads of the current epoch not yet answered
 	broken    bool   // a read of the current epoch failed with the session

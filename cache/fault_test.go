@@ -83,48 +83,65 @@ func TestIntegration_Node_RecreatedWhileDisconnected(t *testing.T) {
 	}
 }
 
-// After a session loss the tree is read again completely: a parent
-// deleted and recreated with as many children as before (CuratorCache
-// skips it when its cversion is unchanged) loses neither old nor new
-// children, and children deleted meanwhile leave the cache.
-func TestIntegration_Tree_ResyncAfterSessionLoss(t *testing.T) {
+// After a reconnection (the server replays the watches) and after a
+// session loss (every watch gone) the tree is read again completely: a
+// parent deleted and recreated with as many children as before
+// (CuratorCache skips it when its cversion is unchanged) loses neither old
+// nor new children, and children deleted meanwhile leave the cache.
+func TestIntegration_Tree_ResyncAfterDisconnection(t *testing.T) {
 	zktest.SkipIfShort(t)
-	ctx := zktest.Context(t, 30*time.Second)
-	ns, srv := zktest.Namespace(t), zktest.Servers(t)
-	w := zktest.ClientAt(t, srv, ns)
-	c, d := zktest.FaultyClientAt(t, srv, ns, zkrecipes.WithSessionTimeout(time.Second))
-	for _, p := range []string{"/r/p/a", "/r/p/b", "/r/q/x"} {
-		mustCreate(ctx, t, w, p, "1")
-	}
-	tr := zktest.Must(cache.NewTree(c, "/r"))
-	defer tr.Close()
-	sub := tr.Subscribe()
-	defer sub.Close()
-	require.NoError(t, tr.Start(ctx))
-	until(ctx, t, sub, kind(cache.Initialized))
-	states := c.Subscribe()
-	defer states.Close()
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		state   zkrecipes.State
+	}{
+		{"same session", 4 * time.Second, zkrecipes.Reconnected},
+		{"new session", time.Second, zkrecipes.Connected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := zktest.Context(t, 30*time.Second)
+			ns, srv := zktest.Namespace(t), zktest.Servers(t)
+			w := zktest.ClientAt(t, srv, ns)
+			c, d := zktest.FaultyClientAt(t, srv, ns, zkrecipes.WithSessionTimeout(tc.timeout))
+			for _, p := range []string{"/r/p/a", "/r/p/b", "/r/q/x"} {
+				mustCreate(ctx, t, w, p, "1")
+			}
+			tr := zktest.Must(cache.NewTree(c, "/r"))
+			defer tr.Close()
+			sub := tr.Subscribe()
+			defer sub.Close()
+			require.NoError(t, tr.Start(ctx))
+			until(ctx, t, sub, kind(cache.Initialized))
+			states := c.Subscribe()
+			defer states.Close()
 
-	d.Blackhole()
-	for _, p := range []string{"/r/p/a", "/r/p/b", "/r/p", "/r/q/x"} {
-		require.NoError(t, w.Delete(ctx, p, -1))
-	}
-	for _, p := range []string{"/r/p/a", "/r/p/c", "/r/q/y"} {
-		mustCreate(ctx, t, w, p, "2")
-	}
-	waitState(ctx, t, states, zkrecipes.Lost)
-	evs := until(ctx, t, sub, kind(cache.Stale))
-	stale, since := tr.Stale()
-	assert.True(t, stale)
-	assert.Equal(t, evs[len(evs)-1].At, since)
-	d.Heal()
-	evs = until(ctx, t, sub, kind(cache.Reinitialized))
-	stale, _ = tr.Stale()
-	assert.False(t, stale)
-	want, err := serverTree(ctx, w, "/r")
-	require.NoError(t, err)
-	assert.Equal(t, want, cacheTree(tr), describe(evs))
-	for _, p := range []string{"/r/p/b", "/r/q/x"} {
-		assert.Contains(t, describe(evs), "deleted "+p+";")
+			d.Blackhole()
+			for _, p := range []string{"/r/p/a", "/r/p/b", "/r/p", "/r/q/x"} {
+				require.NoError(t, w.Delete(ctx, p, -1))
+			}
+			for _, p := range []string{"/r/p/a", "/r/p/c", "/r/q/y"} {
+				mustCreate(ctx, t, w, p, "2")
+			}
+			if tc.state == zkrecipes.Connected {
+				waitState(ctx, t, states, zkrecipes.Lost)
+			} else {
+				waitState(ctx, t, states, zkrecipes.Suspended)
+			}
+			evs := until(ctx, t, sub, kind(cache.Stale))
+			stale, since := tr.Stale()
+			assert.True(t, stale)
+			assert.Equal(t, evs[len(evs)-1].At, since)
+			d.Heal()
+			waitState(ctx, t, states, tc.state)
+			evs = until(ctx, t, sub, kind(cache.Reinitialized))
+			stale, _ = tr.Stale()
+			assert.False(t, stale)
+			want, err := serverTree(ctx, w, "/r")
+			require.NoError(t, err)
+			assert.Equal(t, want, cacheTree(tr), describe(evs))
+			for _, p := range []string{"/r/p/b", "/r/q/x"} {
+				assert.Contains(t, describe(evs), "deleted "+p+";")
+			}
+		})
 	}
 }
