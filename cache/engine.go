@@ -190,15 +190,17 @@ func (e *engine) loop() {
 			return
 		case <-e.in.sig:
 		}
+		// One lock for what arrived together: readers wait at most for one
+		// batch, and the reads it asks for go out together.
+		e.mu.Lock()
 		for _, m := range e.in.take() {
 			if e.ctx.Err() != nil {
-				return
+				break
 			}
-			e.mu.Lock()
 			e.handle(m)
-			e.mu.Unlock()
-			e.spawn()
 		}
+		e.mu.Unlock()
+		e.spawn()
 	}
 }
 

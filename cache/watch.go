@@ -19,6 +19,7 @@ type watchMux struct {
 	e      *engine
 	mu     sync.Mutex
 	groups []*watchGroup
+	last   *watchGroup // the group added to last: usually still has room
 }
 
 type watchGroup struct {
@@ -47,11 +48,14 @@ func (e *engine) watch(n *node, list bool, ch <-chan zk.Event) {
 
 func (m *watchMux) add(w pendingWatch) {
 	m.mu.Lock()
-	var g *watchGroup
-	for _, x := range m.groups {
-		if x.size < groupSize {
-			g = x
-			break
+	g := m.last
+	if g == nil || g.size >= groupSize {
+		g = nil
+		for _, x := range m.groups {
+			if x.size < groupSize {
+				g = x
+				break
+			}
 		}
 	}
 	if g == nil {
@@ -60,6 +64,7 @@ func (m *watchMux) add(w pendingWatch) {
 		m.e.wg.Go(func() { m.run(g) })
 	}
 	g.size++
+	m.last = g
 	m.mu.Unlock()
 	g.mu.Lock()
 	g.adds = append(g.adds, w)
