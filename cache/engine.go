@@ -116,9 +116,16 @@ func (e *engine) start(ctx context.Context) error {
 		sub.Close()
 		return e.startFailed(ctx, err)
 	}
+	e.mu.Lock()
+	if e.closed { // Close came first: its Wait must see every goroutine
+		e.mu.Unlock()
+		sub.Close()
+		return zkrecipes.ErrClosed
+	}
 	e.sess, e.gen, e.connected = sess, 1, true
 	e.wg.Go(func() { e.forward(sub) })
 	e.wg.Go(e.loop)
+	e.mu.Unlock()
 	e.in.post(resyncMsg{gen: 1})
 	select {
 	case <-e.initCh:
