@@ -3,6 +3,8 @@ package cache_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,6 +207,48 @@ func requests(d *zktest.FaultDialer) int {
 	n := 0
 	for _, op := range d.Sent() {
 		if op != zktest.OpPing {
+			n++
+		}
+	}
+	return n
+}
+
+// Close ends, and waits for, every goroutine the cache started: the
+// loop, the reads, and the goroutines waiting on its watches. (The client's own pooled
+// workers idle on for a while; they are not the cache's.)
+func TestIntegration_Tree_CloseReleasesGoroutines(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c := zktest.Client(t)
+	ctx := zktest.Context(t, 20*time.Second)
+	for i := range 100 {
+		mustCreate(ctx, t, c, fmt.Sprintf("/g/%d/%d", i%10, i), "x")
+	}
+	tr := zktest.Must(cache.NewTree(c, "/g"))
+	require.NoError(t, tr.Start(ctx))
+	assert.Len(t, tr.Snapshot(), 111)
+	assert.Positive(t, cacheGoroutines())
+	closed := make(chan struct{})
+	go func() {
+		tr.Close() // waits for the cache's goroutines
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		t.Fatalf("Close did not return: %d goroutines of the cache still run", cacheGoroutines())
+	}
+	assert.Zero(t, cacheGoroutines())
+	_, ok := tr.Get("/g")
+	assert.True(t, ok, "a closed cache stays readable")
+}
+
+// cacheGoroutines counts the goroutines running code of package cache.
+func cacheGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "zkrecipes/cache.(*") {
 			n++
 		}
 	}
