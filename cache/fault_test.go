@@ -34,7 +34,7 @@ func TestIntegration_Node_RecreatedWhileDisconnected(t *testing.T) {
 		timeout time.Duration
 		state   zkrecipes.State
 	}{
-		{"same session", 4 * time.Second, zkrecipes.Reconnected},
+		{"same session", 6 * time.Second, zkrecipes.Reconnected}, // healed at once: it reconnects well within it
 		{"new session", time.Second, zkrecipes.Connected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestIntegration_Tree_ResyncAfterDisconnection(t *testing.T) {
 		timeout time.Duration
 		state   zkrecipes.State
 	}{
-		{"same session", 4 * time.Second, zkrecipes.Reconnected},
+		{"same session", 6 * time.Second, zkrecipes.Reconnected},
 		{"new session", time.Second, zkrecipes.Connected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
