@@ -74,9 +74,10 @@
 // a load are pipelined on the client's connection (up to WithMaxInFlight
 // at once); reads of one node are never concurrent, which is what orders
 // its replies. Watch channels are waited on by one goroutine per 64
-// watches, not one each. ZooKeeper 3.5 cannot remove a watch, so after
-// Close the watches the cache set stay on the server until they fire or
-// the session ends; they are then ignored.
+// watches, not one each. The client has no call to remove a watch
+// (ZooKeeper's removeWatches), so after Close the watches the cache set
+// stay set, on the server and in the client's registry, until they fire
+// or the session ends; they are then ignored.
 //
 // # Curator and kazoo equivalents
 //

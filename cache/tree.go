@@ -37,9 +37,9 @@ func (t *Tree) Start(ctx context.Context) error { return t.e.start(ctx) }
 
 // Close stops the cache, releases its goroutines and waits for them;
 // subscriptions end after the events already queued. Watches already set
-// on the server stay there until they fire or the session ends (ZooKeeper
-// 3.5 has no way to remove one), and are then ignored. Close is
-// idempotent.
+// stay set, on the server and in the client, until they fire or the
+// session ends (the client has no call to remove a watch), and are then
+// ignored. Close is idempotent.
 func (t *Tree) Close() { t.e.close() }
 
 // Get returns the cached entry at path, if the node is in the cache.
