@@ -110,6 +110,8 @@ func (e *engine) remove(n *node) {
 	n.removed = true
 	delete(n.parent.kids, base(n.path))
 	for _, s := range []*slot{&n.data, &n.list} {
+		s.watch.Remove() // most fired with the deletion; one that did not has no use
+		s.disarm()
 		if s.dirty {
 			e.answered(s.dirtyTag)
 			s.dirty, s.dirtyTag = false, 0

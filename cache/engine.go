@@ -24,7 +24,6 @@ type engine struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	in     inbox
-	mux    watchMux
 	initCh chan struct{} // closed once the initial load is done (or failed: initErr)
 
 	mu      sync.RWMutex // guards the fields below and every node's entry and kids
@@ -74,7 +73,14 @@ type slot struct {
 	tag      uint64 // epoch of the outstanding read
 	dirtyTag uint64 // epoch of the follow-up (0: watch-triggered)
 	armed    bool   // a watch of the current session is set
+	watch    *zkrecipes.Watch
 }
+
+// arm keeps w, the slot's watch in the current session.
+func (s *slot) arm(w *zkrecipes.Watch) { s.armed, s.watch = true, w }
+
+// disarm forgets the slot's watch (it fired, or its session ended).
+func (s *slot) disarm() { s.armed, s.watch = false, nil }
 
 func newEngine(c *zkrecipes.Client, path string, o options) *engine {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,7 +91,6 @@ func newEngine(c *zkrecipes.Client, path string, o options) *engine {
 		root:   &node{path: path},
 	}
 	e.in.sig = make(chan struct{}, 1)
-	e.mux.e = e
 	return e
 }
 
@@ -182,6 +187,15 @@ func (e *engine) close() {
 	e.cancel()
 	e.wg.Wait()
 	e.mu.Lock()
+	// The loop is over: take the watches back, here and on the server.
+	if e.root != nil {
+		e.walkNodes(e.root, func(n *node) {
+			for _, s := range []*slot{&n.data, &n.list} {
+				s.watch.Remove()
+				s.disarm()
+			}
+		})
+	}
 	for s := range e.subs {
 		s.deliver(nil, true)
 	}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -31,7 +32,8 @@ type reply struct {
 	stat   *zk.Stat
 	names  []string
 	exists bool
-	ch     <-chan zk.Event
+	watch  *zkrecipes.Watch // set by the read, or nil
+	fired  *atomic.Bool     // the watch fired, maybe before the reply was applied
 	err    error
 }
 
@@ -119,17 +121,23 @@ var errStale = errors.New("cache: read no longer needed")
 func (e *engine) run(r request) reply {
 	a := reply{request: r}
 	o, p := r.sess.Ops, r.n.path
+	list := r.op == opChildren
+	a.fired = new(atomic.Bool)
+	fire := func(ev zk.Event) {
+		a.fired.Store(true)
+		e.in.post(fired{n: r.n, list: list, gen: r.gen, ev: ev})
+	}
 	switch {
 	case r.op == opGet && r.watch:
-		a.data, a.stat, a.ch, a.err = o.GetW(e.ctx, p)
+		a.data, a.stat, a.watch, a.err = o.GetWatch(e.ctx, p, fire)
 	case r.op == opGet:
 		a.data, a.stat, a.err = o.Get(e.ctx, p)
 	case r.op == opExists && r.watch:
-		a.exists, a.stat, a.ch, a.err = o.ExistsW(e.ctx, p)
+		a.exists, a.stat, a.watch, a.err = o.ExistsWatch(e.ctx, p, fire)
 	case r.op == opExists:
 		a.exists, a.stat, a.err = o.Exists(e.ctx, p)
 	case r.watch:
-		a.names, a.stat, a.ch, a.err = o.ChildrenW(e.ctx, p)
+		a.names, a.stat, a.watch, a.err = o.ChildrenWatch(e.ctx, p, fire)
 	default:
 		a.names, a.stat, a.err = o.Children(e.ctx, p)
 	}
@@ -149,12 +157,19 @@ func (e *engine) onReply(r reply) {
 	defer e.followUp(r.n, list)
 	defer e.answered(r.tag)
 	if r.gen != e.gen || r.n.removed {
+		r.watch.Remove()
 		return // a new session reads everything again; a removed node is gone
 	}
 	absentKid := r.n.parent != nil && r.err == nil && r.op == opExists && !r.exists
-	if r.ch != nil && !absentKid { // an absent child's exists watch would only wait for its name's return
-		s.armed = true
-		e.watch(r.n, list, r.ch)
+	switch {
+	case r.watch == nil:
+	case absentKid: // its exists watch would only wait for its name's return
+		r.watch.Remove()
+	case r.fired.Load():
+		// It fired before this reply got here: its event, queued behind
+		// or already handled, reads the node again with a new watch.
+	default:
+		s.arm(r.watch)
 	}
 	switch {
 	case list && errors.Is(r.err, zk.ErrNoNode):
@@ -205,8 +220,11 @@ func (e *engine) onFired(f fired) {
 	if f.gen != e.gen || f.n.removed {
 		return
 	}
+	if errors.Is(f.ev.Err, zkrecipes.ErrWatchRemoved) {
+		return // the cache took it back
+	}
 	s := f.n.slotOf(f.list)
-	s.armed = false
+	s.disarm()
 	if f.ev.Type == zk.EventNotWatching && (!e.connected || e.sess.Err() != nil) {
 		return // the session ended: the next one reads everything again
 	}
