@@ -51,6 +51,7 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 		logger:   c.o.logger,
 	}
 	g.socks.Failed = g.failed
+	g.socks.HandshakeTimeout = handshakeTimeout(c.o.sessionTimeout, len(c.servers))
 	dial := c.o.dialer
 	if dial == nil {
 		dial = defaultDialer
@@ -108,6 +109,15 @@ func (c *Client) untilDone(g *generation, what string, fn func() error) bool {
 		}
 		c.o.logger.Debug("zkrecipes: retrying "+what, "err", err)
 	}
+}
+
+// handshakeTimeout is how long a connection may wait for the server's
+// connect response: the session timeout shared among the servers, as
+// ZooKeeper's own client does, but at most a third of it (the session
+// must survive a retry) and at least a second.
+func handshakeTimeout(session time.Duration, servers int) time.Duration {
+	t := min(session/time.Duration(max(servers, 1)), session/3)
+	return max(t, time.Second)
 }
 
 // list builds a slice of go-zookeeper's unexported option type.

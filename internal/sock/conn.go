@@ -30,6 +30,8 @@ type conn struct {
 	set  *Set
 	addr string
 
+	handshakeBy time.Time // the connect response is due by then (zero: no bound)
+
 	wmu       sync.Mutex
 	deadline  atomic.Pointer[time.Time] // go-zookeeper's write deadline, applied under wmu
 	ended     atomic.Bool
@@ -64,6 +66,15 @@ const (
 // readBufSize is enough for most replies; a larger read of a frame
 // go-zookeeper gets skips the buffer.
 const readBufSize = 16 << 10
+
+// SetReadDeadline bounds go-zookeeper's wait for the connect response by
+// the set's HandshakeTimeout. Only go-zookeeper's reading goroutine calls it.
+func (c *conn) SetReadDeadline(t time.Time) error {
+	if c.frames == 0 && !c.handshakeBy.IsZero() && (t.IsZero() || t.After(c.handshakeBy)) {
+		t = c.handshakeBy
+	}
+	return c.Conn.SetReadDeadline(t)
+}
 
 func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.deadline.Store(&t)

@@ -32,6 +32,12 @@ type Set struct {
 	// Failed, if set, is told why a connection ended before the server's
 	// connect response was read. Set it before the first Add.
 	Failed func(error)
+	// HandshakeTimeout, if set, bounds the wait for the connect response
+	// from the dial on (go-zookeeper allows ten read timeouts, over a
+	// minute for a 10 s session): a server that accepts the connection
+	// while it is still starting may never answer it. Set it before the
+	// first Add.
+	HandshakeTimeout time.Duration
 
 	// negotiated session timeout and session id, read off the connect response
 	timeoutMs atomic.Int32
@@ -58,6 +64,9 @@ type Set struct {
 func (s *Set) Add(nc net.Conn, addr string) net.Conn {
 	s.dials.Add(1)
 	c := &conn{Conn: nc, set: s, addr: addr}
+	if s.HandshakeTimeout > 0 {
+		c.handshakeBy = time.Now().Add(s.HandshakeTimeout)
+	}
 	s.mu.Lock()
 	if s.conns == nil {
 		s.conns = map[*conn]struct{}{}
