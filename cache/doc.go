@@ -66,18 +66,17 @@
 //
 // # Performance
 //
-// A cache sets one-shot watches with the client's GetW, ExistsW and
-// ChildrenW only: a data watch on every cached node, a child watch on
+// A cache sets one-shot watches with the client's GetWatch, ExistsWatch
+// and ChildrenWatch only: a data watch on every cached node, a child watch on
 // every node above the depth limit, and an exists watch on an absent
 // root. A watch event only says that something changed: the node is then
 // read again with a new watch, so a data change costs one read. Reads of
 // a load are pipelined on the client's connection (up to WithMaxInFlight
 // at once); reads of one node are never concurrent, which is what orders
-// its replies. Watch channels are waited on by one goroutine per 64
-// watches, not one each. The client has no call to remove a watch
-// (ZooKeeper's removeWatches), so after Close the watches the cache set
-// stay set, on the server and in the client's registry, until they fire
-// or the session ends; they are then ignored.
+// its replies. A watch's event goes to a function that queues it for the
+// cache's goroutine: no goroutine or channel waits per watch. Close
+// removes every watch the cache set, in the client and on the server
+// (removeWatches), as does the removal of a node from the cache.
 //
 // # Curator and kazoo equivalents
 //
