@@ -1,0 +1,90 @@
+// Package discovery registers and finds service instances in the layout
+// and JSON of Apache Curator's service discovery (curator-x-discovery),
+// which Spring Cloud Zookeeper and Dubbo 3 also write: Go and Java
+// services find each other in one registry.
+//
+// # Guarantees
+//
+// [Discovery.Register] returns once the instance's node exists. A Dynamic
+// instance (the default) is an ephemeral node kept in place by a
+// [node.Node] until [Registration.Unregister]: created again in the next
+// session after a session loss, and after someone deletes it, once per
+// loss, never twice (a create whose reply was lost is adopted). A node of
+// another live session with the same service and id is never taken over:
+// Register waits for it to go and then fails with [ErrConflict] (see
+// [WithConflictWait]); Curator deletes such a node and writes its own.
+//
+// [Registration.Update] writes the node's data: observers see an update,
+// never the instance leaving and coming back (Curator's updateService
+// deletes and creates, and its ServiceDiscovery does so again after every
+// reconnection). The updated record is also what later re-creations write.
+//
+// Records written here are byte for byte what Curator 5's default
+// serializer writes for the same values ([Marshal]); records of Curator
+// (either serializer mode), Spring Cloud Zookeeper and Dubbo 3 are read
+// ([Unmarshal]), payload "@class" and all.
+//
+// # Not guaranteed
+//
+// A crashed or partitioned instance stays listed until the server expires
+// its session (its session timeout, plus up to a server tick). Listing is
+// a snapshot: instances may come and go right after it. A record that is
+// not valid JSON is skipped by [Discovery.Instances] and logged.
+//
+// # Znode layout and JSON
+//
+//	<base>                 container (created when missing)
+//	<base>/<name>          container, one per service
+//	<base>/<name>/<id>     one instance: ephemeral (DYNAMIC) or persistent
+//	                       (STATIC, PERMANENT); data: the instance's JSON
+//
+// The JSON, with Curator's member order and types (Jackson's output):
+//
+//	{"name":"svc","id":"inst-00","address":"127.0.0.1","port":10000,"sslPort":null,
+//	 "payload":{"@class":"java.util.LinkedHashMap","zone":"z0","weight":1},
+//	 "registrationTimeUTC":1700000000000,"serviceType":"DYNAMIC",
+//	 "uriSpec":{"parts":[{"value":"scheme","variable":true},{"value":"://","variable":false},
+//	   {"value":"address","variable":true},{"value":":","variable":false},{"value":"port","variable":true}]}}
+//
+// address, port, sslPort, payload and uriSpec may be null (Go: "", 0,
+// nil, ""). "enabled" is written only as false (Curator's default
+// serializer leaves it out; absent means true).
+//
+// # Payloads and Java readers
+//
+// The payload is kept as raw JSON ([Instance.Payload]). Curator
+// serializes it with its Java class in "@class", and a Java reader needs
+// that class to load it:
+//
+//   - a Java ServiceDiscovery built with a Map payload
+//     (ServiceDiscoveryBuilder.builder(Map.class)) reads
+//     "@class":"java.util.LinkedHashMap": [MapPayload] adds it;
+//   - a Java reader with a payload class of its own (Spring's and Dubbo's
+//     ZookeeperInstance, or yours) needs "@class" to name that class and
+//     the members to match its fields: put "@class" in the value given to
+//     MapPayload;
+//   - a Go reader decodes any payload with [Instance.DecodePayload] and
+//     reads the class with [Instance.Class].
+//
+// # Compatibility
+//
+//	writer                         Go reads it   Java reads what Go writes
+//	Curator 5, Map payload         yes           yes (tested: curator-x-discovery 5.4, both ways)
+//	Curator, own payload class     yes           if the payload's "@class" names that class
+//	Curator, "enabled" written     yes           yes (compatibleSerializationMode=false)
+//	Spring Cloud Zookeeper         yes           with Spring's "@class" and payload members
+//	Dubbo 3 service discovery      yes           with Dubbo's "@class" and payload members
+//	DYNAMIC_SEQUENTIAL instances   yes           not registered here
+//
+// Spring Cloud Zookeeper and Dubbo 3 use the base path /services and a
+// payload class of their own (ZookeeperInstance: id, name, metadata).
+//
+// # Curator equivalent
+//
+// [Discovery] is ServiceDiscovery: registerService is [Discovery.Register],
+// updateService [Registration.Update], unregisterService
+// [Registration.Unregister], queryForNames [Discovery.Names],
+// queryForInstances [Discovery.Instances], queryForInstance
+// [Discovery.Instance]. ServiceInstance is [Instance] (its "enabled" is
+// the negated [Instance.Disabled], so that the zero Instance is enabled).
+package discovery
