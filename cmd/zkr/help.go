@@ -12,6 +12,7 @@ var helpGroups = []struct {
 	names []string
 }{
 	{"Recipes", []string{"lock", "elect", "queue", "barrier", "counter"}},
+	{"Service discovery and membership", []string{"register", "discover", "members"}},
 	{"Znodes (in zkCli's spirit)", []string{"ls", "get", "stat", "create", "set", "delete", "deleteall", "watch"}},
 	{"Trying and measuring", []string{"demo", "server", "bench", "version"}},
 }
@@ -28,7 +29,7 @@ const helpTail = `Exit codes:
   2    usage error: bad flags, arguments or paths
   3    the lock or leadership was lost while CMD ran (CMD was stopped)
   4    --timeout expired before the lock, message or barrier
-  N    lock, elect, queue take --exec and barrier enter pass CMD's own exit
+  N    lock, elect, register, queue take --exec and barrier enter pass CMD's own exit
        status through (128+signal if a signal killed it)
   130  interrupted by SIGINT (143: SIGTERM) before a one-shot command finished;
        watch, elect and elect --observe run until interrupted and then exit 0

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes/discovery"
+)
+
+// zkr register keeps the instance registered while CMD runs (CMD itself
+// lists it with zkr discover and zkr members), passes CMD's status
+// through, and unregisters when CMD exits.
+func TestIntegration_Register_WhileCMDRuns(t *testing.T) {
+	e := newEnv(t)
+	inner := strings.Join(append([]string{zkrBin}, e.args("discover", "--json", "web")...), " ") + " && " +
+		strings.Join(append([]string{zkrBin}, e.args("discover", "web")...), " ") + " && " +
+		strings.Join(append([]string{zkrBin}, e.args("members", "/services/web")...), " ") +
+		` && echo "env $ZKR_SERVICE $ZKR_INSTANCE_ID $ZKR_INSTANCE_PATH" && exit 7`
+	r := runZkr(t, nil, e.args("register", "--id", "w1", "--address", "10.0.0.7", "--port", "8080",
+		"--payload", `{"zone":"eu-1"}`, "web", "--", "sh", "-c", inner)...)
+	require.Equal(t, 7, r.code, "CMD's status; stderr:\n%s", r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 4, r.stdout)
+	in, err := discovery.Unmarshal([]byte(lines[0]))
+	require.NoError(t, err)
+	assert.Equal(t, "w1", in.ID)
+	assert.Equal(t, 8080, in.Port)
+	assert.Equal(t, discovery.JavaMapClass, in.Class())
+	assert.Equal(t, `w1 10.0.0.7:8080 {"zone":"eu-1"}`, lines[1])
+	assert.True(t, strings.HasPrefix(lines[2], `w1 "{\"name\":\"web\",\"id\":\"w1\"`), lines[2])
+	assert.Equal(t, "env web w1 /services/web/w1", lines[3])
+
+	r = runZkr(t, nil, e.args("discover", "web")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stdout, "unregistered when CMD exited")
+	r = runZkr(t, nil, e.args("discover")...)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	r = runZkr(t, nil, e.args("register", "--payload", "[1]", "web", "--", "true")...)
+	assert.Equal(t, 2, r.code, "a payload that is not an object is a usage error")
+}
