@@ -92,13 +92,17 @@ func TestIntegration_Node_SessionExpiry(t *testing.T) {
 
 	sub := c.Subscribe()
 	defer sub.Close()
+	start := time.Now()
 	d.Blackhole()
 	waitState(t, ctx, sub, zkrecipes.Lost)
+	lost := time.Now()
 	d.Heal()
 
 	st := waitStat(t, ctx, obs, "/servers/a", "re-creation in the next session", func(st *zk.Stat) bool {
 		return st != nil && st.EphemeralOwner != old.ID()
 	})
+	t.Logf("partitioned at 0, Lost at %v, created again at %v (session timeout %v)",
+		lost.Sub(start).Round(time.Millisecond), time.Since(start).Round(time.Millisecond), old.Timeout())
 	require.NoError(t, n.WaitCreated(ctx))
 	assert.Equal(t, c.Session().ID(), st.EphemeralOwner)
 	data, _ := get(t, ctx, obs, "/servers/a")
@@ -210,4 +214,42 @@ func TestIntegration_Node_ProtectedSequential(t *testing.T) {
 		require.NoError(t, err)
 	}
 	assert.Empty(t, kids)
+}
+
+// A short disconnection that keeps the session changes nothing: the same
+// node stays (no departure for observers), and nothing is created again.
+func TestIntegration_Node_ShortDisconnectKeepsNode(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := zktest.Context(t, 20*time.Second)
+	ns := zktest.Namespace(t)
+	obs := zktest.ClientAt(t, zktest.Servers(t), ns)
+	c, d := zktest.FaultyClientAt(t, zktest.Servers(t), ns)
+	_, err := obs.Create(ctx, "/servers", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	n := zktest.Must(node.New(c, "/servers/a", []byte("v1")))
+	n.Start()
+	defer n.Close(ctx)
+	require.NoError(t, n.WaitCreated(ctx))
+	_, before := get(t, ctx, obs, "/servers/a")
+	_, parent0 := get(t, ctx, obs, "/servers")
+	// Watch for any change of the node while the connection is cut.
+	_, _, w, err := obs.ExistsW(ctx, "/servers/a")
+	require.NoError(t, err)
+
+	sub := c.Subscribe()
+	defer sub.Close()
+	sess := c.Session()
+	for range 3 {
+		d.Cut()
+		waitState(t, ctx, sub, zkrecipes.Suspended)
+		waitState(t, ctx, sub, zkrecipes.Reconnected)
+	}
+	require.NoError(t, n.SetData(ctx, []byte("v2"))) // a round trip through the node after the cuts
+	ev := <-w
+	assert.Equal(t, zk.EventNodeDataChanged, ev.Type, "the first change observers see is our SetData, not a departure")
+	_, st := get(t, ctx, obs, "/servers/a")
+	assert.Equal(t, before.Czxid, st.Czxid, "the same node")
+	assert.Equal(t, sess, c.Session())
+	_, parent := get(t, ctx, obs, "/servers")
+	assert.Equal(t, parent0.Cversion, parent.Cversion, "nothing deleted or created")
 }
