@@ -18,7 +18,8 @@ import (
 // or after someone deletes it, with the latest data given to
 // [Node.SetData], and deleted by [Node.Close]: Curator's PersistentNode
 // in EPHEMERAL (or, with [WithProtectedSequential], protected
-// EPHEMERAL_SEQUENTIAL) mode. A Node is safe for concurrent use.
+// EPHEMERAL_SEQUENTIAL) mode. A Node is safe for concurrent use. Use one
+// Node per path and client: two of one client would both own the node.
 type Node struct {
 	c    *zkrecipes.Client
 	path string
@@ -237,13 +238,14 @@ func (n *Node) Close(ctx context.Context) error {
 		n.mu.Unlock()
 		return nil
 	}
-	stop, done := n.stop, n.done
+	stop, done, started := n.stop, n.done, n.started
 	n.mu.Unlock()
 	n.set(func() { n.closed = true })
-	if stop != nil {
-		stop()
-		<-done
+	if !started {
+		return nil
 	}
+	stop()
+	<-done
 	n.mu.Lock()
 	cur := n.cur
 	n.cur = holding{}
