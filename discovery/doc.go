@@ -12,12 +12,15 @@
 // loss, never twice (a create whose reply was lost is adopted). A node of
 // another live session with the same service and id is never taken over:
 // Register waits for it to go and then fails with [ErrConflict] (see
-// [WithConflictWait]); Curator deletes such a node and writes its own.
+// [WithConflictWait]). Curator's registerService, which its
+// ServiceDiscovery calls again after every reconnection, deletes a node
+// it finds at the path and creates its own: it takes over another
+// session's node, and its observers see its own instance leave and come
+// back after a reconnection. Here a short disconnection changes nothing.
 //
-// [Registration.Update] writes the node's data: observers see an update,
-// never the instance leaving and coming back (Curator's updateService
-// deletes and creates, and its ServiceDiscovery does so again after every
-// reconnection). The updated record is also what later re-creations write.
+// [Registration.Update] writes the node's data (as Curator's
+// updateService does): observers see an update, never a departure. The
+// updated record is also what later re-creations write.
 //
 // Records written here are byte for byte what Curator 5's default
 // serializer writes for the same values ([Marshal]); records of Curator

@@ -113,7 +113,7 @@ func TestIntegration_Discovery_CuratorReadsGo(t *testing.T) {
 	picked := java(t, ctx, "provider", connect(t), base, "svc")
 	assert.Contains(t, []string{"picked go-1", "picked go-2"}, picked[0])
 
-	// Go updates one (a write, not a delete and create) and unregisters
+	// Go updates one (a write of the node) and unregisters
 	// the other: Curator sees both.
 	in := regs[0].Instance()
 	in.Payload = payload(t, "moved", 3)

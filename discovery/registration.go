@@ -107,9 +107,9 @@ func (r *Registration) Instance() Instance {
 
 // Update replaces the registered instance's record with in (same name
 // and id; a zero Registered keeps the registration time) by writing the
-// node's data: observers see an update, never a departure and return
-// (Curator's updateService deletes and creates). For a Dynamic instance
-// the new record is also what any later re-creation writes.
+// node's data, as Curator's updateService does: observers see an update,
+// never a departure. For a Dynamic instance the new record is also what
+// any later re-creation writes.
 func (r *Registration) Update(ctx context.Context, in Instance) error {
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
