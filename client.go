@@ -19,6 +19,7 @@ type Client struct {
 	Ops     // operations in the current session
 	servers []string
 	o       options
+	tls     *tlsDialer // nil without WithTLS
 
 	mu       sync.Mutex
 	cur      *generation
@@ -78,6 +79,9 @@ func Connect(ctx context.Context, servers []string, opts ...Option) (*Client, er
 		jobs:     make(chan func()),
 	}
 	c.Ops = Ops{ops{c: c}}
+	if o.tls != nil {
+		c.tls = newTLSDialer(o.tls, c.servers)
+	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	c.mu.Lock()
 	_, err := c.newGenerationLocked()
@@ -105,6 +109,8 @@ func (c *Client) awaitPrepared(ctx context.Context) error {
 			select {
 			case <-step:
 			case <-g.retired:
+			case <-c.tls.allRefused():
+				return c.tls.err
 			case <-ctx.Done():
 				if last := g.lastFailure(); last != nil {
 					return fmt.Errorf("%w (last attempt: %w)", ctx.Err(), last)
@@ -155,6 +161,10 @@ func (c *Client) Close() error {
 // Conn returns the underlying go-zookeeper connection of the current
 // session, for operations this package does not wrap. It changes when a
 // session is lost and a new one opened; paths on it are not namespaced.
+// Set watches through the client's GetW, ExistsW and ChildrenW, not
+// through Conn's W methods: go-zookeeper races on its last-seen zxid when
+// it sets its own watches again after a reconnection (go-zookeeper/zk#35),
+// and the client's watches are kept where that cannot happen.
 func (c *Client) Conn() *zk.Conn {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -287,21 +287,3 @@ func firstRequests(sent []int32, n int) []int32 {
 	}
 	return out
 }
-
-// Every session keeps the sentinel watch, so go-zookeeper sends setWatches
-// on every reconnection, even for a client that set no watch of its own:
-// the replies that follow a reconnection are held until that request is
-// written (go-zookeeper's lastZxid race, see internal/sock/hold.go), and it must
-// come rather than leave the hold to its time limit.
-func TestIntegration_Client_ReconnectAlwaysSetsWatches(t *testing.T) {
-	zktest.SkipIfShort(t)
-	c, d := zktest.FaultyClient(t)
-	ctx := zktest.Context(t, 20*time.Second)
-	from := len(d.Sent())
-	dials := d.Dials()
-	d.Cut()
-	require.Eventually(t, func() bool { return d.Dials() > dials && c.State().IsConnected() }, 10*time.Second, time.Millisecond)
-	_, _, err := c.Exists(ctx, "/")
-	require.NoError(t, err)
-	assert.Contains(t, d.Sent()[from:], zktest.OpSetWatches, "no setWatches after the reconnection")
-}

@@ -9,7 +9,7 @@ import (
 )
 
 // The state machine. go-zookeeper reports session events on its own
-// goroutines; onEvent only queues them, with the dialer's drops and the
+// goroutines; onEvent only queues them, with the
 // lost timer's ticks, and the pump applies them one at a time, in order,
 // under c.mu. Only the current generation's events count (a retired
 // generation's, or any after Close, are ignored); "lose" retires the
@@ -28,7 +28,6 @@ import (
 //	AuthFailed                     any                           log
 //	lost timer (latest suspension) still suspended               lose (silent for the session timeout)
 //	lost timer                     otherwise (stale)             none
-//	drop (from the dialer)         any                           lose (lost before it was prepared)
 //
 // Close is not an event: it retires the generation and emits Closed itself.
 
@@ -37,7 +36,6 @@ type genEvent struct {
 	ev       zk.Event
 	sid      int64
 	lostTick uint64 // non-zero: the lost timer of suspension #lostTick fired
-	drop     error  // non-nil: give g up (see generation.dialer)
 }
 
 // onEvent is go-zookeeper's callback. It must never block: it only queues.
@@ -89,10 +87,6 @@ func (c *Client) handle(e genEvent) {
 	g := e.g
 	if g != c.cur || c.closed {
 		return // a retired generation's last words
-	}
-	if e.drop != nil {
-		c.loseLocked(g, e.drop)
-		return
 	}
 	if e.lostTick != 0 {
 		if g.sess != nil && !g.sess.Connected() && e.lostTick == c.suspends {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -103,6 +104,35 @@ func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn
 // error and ErrUncertain; one that provably was not sent, with ctx's error
 // alone.
 func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Conn, retried bool) (T, error)) (T, error) {
+	return retrying(ctx, o, op, path, func(g *generation, retried bool) (T, error, bool) {
+		v, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, retried) })
+		return v, err, pending != nil
+	})
+}
+
+// doOwn is do for a read that zkrecipes sends itself on g's connection
+// (internal/sock): it takes ctx, so it runs on the caller's goroutine.
+func doOwn[T any](ctx context.Context, o ops, op, path string, fn func(ctx context.Context, s *sock.Set) (T, error)) (T, error) {
+	return retrying(ctx, o, op, path, func(g *generation, _ bool) (T, error, bool) {
+		var zero T
+		if err := ctx.Err(); err != nil {
+			return zero, err, false
+		}
+		select {
+		case <-g.prepared:
+		case <-ctx.Done():
+			return zero, ctx.Err(), false
+		case <-g.retired:
+			return zero, g.err, false
+		}
+		v, err := fn(ctx, &g.socks)
+		return v, err, false
+	})
+}
+
+// retrying runs attempt until it succeeds or fails for good, on one
+// generation; attempt reports whether its request may still land.
+func retrying[T any](ctx context.Context, o ops, op, path string, attempt func(g *generation, retried bool) (T, error, bool)) (T, error) {
 	var zero T
 	g, err := o.pin()
 	if err != nil {
@@ -113,12 +143,11 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 	retried := false // an earlier attempt ended in a retryable error
 	sent := false    // an earlier attempt may have reached the server
 	for {
-		r := retried
-		v, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, r) })
+		v, err, pending := attempt(g, retried)
 		if err == nil {
 			return v, nil
 		}
-		sent = sent || pending != nil || retry.Dropped(err)
+		sent = sent || pending || retry.Dropped(err)
 		if drops.Note(err) {
 			return zero, o.dropped(op, path, g, drops.N(), err)
 		}

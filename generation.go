@@ -29,9 +29,7 @@ type generation struct {
 	// the Conn's sockets, and what they read off the wire: the negotiated
 	// timeout, the session id, when the server last spoke (see internal/sock)
 	socks    sock.Set
-	prepared chan struct{} // closed once credentials and the sentinel watch are set (see prepare)
-	sentinel atomic.Bool   // the sentinel watch is set (see sentinelPath)
-	drop     func(error)   // asks the client to give this generation up
+	prepared chan struct{} // closed once the credentials are added (see prepare)
 	logger   *slog.Logger
 
 	errMu   sync.Mutex
@@ -52,11 +50,13 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 		prepared: make(chan struct{}),
 		logger:   c.o.logger,
 	}
-	g.drop = func(err error) { c.push(genEvent{g: g, drop: err}) }
 	g.socks.Failed = g.failed
 	dial := c.o.dialer
 	if dial == nil {
 		dial = defaultDialer
+	}
+	if c.tls != nil {
+		dial = c.tls.wrap(dial)
 	}
 	zopts := list(
 		zk.WithEventCallback(func(ev zk.Event) { c.onEvent(g, ev) }),
@@ -78,9 +78,8 @@ func (c *Client) newGenerationLocked() (*generation, error) {
 }
 
 // prepare readies generation g's session before any operation runs on it
-// (operations wait for g.prepared): it adds the configured credentials
-// (go-zookeeper resends those it has accepted on every reconnect) and sets
-// the sentinel watch (see sentinelPath).
+// (operations wait for g.prepared): it adds the configured credentials,
+// which go-zookeeper resends on every reconnect.
 func (c *Client) prepare(g *generation) {
 	ok := c.spawn(func() {
 		defer close(g.prepared)
@@ -88,12 +87,6 @@ func (c *Client) prepare(g *generation) {
 			if !c.untilDone(g, "addauth", func() error { return g.conn.AddAuth(a.scheme, a.auth) }) {
 				return
 			}
-		}
-		if c.untilDone(g, "sentinel watch", func() error {
-			_, _, _, err := g.conn.ExistsW(sentinelPath)
-			return err
-		}) {
-			g.sentinel.Store(true)
 		}
 	})
 	if !ok {
@@ -117,14 +110,6 @@ func (c *Client) untilDone(g *generation, what string, fn func() error) bool {
 	}
 }
 
-// sentinelPath is a node that cannot exist (nobody may create nodes under
-// /zookeeper). Every session keeps an exists watch on it, so go-zookeeper
-// always has a watch to set again after a reconnect and always writes a
-// setWatches request, which lets holdConn wait for that request without
-// guessing whether it will come (see internal/sock/hold.go). It costs one request
-// per session and one watch on the server, which ends with the session.
-const sentinelPath = "/zookeeper/zkrecipes-sentinel"
-
 // list builds a slice of go-zookeeper's unexported option type.
 func list[T any](xs ...T) []T { return xs }
 
@@ -136,28 +121,18 @@ func (g *generation) retire(err error) bool {
 		g.noDial.Store(true)
 		g.err = err
 		close(g.retired)
+		g.socks.End(err) // our requests fail and the watches fire NotWatching
 		done = true
 	})
 	return done
 }
 
 // dialer wraps the user's dialer: it refuses once the generation is
-// retired, holds the replies of a reconnection for go-zookeeper's
-// setWatches (see internal/sock's holdConn) and notes why a dial or handshake failed.
+// retired, puts the socket level (internal/sock) beneath go-zookeeper and
+// notes why a dial or handshake failed.
 func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 	return func(network, address string, timeout time.Duration) (net.Conn, error) {
 		if g.noDial.Load() {
-			return nil, errRetired
-		}
-		hold := g.socks.Established()
-		if hold && !g.sentinel.Load() {
-			// The connection that established the session ended before the
-			// sentinel watch was known to be set: go-zookeeper may hold a
-			// watch we cannot see, and then set it again on a reconnection
-			// without our being sure it does (internal/sock). Such a session
-			// has nothing in it yet; give it up rather than reconnect it.
-			g.noDial.Store(true)
-			g.drop(errors.New("connection lost before the session was prepared"))
 			return nil, errRetired
 		}
 		nc, err := next(network, address, timeout)
@@ -165,7 +140,7 @@ func (g *generation) dialer(next zk.Dialer) zk.Dialer {
 			g.failed(fmt.Errorf("dial %s: %w", address, err))
 			return nil, err
 		}
-		return g.socks.Add(nc, address, hold), nil
+		return g.socks.Add(nc, address), nil
 	}
 }
 

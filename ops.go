@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 )
 
 // Ops are the operations on znodes. Client and Session each embed one, and
@@ -51,8 +52,8 @@ func (o Ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Ev
 	if err != nil {
 		return nil, nil, nil, &OpError{Op: "getw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "getw", p, func(conn *zk.Conn, _ bool) (watched[[]byte], error) {
-		d, st, ch, err := conn.GetW(ap)
+	r, err := doOwn(ctx, o.ops, "getw", p, func(ctx context.Context, s *sock.Set) (watched[[]byte], error) {
+		d, st, ch, err := s.GetW(ctx, ap)
 		return watched[[]byte]{d, st, ch}, err
 	})
 	return r.v, r.st, r.ch, err
@@ -77,8 +78,8 @@ func (o Ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.E
 	if err != nil {
 		return false, nil, nil, &OpError{Op: "existsw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "existsw", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
-		ok, st, ch, err := conn.ExistsW(ap)
+	r, err := doOwn(ctx, o.ops, "existsw", p, func(ctx context.Context, s *sock.Set) (watched[bool], error) {
+		ok, st, ch, err := s.ExistsW(ctx, ap)
 		return watched[bool]{ok, st, ch}, err
 	})
 	return r.v, r.st, r.ch, err
@@ -103,8 +104,8 @@ func (o Ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 	if err != nil {
 		return nil, nil, nil, &OpError{Op: "childrenw", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "childrenw", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
-		ch, st, w, err := conn.ChildrenW(ap)
+	r, err := doOwn(ctx, o.ops, "childrenw", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
+		ch, st, w, err := s.ChildrenW(ctx, ap)
 		return watched[[]string]{ch, st, w}, err
 	})
 	return r.v, r.st, r.ch, err

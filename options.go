@@ -1,6 +1,7 @@
 package zkrecipes
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -24,6 +25,7 @@ type options struct {
 	newBackOff     func() backoff.BackOff
 	logger         *slog.Logger
 	dialer         zk.Dialer
+	tls            *tls.Config // see tls.go
 	maxBufferSize  int
 	err            error // first invalid option, reported by Connect
 }

@@ -14,13 +14,15 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-// go-zookeeper reads its lastZxid when it sets watches again after a
+// go-zookeeper reads its lastZxid when it sets its watches again after a
 // reconnection while its receive loop writes it for the first replies
-// (see internal/sock/hold.go). This test reconnects a client that holds
-// watches and has credentials to resend, with requests queued for the new
-// connection and go-zookeeper's goroutines starved (one P, a goroutine
-// that never yields), 200 times. Under -race any unordered pair of those accesses
-// fails the test; it failed on the time-bounded hold this replaced.
+// (go-zookeeper/zk#35; zkrecipes keeps its watches itself, see
+// internal/sock/watchops.go, so go-zookeeper has none to set). This test
+// reconnects a client that holds watches and has credentials to resend,
+// with requests queued for the new connection and go-zookeeper's
+// goroutines starved (one P, a goroutine that never yields), 200 times.
+// Under -race any unordered pair of those accesses fails the test; it
+// failed on the time-bounded hold of session 4.
 //
 // The connections are plain TCP: zktest.FaultDialer's connections take a
 // lock on every read deadline and write, which orders go-zookeeper's
@@ -34,26 +36,10 @@ func TestIntegration_Client_ReconnectsRaceFreeWhenStarved(t *testing.T) {
 	ctx := zktest.Context(t, 5*time.Minute)
 	_, err := c.Create(ctx, "/w", []byte("0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
-	_, _, _, err = c.GetW(ctx, "/w") // a watch of the user's own, beside the sentinel
+	_, _, _, err = c.GetW(ctx, "/w")
 	require.NoError(t, err)
 
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	stop := make(chan struct{})
-	var busy sync.WaitGroup
-	busy.Add(1)
-	go func() { // hogs the one P until preempted, every time it runs
-		defer busy.Done()
-		for n := 0; ; n++ {
-			if n%(1<<16) == 0 {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-			}
-		}
-	}()
-	defer func() { close(stop); busy.Wait() }()
+	starve(t)
 
 	sub := c.Subscribe()
 	defer sub.Close()
@@ -78,6 +64,28 @@ func TestIntegration_Client_ReconnectsRaceFreeWhenStarved(t *testing.T) {
 		_, _, _, err := c.GetW(ctx, "/w")
 		require.NoError(t, err)
 	}
+}
+
+// starve leaves go-zookeeper's goroutines one P, shared with a goroutine
+// that never yields, until the end of the test.
+func starve(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	busy.Add(1)
+	go func() { // hogs the one P until preempted, every time it runs
+		defer busy.Done()
+		for n := 0; ; n++ {
+			if n%(1<<16) == 0 {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); busy.Wait(); runtime.GOMAXPROCS(prev) })
 }
 
 // waitReconnected reads sub until the client is connected again.

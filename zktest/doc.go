@@ -17,6 +17,11 @@
 // the admin HTTP server is disabled. WithExtraConfig adds zoo.cfg lines
 // (e.g. "forceSync=no").
 //
+// WithTLS gives a standalone server a secureClientPort (SecureAddr),
+// served by ZooKeeper's Netty connection factory from PEM key and trust
+// stores; NewCA and CA.Issue make such stores and matching client
+// certificates in Go, so that a test needs no keytool or openssl.
+//
 // Most tests share one server per test binary through Servers, which
 // starts it lazily (or returns $ZK_TEST_SERVERS), together with Main:
 //

@@ -29,6 +29,9 @@ func StartEnsemble(n int, opts ...Option) (*Ensemble, error) {
 		return nil, fmt.Errorf("zktest: ensemble size %d < 1", n)
 	}
 	cfg := newConfig(opts)
+	if cfg.tls != nil {
+		return nil, errors.New("zktest: WithTLS is for StartServer only")
+	}
 	rt, err := findRuntime()
 	if err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, InstallHint)

@@ -99,6 +99,14 @@ func findClasspath() (string, error) {
 		if p := filepath.Join(debianJavaDir, "slf4j-simple.jar"); isFile(p) {
 			parts = append(parts, p)
 		}
+		// The jar's Class-Path names the Netty jars its NIO code needs but
+		// not netty-codec and netty-resolver, without which the Netty
+		// connection factory (TLS) cannot start: libnetty-java has them.
+		for _, jar := range []string{"netty-codec.jar", "netty-resolver.jar"} {
+			if p := filepath.Join(debianJavaDir, jar); isFile(p) {
+				parts = append(parts, p)
+			}
+		}
 		return strings.Join(parts, string(os.PathListSeparator)), nil
 	}
 	for _, home := range conventionalHomes {

@@ -45,6 +45,7 @@ type config struct {
 	extra        []string
 	logOutput    io.Writer
 	startTimeout time.Duration
+	tls          *TLS // nil: no secure client port
 }
 
 func newConfig(opts []Option) config {
@@ -93,6 +94,7 @@ type Server struct {
 	tail      *tailBuffer
 	port      int
 	addr      string
+	secure    string // secure client address, "" without TLS
 	timeout   time.Duration
 
 	mu     sync.Mutex // serialises Stop/Restart/Close
@@ -131,13 +133,24 @@ func startStandalone(rt javaRuntime, cfg config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zktest: %w", err)
 	}
-	ports, err := freePorts(1)
+	n := 1
+	if cfg.tls != nil {
+		n = 2
+	}
+	ports, err := freePorts(n)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	s := newServer(rt, cfg, mainStandalone, []string{"standalone"}, dir, true, ports[0], defaultStartTimeout)
-	err = s.prepare(nil)
+	var tlsLines []string
+	if cfg.tls != nil {
+		s.secure = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
+		tlsLines, err = cfg.tls.lines(dir, ports[1])
+	}
+	if err == nil {
+		err = s.prepare(tlsLines)
+	}
 	if err == nil {
 		s.mu.Lock()
 		err = s.startLocked()
@@ -174,9 +187,9 @@ func newServer(rt javaRuntime, cfg config, mainClass string, modes []string, dir
 	return s
 }
 
-// prepare writes data/, myid (if myid > 0) and zoo.cfg. quorum holds the
-// server.N lines of an ensemble.
-func (s *Server) prepare(quorum []string) error {
+// prepare writes data/ and zoo.cfg. more holds the server.N lines of an
+// ensemble member, or a standalone server's TLS lines.
+func (s *Server) prepare(more []string) error {
 	dataDir := filepath.Join(s.dir, "data")
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return fmt.Errorf("zktest: %w", err)
@@ -194,7 +207,7 @@ func (s *Server) prepare(quorum []string) error {
 		"4lw.commands.whitelist=*",
 		"extendedTypesEnabled=true",
 	}
-	if len(quorum) > 0 {
+	if s.mainClass == mainQuorum {
 		lines = append(lines,
 			// Generous limits in wall-clock terms (20s to connect and sync,
 			// 5s of follower lag) whatever the tick time is.
@@ -203,8 +216,8 @@ func (s *Server) prepare(quorum []string) error {
 			"standaloneEnabled=false",
 			"reconfigEnabled=false",
 		)
-		lines = append(lines, quorum...)
 	}
+	lines = append(lines, more...)
 	lines = append(lines, s.cfg.extra...)
 	if err := os.WriteFile(s.cfgPath, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("zktest: %w", err)
@@ -217,6 +230,12 @@ func ceilDiv(a, b time.Duration) int { return int((a + b - 1) / b) }
 // Addr returns the client address, "127.0.0.1:PORT". It stays the same
 // across Stop and Restart.
 func (s *Server) Addr() string { return s.addr }
+
+// SecureAddr returns the TLS client address, "127.0.0.1:PORT", of a
+// server started with WithTLS, and "" otherwise. Like Addr it stays the
+// same across Stop and Restart. Clients verifying the server's host name
+// dial it as "localhost:PORT" for a certificate issued to localhost.
+func (s *Server) SecureAddr() string { return s.secure }
 
 // Dir returns the server's directory (zoo.cfg, data/, and the log file
 // unless WithLogOutput was used).

@@ -7,30 +7,37 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
 )
 
-// envServers is the fallback for --servers.
+// envServers is the older name of $ZKR_SERVERS, still read.
 const envServers = "ZK_SERVERS"
 
-// defaultServers is used when neither --servers nor $ZK_SERVERS is set.
+// defaultServers is used when no servers are set anywhere.
 const defaultServers = "127.0.0.1:2181"
 
 // app holds the global flags and the standard streams.
 type app struct {
-	servers        string
-	sessionTimeout time.Duration
-	namespace      string
-	auth           string
-	json           bool
-	connectTimeout time.Duration
-	debug          bool
+	servers                string
+	sessionTimeout         time.Duration
+	namespace              string
+	auth, authFile         string
+	acl                    string
+	tls                    bool
+	tlsCA, tlsCert, tlsKey string
+	json                   bool
+	connectTimeout         time.Duration
+	debug                  bool
+	highExit               bool
+	configFile             string
 
-	sessionTimeoutSet bool // --session-timeout given before the command
+	given map[string]bool // global flags set by the command line, environment or config file
+
+	hurry <-chan struct{} // closed by a second signal: stop CMD at once
+	argv  []string        // the command line, for a detached barrier member
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -38,17 +45,26 @@ type app struct {
 
 // globalFlags registers the global flags on fs. Every command's flag set
 // has them too (with the values parsed so far as defaults), so they may
-// also follow the command name.
+// also follow the command name. Each also comes from $ZKR_<NAME> and the
+// config file (settings.go).
 func (a *app) globalFlags(fs *flag.FlagSet, sessionTimeout bool) {
-	fs.StringVar(&a.servers, "servers", a.servers, "comma-separated `host:port` list (default $"+envServers+", else "+defaultServers+")")
+	fs.StringVar(&a.servers, "servers", a.servers, "comma-separated `host:port` list (default $ZKR_SERVERS or $"+envServers+", else "+defaultServers+")")
 	if sessionTimeout {
 		fs.DurationVar(&a.sessionTimeout, "session-timeout", a.sessionTimeout, "ZooKeeper session timeout")
 	}
+	fs.DurationVar(&a.connectTimeout, "connect-timeout", a.connectTimeout, "give up connecting after this long (exit 1)")
 	fs.StringVar(&a.namespace, "namespace", a.namespace, "make every path relative to this znode (like Curator's namespace)")
-	fs.StringVar(&a.auth, "auth", a.auth, "digest credentials `user:password` added to the session")
-	fs.BoolVar(&a.json, "json", a.json, "print data as JSON")
-	fs.DurationVar(&a.connectTimeout, "connect-timeout", a.connectTimeout, "give up connecting after this long")
+	fs.StringVar(&a.auth, "auth", a.auth, "digest credentials `user:password` added to the session (visible in ps: prefer --auth-file or $ZKR_AUTH)")
+	fs.StringVar(&a.authFile, "auth-file", a.authFile, "read digest credentials user:password from `file`")
+	fs.StringVar(&a.acl, "acl", a.acl, "ACL of every node zkr creates, recipes' nodes included: `scheme:id:perms`,... (e.g. auth::cdrwa,world:anyone:r)")
+	fs.BoolVar(&a.tls, "tls", a.tls, "connect with TLS (to the servers' secureClientPort), verifying them against the system's CAs")
+	fs.StringVar(&a.tlsCA, "tls-ca", a.tlsCA, "TLS: verify servers against the CA certificates in this PEM `file` (implies --tls)")
+	fs.StringVar(&a.tlsCert, "tls-cert", a.tlsCert, "TLS: client certificate chain, PEM `file` (with --tls-key)")
+	fs.StringVar(&a.tlsKey, "tls-key", a.tlsKey, "TLS: client private key, PEM `file`")
+	fs.BoolVar(&a.json, "json", a.json, "print data as JSON, and messages and errors on stderr as JSON lines")
 	fs.BoolVar(&a.debug, "debug", a.debug, "log connection-state changes to stderr")
+	fs.BoolVar(&a.highExit, "high-exit-codes", a.highExit, "exit with 200+N for zkr's own status N (201 failure, 202 usage, 203 lost, 204 timeout), so it cannot be mistaken for CMD's")
+	fs.StringVar(&a.configFile, configFlag, a.configFile, "read settings from this `file` (default $ZKR_CONFIG_FILE, else ~/.config/zkr/config if present)")
 }
 
 func (a *app) main(ctx context.Context, args []string) error {
@@ -64,7 +80,7 @@ func (a *app) main(ctx context.Context, args []string) error {
 		}
 		return usagef("%v", err)
 	}
-	fs.Visit(func(f *flag.Flag) { a.sessionTimeoutSet = a.sessionTimeoutSet || f.Name == "session-timeout" })
+	a.noteGiven(fs)
 	rest := fs.Args()
 	if len(rest) == 0 {
 		a.printHelp(a.stderr)
@@ -86,6 +102,10 @@ func (a *app) help(args []string) error {
 		a.printHelp(a.stdout)
 		return nil
 	}
+	if args[0] == "json" {
+		fmt.Fprint(a.stdout, jsonHelp)
+		return nil
+	}
 	cmd, ok := lookupCommand(args[0])
 	if !ok {
 		return usagef("unknown command %q", args[0])
@@ -94,39 +114,27 @@ func (a *app) help(args []string) error {
 	return nil
 }
 
-// serverList resolves --servers, $ZK_SERVERS and the default.
+// serverList resolves --servers (or its environment and config file
+// settings) and the default.
 func (a *app) serverList() ([]string, error) {
 	s := a.servers
 	if s == "" {
-		s = os.Getenv(envServers)
-	}
-	if s == "" {
 		s = defaultServers
 	}
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if !strings.Contains(f, ":") {
-			f += ":2181"
-		}
-		out = append(out, f)
-	}
-	if len(out) == 0 {
-		return nil, usagef("--servers: empty server list")
-	}
-	return out, nil
+	return parseServers(s)
 }
 
-// serversGiven reports whether the user named servers (flag or env).
-func (a *app) serversGiven() bool { return a.servers != "" || os.Getenv(envServers) != "" }
+// serversGiven reports whether the user named servers (flag, environment
+// or config file).
+func (a *app) serversGiven() bool { return a.servers != "" }
 
 // clientOptions turns the global flags into client options.
 func (a *app) clientOptions() ([]zkrecipes.Option, error) {
 	if a.sessionTimeout <= 0 {
 		return nil, usagef("--session-timeout must be positive")
+	}
+	if a.connectTimeout <= 0 {
+		return nil, usagef("--connect-timeout must be positive")
 	}
 	opts := []zkrecipes.Option{zkrecipes.WithSessionTimeout(a.sessionTimeout)}
 	if a.namespace != "" && a.namespace != "/" {
@@ -135,20 +143,35 @@ func (a *app) clientOptions() ([]zkrecipes.Option, error) {
 		}
 		opts = append(opts, zkrecipes.WithNamespace(a.namespace))
 	}
-	if a.auth != "" {
-		user, pass, ok := strings.Cut(a.auth, ":")
-		if !ok || user == "" {
-			return nil, usagef("--auth: want user:password")
+	auth, err := a.authOption()
+	if err != nil {
+		return nil, err
+	}
+	if auth != nil {
+		opts = append(opts, auth)
+	}
+	if a.acl != "" {
+		acl, err := parseACL(a.acl)
+		if err != nil {
+			return nil, usagef("--acl: %v", err)
 		}
-		opts = append(opts, zkrecipes.WithDigestAuth(user, pass))
+		opts = append(opts, zkrecipes.WithACL(acl))
+	}
+	cfg, err := a.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		opts = append(opts, zkrecipes.WithTLS(cfg))
 	}
 	if a.debug {
-		opts = append(opts, zkrecipes.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		opts = append(opts, zkrecipes.WithLogger(slog.New(a.logHandler(slog.LevelDebug))))
 	}
 	return opts, nil
 }
 
 // connect opens a client with the global flags. extra options come last.
+// It fails within --connect-timeout, saying why the last attempt failed.
 func (a *app) connect(ctx context.Context, extra ...zkrecipes.Option) (*zkrecipes.Client, error) {
 	servers, err := a.serverList()
 	if err != nil {
@@ -161,17 +184,38 @@ func (a *app) connect(ctx context.Context, extra ...zkrecipes.Option) (*zkrecipe
 	cctx, cancel := context.WithTimeout(ctx, a.connectTimeout)
 	defer cancel()
 	c, err := zkrecipes.Connect(cctx, servers, append(opts, extra...)...)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+	switch {
+	case err == nil:
+		return c, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, zkrecipes.ErrTLSRefused):
+		return nil, fmt.Errorf("cannot connect to %s: %w", strings.Join(servers, ","), err)
+	case errors.Is(err, context.DeadlineExceeded):
+		why := "no server answered"
+		if last := lastAttempt(err); last != nil {
+			why = "last attempt: " + last.Error()
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("no ZooKeeper session with %s within %v (is a server running? see --servers, $%s)",
-				strings.Join(servers, ","), a.connectTimeout, envServers)
-		}
-		return nil, err
+		return nil, fmt.Errorf("no ZooKeeper session with %s within %v (%s; is a server running there? see --servers, $ZKR_SERVERS)",
+			strings.Join(servers, ","), a.connectTimeout, why)
 	}
-	return c, nil
+	return nil, err
+}
+
+// lastAttempt digs the last dial or handshake error out of Connect's
+// error, which joins it with ctx's.
+func lastAttempt(err error) error {
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, x := range e.Unwrap() {
+			if !errors.Is(x, context.DeadlineExceeded) && !errors.Is(x, context.Canceled) {
+				return x
+			}
+		}
+	case interface{ Unwrap() error }:
+		return lastAttempt(e.Unwrap())
+	}
+	return nil
 }
 
 // cleanupCtx is a context for releasing what a command holds after its own
@@ -181,8 +225,3 @@ func cleanupCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 func (a *app) printf(format string, args ...any) { fmt.Fprintf(a.stdout, format, args...) }
-
-// logf writes a progress or status message to stderr.
-func (a *app) logf(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "zkr: "+format+"\n", args...)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"os"
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
@@ -34,7 +35,7 @@ func init() {
 				},
 			},
 			{
-				name: "enter", synopsis: "barrier enter PATH --members N [-- CMD [ARGS...]]",
+				name: "enter", synopsis: "barrier enter PATH --members N [--detach] [-- CMD [ARGS...]]",
 				summary:  "double barrier: wait for N members, run CMD, then wait until all N have left",
 				takesCmd: true,
 				details: para("Enter returns once N members (zkr processes or library users) have entered",
@@ -42,31 +43,39 @@ func init() {
 					"every member of the round has left, and exits with CMD's status. Without CMD",
 					"the members simply meet: all start together and finish together. Membership",
 					"is an ephemeral node of zkr's session, so a member that dies drops out instead",
-					"of blocking the others forever, and leaving is part of enter (there is no",
-					"separate leave step from another process). Exit 4 if --timeout expires while",
-					"waiting to enter; a barrier that is already full exits 1."),
+					"of blocking the others forever.",
+					"",
+					"--detach (no CMD) enters and returns, leaving a zkr process in the background",
+					"that keeps the membership (and its session) until 'zkr barrier leave PATH'",
+					"(same servers, namespace and --id) tells it to leave, for scripts that work",
+					"between two commands. Exit 4 if --timeout expires while waiting to enter; a",
+					"barrier that is already full exits 1."),
 				examples: []string{
 					"zkr barrier enter /batches/nightly --members 3 -- ./process-shard.sh",
 					"zkr barrier enter /sync/start --members 5 --timeout 2m",
+					"zkr barrier enter --detach /batches/nightly --members 3 && ./work.sh; zkr barrier leave /batches/nightly",
 				},
 				setup: func(a *app, fs *flag.FlagSet) runner {
 					var o enterFlags
 					fs.IntVar(&o.members, "members", 0, "number of members that form a round (required)")
 					fs.DurationVar(&o.timeout, "timeout", 0, "give up entering (exit 4) after this long (0: wait forever)")
 					fs.DurationVar(&o.grace, "grace", defaultGrace, "time CMD gets between SIGTERM and SIGKILL when interrupted")
+					fs.BoolVar(&o.detach, "detach", false, "enter, then return and stay a member in the background until 'barrier leave'")
+					fs.StringVar(&o.id, "id", "", "with --detach: names this member, for several on one machine")
 					return func(ctx context.Context, p parsed) error { return a.barrierEnter(ctx, p, o) }
 				},
 			},
 			{
-				name: "leave", synopsis: "barrier leave PATH --members N", summary: "(leaving is part of 'barrier enter', after CMD)",
-				details: para("A double-barrier member is an ephemeral node of the zkr process that entered,",
-					"so another process cannot leave on its behalf: 'zkr barrier enter PATH --members",
-					"N -- CMD' enters, runs CMD and then leaves. This command only explains that."),
+				name: "leave", synopsis: "barrier leave [--id NAME] PATH", summary: "leave a double barrier entered with 'enter --detach'; wait until all have left",
+				details: para("Tells this machine's detached member of PATH (started by 'zkr barrier enter",
+					"--detach' with the same servers, namespace and --id) to leave, and returns once",
+					"every member of the round has left. Exit 1 if there is no such member (it was",
+					"never started, has left, or its session ended)."),
+				examples: []string{"zkr barrier leave /batches/nightly"},
 				setup: func(a *app, fs *flag.FlagSet) runner {
-					fs.Int("members", 0, "number of members (ignored)")
-					return func(ctx context.Context, p parsed) error {
-						return usagef("barrier leave: a member leaves in the zkr process that entered; use 'zkr barrier enter PATH --members N -- CMD', which leaves after CMD")
-					}
+					fs.Int("members", 0, "number of members (not needed: the member knows)")
+					id := fs.String("id", "", "the --id the member entered with")
+					return func(ctx context.Context, p parsed) error { return a.barrierLeave(ctx, p, *id) }
 				},
 			},
 		},
@@ -76,6 +85,8 @@ func init() {
 type enterFlags struct {
 	members        int
 	timeout, grace time.Duration
+	detach         bool
+	id             string
 }
 
 func barrierSimple(op func(context.Context, *barrier.Barrier) error) func(*app, *flag.FlagSet) runner {
@@ -128,11 +139,25 @@ func (a *app) barrierEnter(ctx context.Context, p parsed, o enterFlags) error {
 		return usagef("barrier enter: --members N (at least 1) is required")
 	case o.timeout < 0 || o.grace < 0:
 		return usagef("barrier enter: --timeout and --grace must not be negative")
+	case o.detach && len(argv) > 0:
+		return usagef("barrier enter: --detach takes no CMD")
+	case o.id != "" && !o.detach:
+		return usagef("barrier enter: --id goes with --detach")
+	}
+	sock := os.Getenv(envDetached)
+	if o.detach && sock == "" {
+		if err := validPath(path, false); err != nil {
+			return err
+		}
+		return a.barrierDetach(ctx, path, o)
 	}
 	return a.withClient(ctx, path, false, func(c *zkrecipes.Client) error {
 		d, err := barrier.NewDouble(c, path, o.members)
 		if err != nil {
 			return err
+		}
+		if o.detach {
+			return a.barrierMember(ctx, c, d, path, sock, o)
 		}
 		ectx, cancel := withOptionalTimeout(ctx, o.timeout)
 		err = d.Enter(ectx)

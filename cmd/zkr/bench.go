@@ -86,7 +86,7 @@ func (a *app) bench(ctx context.Context, p parsed, fs *flag.FlagSet, o *benchFla
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	if !explicit["session-timeout"] && a.sessionTimeoutSet {
+	if !explicit["session-timeout"] && a.given["session-timeout"] {
 		o.p.SessionTimeout = a.sessionTimeout
 	}
 	if o.p.Root == "" {

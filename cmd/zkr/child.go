@@ -14,17 +14,23 @@ import (
 // defaultGrace is how long a stopped CMD gets between SIGTERM and SIGKILL.
 const defaultGrace = 10 * time.Second
 
-// child is a CMD that zkr runs while it holds something.
+// child is a CMD that zkr runs while it holds something. It runs in a
+// process group of its own, and zkr signals the whole group: the work
+// that the lock protects includes what CMD started (sh -c 'a; b' runs a
+// as its child).
 type child struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	err  error         // Wait's result, valid after done
+	cmd   *exec.Cmd
+	done  chan struct{}   // closed when the process has exited
+	err   error           // Wait's result, valid after done
+	hurry <-chan struct{} // closed: skip the grace period (a second signal to zkr)
 }
 
 // startChild starts argv with zkr's standard streams (stdin replaced when
-// stdin is non-nil) and extra environment variables. On Linux the child is
-// killed if zkr dies, so a CMD never outlives the session that protects it
-// by more than the session timeout.
+// stdin is non-nil) and extra environment variables, as the leader of a
+// new process group. On Linux CMD itself is killed if zkr dies, so it
+// never outlives the session that protects it by more than the session
+// timeout (what CMD started in the background is not: the kernel ties
+// only CMD's life to zkr's).
 func (a *app) startChild(argv []string, env []string, stdin io.Reader) (*child, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin = a.stdin
@@ -41,7 +47,7 @@ func (a *app) startChild(argv []string, env []string, stdin io.Reader) (*child, 
 		}
 		return nil, &exitError{code: code, err: err}
 	}
-	ch := &child{cmd: cmd, done: make(chan struct{})}
+	ch := &child{cmd: cmd, done: make(chan struct{}), hurry: a.hurry}
 	go func() {
 		ch.err = cmd.Wait()
 		close(ch.done)
@@ -49,23 +55,23 @@ func (a *app) startChild(argv []string, env []string, stdin io.Reader) (*child, 
 	return ch, nil
 }
 
-// stop sends sig, waits up to grace for the process to exit, then kills it
-// and waits.
+// stop sends sig to CMD's process group, waits up to grace (less if zkr
+// is told to hurry) for CMD to exit, then kills whatever is left of the
+// group and waits for CMD.
 func (ch *child) stop(sig os.Signal, grace time.Duration) {
 	select {
 	case <-ch.done:
-		return
 	default:
+		_ = signalGroup(ch.cmd, sig)
+		t := time.NewTimer(grace)
+		select {
+		case <-ch.done:
+		case <-t.C:
+		case <-ch.hurry:
+		}
+		t.Stop()
 	}
-	_ = ch.cmd.Process.Signal(sig)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-ch.done:
-		return
-	case <-t.C:
-	}
-	_ = ch.cmd.Process.Kill()
+	_ = signalGroup(ch.cmd, syscall.SIGKILL)
 	<-ch.done
 }
 

@@ -73,6 +73,10 @@ func (c *command) run(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.noteGiven(fs)
+	if err := a.loadSettings(); err != nil {
+		return err
+	}
 	if !c.takesCmd && p.dashdash {
 		p.pos = append(p.pos, p.after...)
 		p.after, p.dashdash = nil, false

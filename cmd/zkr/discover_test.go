@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -23,7 +24,10 @@ func TestIntegration_Register_WhileCMDRuns(t *testing.T) {
 	require.Equal(t, 7, r.code, "CMD's status; stderr:\n%s", r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, 4, r.stdout)
-	in, err := discovery.Unmarshal([]byte(lines[0]))
+	var recs []json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &recs), lines[0])
+	require.Len(t, recs, 1)
+	in, err := discovery.Unmarshal(recs[0])
 	require.NoError(t, err)
 	assert.Equal(t, "w1", in.ID)
 	assert.Equal(t, 8080, in.Port)
@@ -35,8 +39,12 @@ func TestIntegration_Register_WhileCMDRuns(t *testing.T) {
 	r = runZkr(t, nil, e.args("discover", "web")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Empty(t, r.stdout, "unregistered when CMD exited")
-	r = runZkr(t, nil, e.args("discover")...)
+	r = runZkr(t, nil, e.args("discover", "--json")...)
 	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "[\"web\"]\n", r.stdout, "the service stays (a container, reaped later by the server)")
+	r = runZkr(t, nil, e.args("members", "--json", "/services/web")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "[]\n", r.stdout)
 
 	r = runZkr(t, nil, e.args("register", "--payload", "[1]", "web", "--", "true")...)
 	assert.Equal(t, 2, r.code, "a payload that is not an object is a usage error")

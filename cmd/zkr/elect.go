@@ -115,7 +115,7 @@ func (a *app) elect(ctx context.Context, p parsed, o electFlags) error {
 	}
 	switch {
 	case o.observe:
-		return a.observe(ctx, e)
+		return a.observe(ctx, c, e)
 	case o.list:
 		return a.listParticipants(ctx, e)
 	case len(argv) == 0:
@@ -225,7 +225,13 @@ func (a *app) leadUntil(ctx context.Context, e *election.Election) error {
 		_ = t.Resign(rctx)
 	}()
 	a.logf("elected leader of %s (token %d); Ctrl-C resigns", e.Path(), t.Token())
-	a.printf("leader %s %d\n", e.ID(), t.Token())
+	if a.json {
+		if err := a.printJSON(map[string]any{"leader": true, "path": e.Path(), "id": e.ID(), "token": t.Token()}); err != nil {
+			return err
+		}
+	} else {
+		a.printf("leader %s %d\n", e.ID(), t.Token())
+	}
 	select {
 	case <-ctx.Done():
 		return nil
@@ -234,8 +240,24 @@ func (a *app) leadUntil(ctx context.Context, e *election.Election) error {
 	}
 }
 
-func (a *app) observe(ctx context.Context, e *election.Election) error {
-	for p := range e.Observe(ctx) {
+func (a *app) observe(ctx context.Context, c *zkrecipes.Client, e *election.Election) error {
+	leaders, states := e.Observe(ctx), stateChanges(ctx, c)
+	for {
+		var p election.Participant
+		var ok bool
+		select {
+		case sc, open := <-states:
+			if !open {
+				states = nil
+			} else {
+				a.printState(e.Path(), sc)
+			}
+			continue
+		case p, ok = <-leaders:
+		}
+		if !ok {
+			break
+		}
 		now := time.Now()
 		if a.json {
 			_ = a.printJSON(map[string]any{"time": now.UTC().Format(time.RFC3339Nano), "leader": p.ID, "node": p.Node, "token": p.Token, "has_leader": p.Node != ""})

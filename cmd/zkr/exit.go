@@ -19,8 +19,9 @@ const (
 
 // exitError carries an exit code; err (optional) is printed to stderr.
 type exitError struct {
-	code int
-	err  error
+	code  int
+	err   error
+	child bool // code is CMD's own status, passed through
 }
 
 func (e *exitError) Error() string {
@@ -45,7 +46,7 @@ func timeoutf(format string, args ...any) error {
 }
 
 // status exits with code without a message (a child's exit status).
-func status(code int) error { return &exitError{code: code} }
+func status(code int) error { return &exitError{code: code, child: true} }
 
 // exitCode maps a command's result to the process exit code.
 func exitCode(ctx context.Context, err error) int {

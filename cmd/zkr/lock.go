@@ -47,7 +47,10 @@ func init() {
 			fs.BoolVar(&o.keepOnSuspend, "keep-on-suspend", false, "count the lock as lost only when the session is lost, not when the connection drops")
 			fs.StringVar(&o.id, "id", "", "holder id stored in the lock node (default host-pid)")
 			fs.BoolVar(&o.quiet, "q", false, "quiet: no status messages on stderr")
-			return func(ctx context.Context, p parsed) error { return a.lock(ctx, p, o) }
+			return func(ctx context.Context, p parsed) error {
+				fs.Visit(func(f *flag.Flag) { o.semaphoreSet = o.semaphoreSet || f.Name == "semaphore" })
+				return a.lock(ctx, p, o)
+			}
 		},
 	})
 }
@@ -55,6 +58,7 @@ func init() {
 type lockFlags struct {
 	timeout       time.Duration
 	semaphore     int
+	semaphoreSet  bool // --semaphore given: 0 is then an error, not "a mutex"
 	grace         time.Duration
 	keepOnSuspend bool
 	id            string
@@ -84,7 +88,7 @@ func (a *app) lock(ctx context.Context, p parsed, o lockFlags) error {
 	path := p.pos[0]
 	argv := commandArgs(p, 1)
 	switch {
-	case o.semaphore < 0:
+	case o.semaphore < 0 || o.semaphoreSet && o.semaphore == 0:
 		return usagef("lock: --semaphore must be at least 1")
 	case o.timeout < 0 || o.grace < 0:
 		return usagef("lock: --timeout and --grace must not be negative")
@@ -120,7 +124,7 @@ func (a *app) lock(ctx context.Context, p parsed, o lockFlags) error {
 		a.logf("acquired %s (token %d)", what, h.Token())
 	}
 	if len(argv) == 0 {
-		return a.holdUntil(ctx, sess, h, what)
+		return a.holdUntil(ctx, sess, h, path, what)
 	}
 	env := []string{
 		"ZKR_LOCK_PATH=" + path,
@@ -192,9 +196,15 @@ func (a *app) acquire(ctx context.Context, c *zkrecipes.Client, path string, o l
 }
 
 // holdUntil holds h until ctx is done (exit 0) or h is lost (exit 3).
-func (a *app) holdUntil(ctx context.Context, sess *zkrecipes.Session, h held, what string) error {
+func (a *app) holdUntil(ctx context.Context, sess *zkrecipes.Session, h held, path, what string) error {
 	a.logf("holding %s until interrupted (Ctrl-C releases it)", what)
-	a.printf("%d\n", h.Token())
+	if a.json {
+		if err := a.printJSON(map[string]any{"path": path, "node": h.Node(), "token": h.Token()}); err != nil {
+			return err
+		}
+	} else {
+		a.printf("%d\n", h.Token())
+	}
 	select {
 	case <-ctx.Done():
 		return nil

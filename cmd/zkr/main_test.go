@@ -17,10 +17,15 @@ import (
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
-// zkrBin is the zkr binary the end-to-end tests run, built once by TestMain.
+// zkrBin is the zkr binary the end-to-end tests run, built once by
+// TestMain, or $ZKR_TEST_BIN (e.g. an older build, to see a test fail).
 var zkrBin string
 
 func TestMain(m *testing.M) {
+	if bin := os.Getenv("ZKR_TEST_BIN"); bin != "" {
+		zkrBin = bin
+		os.Exit(zktest.Main(m, zktest.WithLeakCheck()))
+	}
 	dir, err := os.MkdirTemp("", "zkr-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -119,17 +124,21 @@ func runConcurrently(t *testing.T, procs, each int, command func(p, i int) (args
 	wg.Wait()
 }
 
-// cleanEnv is the test process's environment without ZK_SERVERS, so that
-// only the flags decide where zkr connects.
+// cleanEnv is the test process's environment without ZK_SERVERS and
+// ZKR_* settings, and with no config file of the user's, so that only the
+// flags (and what a test adds) decide where zkr connects.
 func cleanEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envServers+"=") {
+		if !strings.HasPrefix(kv, envServers+"=") && !strings.HasPrefix(kv, envPrefix) && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
 			out = append(out, kv)
 		}
 	}
-	return out
+	return append(out, "XDG_CONFIG_HOME="+noConfigDir)
 }
+
+// noConfigDir is a directory without a zkr config file.
+const noConfigDir = "/nonexistent-zkr-test-config"
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes to it.
 type syncBuffer struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 	"unicode/utf8"
@@ -109,4 +110,34 @@ func statFields(st *zk.Stat) [][2]string {
 		{"dataLength", fmt.Sprint(st.DataLength)},
 		{"numChildren", fmt.Sprint(st.NumChildren)},
 	}
+}
+
+// writeJSON writes v to w as one line of JSON.
+func (a *app) writeJSON(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"level": "error", "error": err.Error()})
+	}
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// logf writes a progress or status message to stderr: "zkr: ..." lines,
+// or with --json {"time":...,"level":"info","msg":...} objects.
+func (a *app) logf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if a.json {
+		a.writeJSON(a.stderr, map[string]string{"time": time.Now().UTC().Format(time.RFC3339Nano), "level": "info", "msg": msg})
+		return
+	}
+	fmt.Fprintf(a.stderr, "zkr: %s\n", msg)
+}
+
+// logHandler is the handler of the client's logger (--debug): text, or
+// JSON lines with --json.
+func (a *app) logHandler(level slog.Level) slog.Handler {
+	o := &slog.HandlerOptions{Level: level}
+	if a.json {
+		return slog.NewJSONHandler(a.stderr, o)
+	}
+	return slog.NewTextHandler(a.stderr, o)
 }

@@ -47,10 +47,10 @@ func init() {
 			},
 			{
 				name: "peek", synopsis: "queue peek PATH", summary: "print the message a consumer would get next, leaving it in the queue",
-				details: para("The queue has no read-only view of its head, so peek takes the next message",
-					"and returns it at once (Nack): its delivery count grows by one, and a consumer",
-					"waiting at that moment may get it a moment later. Exit 1 if the queue has no",
-					"message available now."),
+				details: para("Peek only reads: it counts no delivery (--max-deliveries is not used up by",
+					"looking) and keeps no consumer from the message, which may be taken by the time",
+					"it is printed. deliveries is how often it was claimed so far. Exit 1 if the",
+					"queue has no message available now."),
 				examples: []string{"zkr queue peek /jobs", "zkr queue peek --json /jobs"},
 				setup: func(a *app, fs *flag.FlagSet) runner {
 					return func(ctx context.Context, p parsed) error { return a.queuePeek(ctx, p) }
@@ -191,20 +191,14 @@ func (a *app) queuePeek(ctx context.Context, p parsed) error {
 		if err != nil {
 			return err
 		}
-		m, err := q.Poll(ctx)
+		m, err := q.Peek(ctx)
 		if errors.Is(err, queue.ErrEmpty) {
 			return fmt.Errorf("queue %s has no message available", path)
 		}
 		if err != nil {
 			return err
 		}
-		rctx, cancel := cleanupCtx(ctx)
-		defer cancel()
-		nerr := m.Nack(rctx)
-		if err := a.printMessage(m, false); err != nil {
-			return err
-		}
-		return nerr
+		return a.printMessage(&queue.Message{ID: m.ID, Data: m.Data, Priority: m.Priority, Deliveries: m.Deliveries}, false)
 	})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"syscall"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes/queue"
 )
 
 func TestIntegration_Queue_PutTakeBinarySafe(t *testing.T) {
@@ -84,4 +86,30 @@ func TestIntegration_Queue_InterruptReturnsMessage(t *testing.T) {
 	r = runZkr(t, nil, e.args("queue", "take", "--timeout", "2s", "/q")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, "job", r.stdout)
+}
+
+// queue peek only reads: an operator's peeks use up none of a message's
+// deliveries, so it is not dead-lettered before any consumer saw it.
+func TestIntegration_Queue_PeekCountsNoDelivery(t *testing.T) {
+	e := newEnv(t)
+	r := runZkr(t, nil, e.args("queue", "put", "/q", "job")...)
+	require.Equal(t, 0, r.code, r.stderr)
+	id := strings.TrimSpace(r.stdout)
+	for range 3 {
+		r = runZkr(t, nil, e.args("queue", "peek", "--json", "/q")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &m))
+		assert.Equal(t, id, m["id"])
+		assert.Equal(t, "job", m["data"])
+		assert.EqualValues(t, 0, m["deliveries"])
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	q, err := queue.New(e.c, "/q", queue.WithMaxDeliveries(2))
+	require.NoError(t, err)
+	m, err := q.Take(ctx)
+	require.NoError(t, err, "the message must not have been dead-lettered by peeks")
+	assert.Equal(t, 1, m.Deliveries)
+	require.NoError(t, m.Ack(ctx))
 }

@@ -35,8 +35,14 @@ func init() {
 					return err
 				}
 				defer srv.Close()
-				a.printf("ZooKeeper serving on %s (data in %s); Ctrl-C stops it\n", srv.Addr(), srv.Dir())
-				a.printf("export %s=%s\n", envServers, srv.Addr())
+				if a.json {
+					if err := a.printJSON(map[string]string{"servers": srv.Addr(), "dir": srv.Dir()}); err != nil {
+						return err
+					}
+				} else {
+					a.printf("ZooKeeper serving on %s (data in %s); Ctrl-C stops it\n", srv.Addr(), srv.Dir())
+					a.printf("export ZKR_SERVERS=%s\n", srv.Addr())
+				}
 				<-ctx.Done()
 				a.logf("stopping the server")
 				return nil

@@ -34,6 +34,16 @@ func TestUsageErrors(t *testing.T) {
 		{"bench unknown workload", []string{"bench", "no-such-workload"}, `unknown workload "no-such-workload"`},
 		{"bad auth", []string{"--auth", "nocolon", "ls", "/"}, "want user:password"},
 		{"delete root", []string{"delete", "/"}, "refusing to delete /"},
+		{"semaphore zero", []string{"lock", "--semaphore", "0", "/l", "--", "true"}, "at least 1"},
+		{"server port not a number", []string{"--servers", "localhost:notaport", "ls", "/"}, `port "notaport" is not a number`},
+		{"server port out of range", []string{"--servers", "localhost:70000", "ls", "/"}, "from 1 to 65535"},
+		{"connect timeout zero", []string{"--connect-timeout", "0s", "ls", "/"}, "--connect-timeout must be positive"},
+		{"bad acl", []string{"--acl", "world:anyone", "ls", "/"}, "want scheme:id:perms"},
+		{"bad acl perms", []string{"create", "--acl", "world:anyone:rx", "/a"}, `permission 'x'`},
+		{"auth and auth file", []string{"--auth", "a:b", "--auth-file", "/dev/null", "ls", "/"}, "exclude each other"},
+		{"tls cert without key", []string{"--tls-cert", "/dev/null", "ls", "/"}, "go together"},
+		{"missing config file", []string{"--config-file", "/nonexistent/zkr.conf", "ls", "/"}, "config file"},
+		{"setacl bad acl", []string{"setacl", "/a", "nonsense"}, "want scheme:id:perms"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,11 +14,37 @@ func init() {
 				if err := wantArgs("version", p.pos, 0, 0); err != nil {
 					return err
 				}
+				if a.json {
+					return a.printJSON(versionInfo())
+				}
 				a.printf("%s\n", versionString())
 				return nil
 			}
 		},
 	})
+}
+
+// versionInfo is the version as JSON fields: version (the module version,
+// "(devel)" for a local build), revision (the VCS commit, "" if unknown),
+// go and zk (the Go and go-zookeeper versions).
+func versionInfo() map[string]string {
+	out := map[string]string{"version": "unknown", "revision": "", "go": "", "zk": ""}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return out
+	}
+	out["version"], out["go"] = bi.Main.Version, bi.GoVersion
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			out["revision"] = s.Value
+		}
+	}
+	for _, d := range bi.Deps {
+		if d.Path == "github.com/go-zookeeper/zk" {
+			out["zk"] = d.Version
+		}
+	}
+	return out
 }
 
 func versionString() string {

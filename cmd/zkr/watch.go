@@ -17,7 +17,10 @@ func init() {
 		details: para("ZooKeeper watches fire once; zkr re-arms them after every event, so changes",
 			"that happen between an event and the re-arm are folded into the next event.",
 			"Each line is: time, event, path (and with --data the new data as text).",
-			"--json prints one JSON object per event. Ctrl-C ends the watch (exit 0)."),
+			"--json prints one JSON object per event. Ctrl-C ends the watch (exit 0).",
+			"Connection changes are printed among the events (Disconnected: no events",
+			"arrive until Reconnected, so the last state shown may be stale; SessionLost:",
+			"the watches are set again in a new session, changes in between are missed)."),
 		examples: []string{"zkr watch /config/app", "zkr watch --json /jobs"},
 		setup: func(a *app, fs *flag.FlagSet) runner {
 			withData := fs.Bool("data", false, "also print the data after each data change")
@@ -36,6 +39,7 @@ func (a *app) watch(ctx context.Context, p parsed, withData bool) error {
 		// every armed watch until its event, so re-arming both on every
 		// event would pile them up.
 		var exCh, kidCh <-chan zk.Event
+		states := stateChanges(ctx, c)
 		exists, first := false, true
 		for {
 			if exCh == nil {
@@ -64,6 +68,13 @@ func (a *app) watch(ctx context.Context, p parsed, withData bool) error {
 			}
 			var ev zk.Event
 			select {
+			case sc, ok := <-states:
+				if !ok {
+					states = nil // ctx ended: the next round sees it
+				} else {
+					a.printState(path, sc)
+				}
+				continue
 			case ev = <-exCh:
 				exCh = nil
 			case ev = <-kidCh:

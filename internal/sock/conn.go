@@ -1,98 +1,280 @@
 package sock
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/zkrecipes/zkrecipes/internal/wire"
 )
 
-// conn reads the negotiated timeout and the session id out of the
-// connect response, the first bytes the server sends on a connection
-// (length, protocolVersion, timeOut as int32, sessionId as int64), because
-// go-zookeeper exposes neither reliably; and it notes when the server last
-// spoke, from which a partitioned client dates its session's expiry.
+// conn is one connection between go-zookeeper and the server.
 //
-// It also buffers reads: go-zookeeper reads every reply in two calls (its
-// length, then the rest), and replies often arrive several at a time, so
-// reading what the socket holds at once saves a system call per reply or
-// more. Only go-zookeeper's one receiving goroutine reads.
+// Reading, it follows the server's frames: it reads the negotiated
+// timeout and the session id out of the connect response (go-zookeeper
+// exposes neither reliably), notes when the server last spoke (a
+// partitioned client dates its session's expiry from it), records the
+// zxid of every reply, hands watch events to the session's registry, and
+// takes the replies to zkrecipes' own requests out of the stream (see
+// calls.go); go-zookeeper reads everything else unchanged. It buffers:
+// go-zookeeper reads every reply in two calls (its length, then the
+// rest), and replies often arrive several at a time.
+//
+// Writing, it lets go-zookeeper's frames and zkrecipes' own interleave
+// whole, under one lock.
 type conn struct {
 	net.Conn
 	set  *Set
 	addr string
-	head [wire.ConnectReplySize]byte
-	n    int
 
-	buf      []byte // read from the socket, not yet passed on: buf[pos:end]
+	wmu       sync.Mutex
+	deadline  atomic.Pointer[time.Time] // go-zookeeper's write deadline, applied under wmu
+	ended     atomic.Bool
+	closeOnce sync.Once
+
+	// Reader state: only go-zookeeper's reading goroutine of this
+	// connection touches it (the handshake reader, then the receive loop,
+	// which starts after the handshake returned).
+	buf      []byte // read from the socket, not yet looked at: buf[pos:end]
 	pos, end int
-	err      error // the socket's error, passed on once buf is drained
+	err      error // the socket's error, passed on once everything before it is
+
+	frames  int                         // frames completed so far; 0 is the handshake
+	head    [wire.ConnectReplySize]byte // the current frame's first bytes
+	headN   int                         // of head, collected
+	inFrame bool                        // head read: kind and remain are the current frame's
+	kind    frameKind
+	remain  int    // bytes of the current frame after head, still to read
+	out     []byte // of head, decided to pass on, not yet passed
+	body    []byte // a frame kept whole: a reply of ours, or an event
+	zxid    int64  // the current frame's zxid, recorded once it is complete
 }
 
-// readBufSize is enough for most replies; a larger read skips the buffer.
+type frameKind uint8
+
+const (
+	passFrame  frameKind = iota // go-zookeeper's
+	eventFrame                  // go-zookeeper's too, and the registry's
+	ownFrame                    // ours only
+)
+
+// readBufSize is enough for most replies; a larger read of a frame
+// go-zookeeper gets skips the buffer.
 const readBufSize = 16 << 10
 
-func (c *conn) Close() error {
-	c.set.mu.Lock()
-	delete(c.set.conns, c)
-	c.set.mu.Unlock()
-	return c.Conn.Close()
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	c.deadline.Store(&t)
+	return nil
 }
 
-// Write passes go-zookeeper's frames on (one request per call) and shows
-// them to the set's write watches.
+// Write passes one of go-zookeeper's frames on (one request per call) and
+// shows it to the set's write watches.
 func (c *conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	if d := c.deadline.Load(); d != nil {
+		_ = c.Conn.SetWriteDeadline(*d)
+	}
 	n, err := c.Conn.Write(p)
+	c.wmu.Unlock()
 	if err == nil {
 		c.set.writes.wrote(p)
 	}
 	return n, err
 }
 
-func (c *conn) Read(p []byte) (int, error) {
-	var n int
-	switch {
-	case c.pos < c.end:
-		n = copy(p, c.buf[c.pos:c.end])
-		c.pos += n
-	case c.err != nil:
-		err := c.err
-		c.err = nil
-		return 0, err
-	default:
-		buffered := len(p) < readBufSize // a large read skips the buffer
-		dst := p
-		if buffered {
-			if c.buf == nil {
-				c.buf = make([]byte, readBufSize)
-			}
-			dst = c.buf
-		}
-		m, err := c.Conn.Read(dst)
-		if err != nil && c.n < len(c.head) && c.set.Failed != nil {
-			c.set.Failed(fmt.Errorf("handshake with %s: %w", c.addr, err))
-		}
-		if m == 0 {
-			return 0, err
-		}
-		c.err = err
-		c.set.lastRead.Store(monoNow())
-		n = m
-		if buffered {
-			n = copy(p, c.buf[:m])
-			c.pos, c.end = n, m
-		}
+// writeOwn writes a frame of zkrecipes' own. A failed write ends the
+// connection, as go-zookeeper's do.
+func (c *conn) writeOwn(frame []byte) error {
+	c.wmu.Lock()
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.set.ownWriteTimeout()))
+	_, err := c.Conn.Write(frame)
+	c.wmu.Unlock()
+	if err != nil {
+		c.Close()
 	}
-	c.sniff(p[:n])
-	return n, nil
+	return err
 }
 
-// sniff collects the connect response's first bytes.
-func (c *conn) sniff(p []byte) {
-	if c.n < len(c.head) {
-		c.n += copy(c.head[c.n:], p)
-		if c.n == len(c.head) {
-			c.set.sniff(c.head[:])
+func (c *conn) Close() error {
+	c.finish()
+	return c.Conn.Close()
+}
+
+// finish takes c out of its set: no request of ours goes to it any more
+// and those awaiting a reply on it fail.
+func (c *conn) finish() {
+	c.closeOnce.Do(func() { c.set.ended(c) })
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	for {
+		if len(c.out) > 0 {
+			n := copy(p, c.out)
+			c.out = c.out[n:]
+			return n, nil
+		}
+		if c.inFrame && c.remain > 0 {
+			if n, ok, err := c.readBody(p); ok {
+				return n, err
+			}
+			continue
+		}
+		if err := c.readHead(); err != nil {
+			return 0, err
 		}
 	}
+}
+
+// readBody reads on in the current frame's body: for go-zookeeper into p
+// (ok, with the count), or for us into c.body (not ok: read on).
+func (c *conn) readBody(p []byte) (n int, ok bool, err error) {
+	if c.pos == c.end {
+		if c.err != nil {
+			return 0, true, c.takeErr()
+		}
+		if c.kind == passFrame && len(p) >= readBufSize {
+			n, c.err = c.socketRead(p[:min(len(p), c.remain)])
+			c.took(n)
+			if n == 0 {
+				return 0, true, c.takeErr()
+			}
+			return n, true, nil
+		}
+		c.fill()
+		return 0, false, nil
+	}
+	k := min(c.end-c.pos, c.remain)
+	chunk := c.buf[c.pos : c.pos+k]
+	if c.kind != passFrame {
+		c.body = append(c.body, chunk...)
+	}
+	if c.kind == ownFrame {
+		c.pos += k
+		c.took(k)
+		return 0, false, nil
+	}
+	n = copy(p, chunk)
+	c.pos += n
+	c.took(n)
+	return n, true, nil
+}
+
+// took counts n bytes of the current frame's body as read.
+func (c *conn) took(n int) {
+	c.remain -= n
+	if c.remain == 0 {
+		c.completed()
+	}
+}
+
+// readHead collects the next frame's head, up to wire.ConnectReplySize
+// bytes (a reply's length, xid, zxid and error; the connect response's
+// length, version, timeout and session id), and decides whose it is.
+func (c *conn) readHead() error {
+	c.inFrame, c.headN, c.body = false, 0, c.body[:0]
+	need := len(c.head)
+	for c.headN < need {
+		if c.pos == c.end {
+			if c.err != nil {
+				return c.takeErr()
+			}
+			c.fill()
+			continue
+		}
+		k := copy(c.head[c.headN:need], c.buf[c.pos:c.end])
+		c.pos += k
+		c.headN += k
+		if c.headN >= 4 {
+			need = min(len(c.head), 4+int(binary.BigEndian.Uint32(c.head[:4])))
+		}
+	}
+	c.inFrame = true
+	c.remain = 4 + int(binary.BigEndian.Uint32(c.head[:4])) - c.headN
+	c.kind, c.zxid = passFrame, 0
+	if c.frames > 0 && c.headN >= 16 {
+		xid, zxid, _ := wire.ReplyHeader(c.head[4:c.headN])
+		switch {
+		case isOwnXid(xid):
+			c.kind = ownFrame
+		case xid == wire.XidWatchEvent:
+			c.kind = eventFrame
+		}
+		if zxid > 0 && (xid >= 0 || c.kind == ownFrame) {
+			c.zxid = zxid
+		}
+	}
+	if c.kind != passFrame {
+		c.body = append(c.body, c.head[4:c.headN]...)
+	}
+	if c.kind != ownFrame {
+		c.out = c.head[:c.headN]
+	}
+	if c.remain == 0 {
+		c.completed()
+	}
+	return nil
+}
+
+// completed acts on a frame read whole: the handshake readies the
+// connection, a reply's zxid is the session's latest, an event fires its
+// watches, a reply of ours goes to its call.
+func (c *conn) completed() {
+	if c.zxid > 0 {
+		c.set.lastZxid.Store(c.zxid)
+	}
+	switch {
+	case c.frames == 0:
+		c.set.handshake(c, c.head[:c.headN])
+	case c.kind == eventFrame:
+		if len(c.body) >= 16 {
+			if ev, err := wire.ParseEvent(c.body[16:]); err == nil {
+				c.set.reg.fire(ev)
+			}
+		}
+	case c.kind == ownFrame:
+		if r, ok := wire.ParseReply(c.body); ok {
+			r.Body = append([]byte(nil), r.Body...)
+			c.set.deliver(r)
+		}
+	}
+	c.frames++
+}
+
+// fill reads what the socket holds into the buffer.
+func (c *conn) fill() {
+	if c.buf == nil {
+		c.buf = make([]byte, readBufSize)
+	}
+	c.pos, c.end = 0, 0
+	n, err := c.socketRead(c.buf)
+	c.end = n
+	c.err = err
+}
+
+// socketRead reads from the socket, noting when the server last spoke and
+// why a handshake failed.
+func (c *conn) socketRead(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.set.lastRead.Store(monoNow())
+	}
+	if err != nil {
+		if c.frames == 0 && c.set.Failed != nil {
+			c.set.Failed(fmt.Errorf("handshake with %s: %w", c.addr, err))
+		}
+		if n == 0 {
+			c.finish()
+		}
+	}
+	return n, err
+}
+
+// takeErr returns the socket's error once everything before it was read.
+func (c *conn) takeErr() error {
+	err := c.err
+	c.finish()
+	return err
 }

@@ -18,7 +18,7 @@ import (
 func TestConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
 	client, server := net.Pipe()
 	var set Set
-	sc := set.Add(client, "pipe", false)
+	sc := set.Add(client, "pipe")
 	reply := make([]byte, 20) // length, protocolVersion, timeOut, sessionId
 	binary.BigEndian.PutUint32(reply[0:4], 36)
 	binary.BigEndian.PutUint32(reply[8:12], 4000)
@@ -37,11 +37,15 @@ func TestConn_BuffersReadsAndSniffsTheConnectReply(t *testing.T) {
 		got = append(got, p...)
 	}
 	assert.Equal(t, append(reply, 1, 2, 3, 4), got)
+	rest := make([]byte, 16) // the connect response ends: it is acted on
+	_, err := io.ReadFull(sc, rest)
+	require.NoError(t, err)
+	body = body[16:]
 	assert.Equal(t, 4*time.Second, set.Timeout())
 	assert.EqualValues(t, 0x1234, set.SessionID())
 	assert.True(t, set.Established())
 	big := make([]byte, len(body))
-	_, err := io.ReadFull(sc, big)
+	_, err = io.ReadFull(sc, big)
 	require.NoError(t, err)
 	assert.Equal(t, body, big)
 	_, err = sc.Read(make([]byte, 4))

@@ -3,9 +3,13 @@
 // what they learn there. go-zookeeper exposes neither the negotiated
 // session timeout nor, reliably, the session id, nor when the server last
 // spoke, nor when a request has been written; the wrappers read these off
-// the frames (see internal/wire) as they pass. One wrapper also orders a
-// read and a write of go-zookeeper's to remove a data race in it (see
-// holdConn).
+// the frames (see internal/wire) as they pass.
+//
+// The socket level also carries requests of zkrecipes' own on
+// go-zookeeper's connection (calls.go): the watching reads (watchops.go),
+// whose watches it keeps and sets again on every new connection of the
+// session (watches.go). go-zookeeper then holds no watch of its own, which
+// removes a data race in it (see watchops.go).
 //
 // A Set gathers the connections of one go-zookeeper Conn, that is of one
 // session of the client, and everything learnt on them.
@@ -13,6 +17,8 @@ package sock
 
 import (
 	"net"
+
+	"github.com/go-zookeeper/zk"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,20 +41,22 @@ type Set struct {
 	dials       atomic.Int64 // connections added
 	established atomic.Bool  // a connect response gave us a session
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	writes writeWatches
+	lastZxid atomic.Int64 // of the latest reply on any connection
+	xids     atomic.Int32 // our own requests' xids, counted (see ownXidBase)
+	reg      registry     // the session's watches
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	ready   *conn           // the connection our own requests go to, or nil
+	readyCh chan struct{}   // closed when a connection is ready; nil: nobody waits
+	calls   map[int32]*call // our own requests awaiting replies, by xid
+	endErr  error           // the session ended: every request fails with it
+	writes  writeWatches
 }
 
-// Add wraps nc, a connection just dialled to addr, for go-zookeeper. If
-// hold is set, the replies that would race go-zookeeper's setWatches are
-// held until it is written (see holdConn): pass it only when go-zookeeper
-// is sure to write one on this connection.
-func (s *Set) Add(nc net.Conn, addr string, hold bool) net.Conn {
+// Add wraps nc, a connection just dialled to addr, for go-zookeeper.
+func (s *Set) Add(nc net.Conn, addr string) net.Conn {
 	s.dials.Add(1)
-	if hold {
-		nc = newHoldConn(nc)
-	}
 	c := &conn{Conn: nc, set: s, addr: addr}
 	s.mu.Lock()
 	if s.conns == nil {
@@ -96,14 +104,67 @@ var epochMono = time.Now()
 
 func monoNow() int64 { return int64(time.Since(epochMono)) }
 
-// sniff takes the timeout and session id from a connect response.
-func (s *Set) sniff(head []byte) {
+// handshake takes the timeout and session id from c's connect response
+// and, if it gave c the session, sets the session's watches again on c
+// and makes it the connection for our own requests. It runs on the
+// reading goroutine before go-zookeeper has the response, so that the
+// setWatches frames go out before any request of go-zookeeper's on c.
+func (s *Set) handshake(c *conn, head []byte) {
+	if len(head) < wire.ConnectReplySize {
+		return
+	}
 	ms, sid := wire.ConnectReply(head)
 	if ms > 0 {
 		s.timeoutMs.Store(ms)
 	}
 	s.sid.Store(sid)
-	if sid != 0 {
-		s.established.Store(true)
+	if sid == 0 {
+		return // refused: the session is gone
 	}
+	s.established.Store(true)
+	next := func() int32 { return ownXidBase - s.xids.Add(1)%(1<<30) }
+	for _, f := range s.rearmFrames(s.lastZxid.Load(), next) {
+		if c.writeOwn(f) != nil {
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.ended.Load() || s.endErr != nil {
+		return
+	}
+	s.ready = c
+	if s.readyCh != nil {
+		close(s.readyCh)
+		s.readyCh = nil
+	}
+}
+
+// ended takes c out of the set once it is closed or its reader failed.
+func (s *Set) ended(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.ended.Store(true)
+	delete(s.conns, c)
+	if s.ready == c {
+		s.ready = nil
+	}
+	s.failCallsLocked(c, zk.ErrConnectionClosed)
+}
+
+// End ends the session's use of the set: requests waiting or in flight
+// fail with err, and every watch fires EventNotWatching with err.
+func (s *Set) End(err error) {
+	s.mu.Lock()
+	if s.endErr == nil {
+		s.endErr = err
+		s.ready = nil
+		if s.readyCh != nil {
+			close(s.readyCh)
+			s.readyCh = nil
+		}
+		s.failCallsLocked(nil, err)
+	}
+	s.mu.Unlock()
+	s.reg.end(err)
 }

@@ -1,0 +1,165 @@
+package sock
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
+)
+
+// Requests of zkrecipes' own share go-zookeeper's connection: they are
+// written between its frames, under the connection's write lock, with
+// xids go-zookeeper never uses (it counts up from 1; ours count down from
+// ownXidBase), and conn's reader takes their replies out of the stream
+// before go-zookeeper sees it. The server answers requests in the order
+// they were written, whoever wrote them.
+const ownXidBase = -1000
+
+// isOwnXid reports whether a reply's xid is one of ours.
+func isOwnXid(xid int32) bool { return xid <= ownXidBase }
+
+// call is one request of ours awaiting its reply.
+type call struct {
+	on      *conn            // the connection it was written to
+	reply   chan answer      // buffered: the reader never waits
+	onReply func(wire.Reply) // run by the reader before it reads on, or nil
+}
+
+// answer is a reply, or why there is none.
+type answer struct {
+	r   wire.Reply
+	err error
+}
+
+// request writes the frame that build makes for an xid on the current
+// connection, once there is one, and returns the reply. onReply, if set,
+// runs on the reading goroutine as the reply arrives, before any later
+// frame is read (a watch is registered there, so that no event of it can
+// come before). A ctx already done sends nothing. If ctx ends after the
+// frame was written, request returns ctx's error unless the reply raced
+// it in.
+func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply func(wire.Reply)) (wire.Reply, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return wire.Reply{}, err
+		}
+		s.mu.Lock()
+		if s.endErr != nil {
+			err := s.endErr
+			s.mu.Unlock()
+			return wire.Reply{}, err
+		}
+		c, wait := s.ready, s.readyCh
+		if c == nil {
+			if wait == nil {
+				wait = make(chan struct{})
+				s.readyCh = wait
+			}
+			s.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return wire.Reply{}, ctx.Err()
+			}
+		}
+		xid := ownXidBase - int32(s.xids.Add(1)%(1<<30))
+		cl := &call{on: c, reply: make(chan answer, 1), onReply: onReply}
+		if s.calls == nil {
+			s.calls = map[int32]*call{}
+		}
+		s.calls[xid] = cl
+		s.mu.Unlock()
+
+		if err := c.writeOwn(build(xid)); err != nil {
+			s.take(xid)
+			return wire.Reply{}, zk.ErrConnectionClosed
+		}
+		var a answer
+		select {
+		case a = <-cl.reply:
+		case <-ctx.Done():
+			if s.take(xid) != nil {
+				return wire.Reply{}, ctx.Err()
+			}
+			a = <-cl.reply // the reader took it: the reply is on its way
+		}
+		if a.err != nil {
+			return wire.Reply{}, a.err
+		}
+		return a.r, replyErr(a.r)
+	}
+}
+
+// take removes the call of xid, if still there.
+func (s *Set) take(xid int32) *call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cl := s.calls[xid]
+	delete(s.calls, xid)
+	return cl
+}
+
+// deliver hands a reply of ours to its call; a reply whose caller gave
+// up is dropped.
+func (s *Set) deliver(r wire.Reply) {
+	cl := s.take(r.Xid)
+	if cl == nil {
+		return
+	}
+	if cl.onReply != nil {
+		cl.onReply(r)
+	}
+	cl.reply <- answer{r: r}
+}
+
+// failCallsLocked fails the calls written to c (nil: all calls) with err.
+func (s *Set) failCallsLocked(c *conn, err error) {
+	for xid, cl := range s.calls {
+		if c == nil || cl.on == c {
+			delete(s.calls, xid)
+			cl.reply <- answer{err: err}
+		}
+	}
+}
+
+// replyErr is the error a reply's code stands for, nil for none.
+func replyErr(r wire.Reply) error {
+	if r.Err == wire.ErrCodeOK {
+		return nil
+	}
+	if err, ok := serverErrs[r.Err]; ok {
+		return err
+	}
+	return fmt.Errorf("%w: server error code %d", zk.ErrUnknown, r.Err)
+}
+
+// serverErrs are the server's error codes that go-zookeeper exports an
+// error for (its own table is unexported).
+var serverErrs = map[int32]error{
+	-4:   zk.ErrConnectionClosed,
+	-8:   zk.ErrBadArguments,
+	-101: zk.ErrNoNode,
+	-102: zk.ErrNoAuth,
+	-103: zk.ErrBadVersion,
+	-108: zk.ErrNoChildrenForEphemerals,
+	-110: zk.ErrNodeExists,
+	-111: zk.ErrNotEmpty,
+	-112: zk.ErrSessionExpired,
+	-114: zk.ErrInvalidACL,
+	-115: zk.ErrAuthFailed,
+	-116: zk.ErrClosing,
+	-117: zk.ErrNothing,
+	-118: zk.ErrSessionMoved,
+}
+
+// ownWriteTimeout bounds a write of ours to a connection whose peer has
+// stopped reading; go-zookeeper bounds its own writes the same way.
+func (s *Set) ownWriteTimeout() time.Duration {
+	if t := s.Timeout(); t > 0 {
+		return t * 2 / 3
+	}
+	return 10 * time.Second
+}

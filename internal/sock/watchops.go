@@ -1,0 +1,146 @@
+package sock
+
+import (
+	"context"
+	"errors"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
+)
+
+// The watching reads are zkrecipes' own requests (see calls.go), never
+// go-zookeeper's: go-zookeeper then holds no watch, so after a
+// reconnection it has none to set again and never reads its lastZxid
+// while its receive loop writes it (go-zookeeper/zk#35, a data race the
+// race detector reports in users' tests). Setting watches again is done
+// here instead (rearm), from the reply zxids conn's reader records.
+
+// GetW reads path's data and stat and leaves a data watch.
+func (s *Set) GetW(ctx context.Context, path string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
+	var ch <-chan zk.Event
+	r, err := s.request(ctx, watchRequest(wire.OpGetData, path), func(r wire.Reply) {
+		if r.Err == wire.ErrCodeOK {
+			ch = s.reg.add(watchKey{path, kindData})
+		}
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d := wire.NewDecoder(r.Body)
+	data := d.Buffer()
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return nil, nil, nil, d.Err()
+	}
+	return data, st, ch, nil
+}
+
+// ExistsW reports whether path exists, with its stat, and leaves a watch
+// for its creation, change or deletion.
+func (s *Set) ExistsW(ctx context.Context, path string) (bool, *zk.Stat, <-chan zk.Event, error) {
+	var ch <-chan zk.Event
+	r, err := s.request(ctx, watchRequest(wire.OpExists, path), func(r wire.Reply) {
+		switch r.Err {
+		case wire.ErrCodeOK:
+			ch = s.reg.add(watchKey{path, kindData})
+		case wire.ErrCodeNoNode:
+			ch = s.reg.add(watchKey{path, kindExist})
+		}
+	})
+	if errors.Is(err, zk.ErrNoNode) {
+		return false, nil, ch, nil
+	}
+	if err != nil {
+		return false, nil, nil, err
+	}
+	d := wire.NewDecoder(r.Body)
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return false, nil, nil, d.Err()
+	}
+	return true, st, ch, nil
+}
+
+// ChildrenW lists path's children, with its stat, and leaves a child watch.
+func (s *Set) ChildrenW(ctx context.Context, path string) ([]string, *zk.Stat, <-chan zk.Event, error) {
+	var ch <-chan zk.Event
+	r, err := s.request(ctx, watchRequest(wire.OpGetChildren2, path), func(r wire.Reply) {
+		if r.Err == wire.ErrCodeOK {
+			ch = s.reg.add(watchKey{path, kindChild})
+		}
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d := wire.NewDecoder(r.Body)
+	children := d.Strings()
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return nil, nil, nil, d.Err()
+	}
+	if children == nil {
+		children = []string{}
+	}
+	return children, st, ch, nil
+}
+
+// watchRequest builds a read of path with the watch flag set.
+func watchRequest(op int32, path string) func(int32) []byte {
+	return func(xid int32) []byte {
+		e := wire.NewRequest(xid, op)
+		e.String(path)
+		e.Bool(true)
+		return e.Frame()
+	}
+}
+
+// setWatchesLimit keeps each setWatches frame well below the server's
+// 1 MB packet limit, as ZooKeeper's own client does.
+const setWatchesLimit = 128 << 10
+
+// rearmFrames builds the setWatches frames that set the registry's
+// watches again on a new connection, relative to zxid, the last one the
+// session saw: the server fires at once every watch whose node changed
+// after it. Each frame gets its own xid from next.
+func (s *Set) rearmFrames(zxid int64, next func() int32) [][]byte {
+	data, exist, child := s.reg.paths()
+	var frames [][]byte
+	for len(data)+len(exist)+len(child) > 0 {
+		var d, e, c []string
+		size := 0
+		take := func(from *[]string, to *[]string) {
+			for len(*from) > 0 && (size == 0 || size+4+len((*from)[0]) <= setWatchesLimit) {
+				size += 4 + len((*from)[0])
+				*to = append(*to, (*from)[0])
+				*from = (*from)[1:]
+			}
+		}
+		take(&data, &d)
+		take(&exist, &e)
+		take(&child, &c)
+		req := wire.NewRequest(next(), wire.OpSetWatches)
+		req.Int64(zxid)
+		req.Strings(d)
+		req.Strings(e)
+		req.Strings(c)
+		frames = append(frames, req.Frame())
+	}
+	return frames
+}
+
+// decodeStat reads a Stat (68 bytes) in jute's field order.
+func decodeStat(d *wire.Decoder) *zk.Stat {
+	return &zk.Stat{
+		Czxid:          d.Int64(),
+		Mzxid:          d.Int64(),
+		Ctime:          d.Int64(),
+		Mtime:          d.Int64(),
+		Version:        d.Int32(),
+		Cversion:       d.Int32(),
+		Aversion:       d.Int32(),
+		EphemeralOwner: d.Int64(),
+		DataLength:     d.Int32(),
+		NumChildren:    d.Int32(),
+		Pzxid:          d.Int64(),
+	}
+}
