@@ -53,8 +53,8 @@ func (o Ops) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Ev
 		return nil, nil, nil, &OpError{Op: "getw", Path: p, Err: err}
 	}
 	r, err := doOwn(ctx, o.ops, "getw", p, func(ctx context.Context, s *sock.Set) (watched[[]byte], error) {
-		d, st, ch, err := s.GetW(ctx, ap)
-		return watched[[]byte]{d, st, ch}, err
+		d, st, w, err := s.GetW(ctx, ap, nil)
+		return watched[[]byte]{d, st, w.C()}, err
 	})
 	return r.v, r.st, r.ch, err
 }
@@ -79,8 +79,8 @@ func (o Ops) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.E
 		return false, nil, nil, &OpError{Op: "existsw", Path: p, Err: err}
 	}
 	r, err := doOwn(ctx, o.ops, "existsw", p, func(ctx context.Context, s *sock.Set) (watched[bool], error) {
-		ok, st, ch, err := s.ExistsW(ctx, ap)
-		return watched[bool]{ok, st, ch}, err
+		ok, st, w, err := s.ExistsW(ctx, ap, nil)
+		return watched[bool]{ok, st, w.C()}, err
 	})
 	return r.v, r.st, r.ch, err
 }
@@ -105,8 +105,8 @@ func (o Ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-cha
 		return nil, nil, nil, &OpError{Op: "childrenw", Path: p, Err: err}
 	}
 	r, err := doOwn(ctx, o.ops, "childrenw", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
-		ch, st, w, err := s.ChildrenW(ctx, ap)
-		return watched[[]string]{ch, st, w}, err
+		ch, st, w, err := s.ChildrenW(ctx, ap, nil)
+		return watched[[]string]{ch, st, w.C()}, err
 	})
 	return r.v, r.st, r.ch, err
 }

@@ -2,6 +2,8 @@ package zktest_test
 
 import (
 	"bytes"
+	"errors"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -21,7 +23,16 @@ func TestServerStopRestartKeepsDataAndSessions(t *testing.T) {
 	require.True(t, strings.HasPrefix(s.Addr(), "127.0.0.1:"), s.Addr())
 	require.NotEqual(t, "127.0.0.1:2181", s.Addr())
 
-	c := connect(t, []string{s.Addr()}, 10*time.Second, nil)
+	// The old client dials only a server that serves: one that connects to
+	// a server still starting can sit in go-zookeeper's handshake read for
+	// ten read timeouts (66 s here) while its session expires.
+	serving := func(network, address string, timeout time.Duration) (net.Conn, error) {
+		if s.Mode() != "standalone" {
+			return nil, errors.New("not serving yet")
+		}
+		return net.DialTimeout(network, address, timeout)
+	}
+	c := connect(t, []string{s.Addr()}, 10*time.Second, serving)
 	sid := c.SessionID()
 	_, err := c.Create("/persist", []byte("hello"), 0, acl)
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ var helpGroups = []struct {
 	title string
 	names []string
 }{
-	{"Recipes", []string{"lock", "elect", "queue", "barrier", "counter"}},
+	{"Recipes", []string{"lock", "elect", "queue", "barrier", "counter", "config"}},
 	{"Service discovery and membership", []string{"register", "discover", "members"}},
 	{"Znodes (in zkCli's spirit)", []string{"ls", "get", "stat", "create", "set", "delete", "deleteall", "watch", "getacl", "setacl"}},
 	{"Trying and measuring", []string{"demo", "server", "bench", "version"}},

@@ -13,18 +13,29 @@ import (
 
 func init() {
 	register(&command{
-		name: "watch", synopsis: "watch [--data] PATH", summary: "print a node's events (created, deleted, data and children changed) until interrupted",
+		name: "watch", synopsis: "watch [--data] [-R] PATH", summary: "print a node's events (created, deleted, data and children changed) until interrupted",
 		details: para("ZooKeeper watches fire once; zkr re-arms them after every event, so changes",
 			"that happen between an event and the re-arm are folded into the next event.",
 			"Each line is: time, event, path (and with --data the new data as text).",
 			"--json prints one JSON object per event. Ctrl-C ends the watch (exit 0).",
 			"Connection changes are printed among the events (Disconnected: no events",
 			"arrive until Reconnected, so the last state shown may be stale; SessionLost:",
-			"the watches are set again in a new session, changes in between are missed)."),
-		examples: []string{"zkr watch /config/app", "zkr watch --json /jobs"},
+			"the watches are set again in a new session, changes in between are missed).",
+			"",
+			"-R follows the whole subtree through a tree cache (package cache): it loads",
+			"the subtree, prints every node as created, then \"initialized\", then every",
+			"created, changed and deleted node, and \"stale\" / \"reinitialized\" around",
+			"reconnections (changes missed meanwhile are reported before \"reinitialized\")."),
+		examples: []string{"zkr watch /config/app", "zkr watch --json /jobs", "zkr watch -R --data /config"},
 		setup: func(a *app, fs *flag.FlagSet) runner {
 			withData := fs.Bool("data", false, "also print the data after each data change")
-			return func(ctx context.Context, p parsed) error { return a.watch(ctx, p, *withData) }
+			recursive := fs.Bool("R", false, "follow the whole subtree (tree cache)")
+			return func(ctx context.Context, p parsed) error {
+				if *recursive {
+					return a.watchTree(ctx, p, *withData)
+				}
+				return a.watch(ctx, p, *withData)
+			}
 		},
 	})
 }

@@ -61,6 +61,12 @@
 //     zkrecipes.ErrUncertain, so the final count lies between the successes and
 //     the successes plus the indeterminate ones; no two successes write the
 //     same count; each worker's Watch never sees the count go back.
+//   - cache: workers create, set and delete nodes of a small tree while
+//     each follows it through a [cache.Tree]; each path's events follow
+//     one history (created only when absent, changed and deleted only when
+//     present, values by increasing mzxid), and once the writers stopped
+//     every cache equals the server's tree (data, czxid, mzxid) and is not
+//     stale within 30 seconds.
 //   - all: no znode is left behind once every worker has closed and its
 //     sessions have expired, and no goroutine outlives the run.
 //

@@ -65,7 +65,7 @@ func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply
 				return wire.Reply{}, ctx.Err()
 			}
 		}
-		xid := ownXidBase - int32(s.xids.Add(1)%(1<<30))
+		xid := ownXidBase - s.xids.Add(1)%(1<<30)
 		cl := &call{on: c, reply: make(chan answer, 1), onReply: onReply}
 		if s.calls == nil {
 			s.calls = map[int32]*call{}
@@ -90,6 +90,17 @@ func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply
 			return wire.Reply{}, a.err
 		}
 		return a.r, replyErr(a.r)
+	}
+}
+
+// sendOwn writes a request of ours on the current connection, if there
+// is one, without waiting for its reply (deliver drops it).
+func (s *Set) sendOwn(build func(xid int32) []byte) {
+	s.mu.Lock()
+	c := s.ready
+	s.mu.Unlock()
+	if c != nil {
+		_ = c.writeOwn(build(ownXidBase - s.xids.Add(1)%(1<<30)))
 	}
 }
 

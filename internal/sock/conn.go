@@ -241,6 +241,9 @@ func (c *conn) completed() {
 		}
 	}
 	c.frames++
+	if cap(c.body) > readBufSize {
+		c.body = nil // a large reply of ours: do not keep its buffer for the connection's life
+	}
 }
 
 // fill reads what the socket holds into the buffer.

@@ -35,7 +35,9 @@ func TestConn_FiltersOwnRepliesAndFiresWatches(t *testing.T) {
 	defer server.Close()
 	var set Set
 	sc := set.Add(client, "pipe").(*conn)
-	watch := set.reg.add(watchKey{"/a", kindData})
+	w := &Watcher{key: watchKey{"/a", kindData}, ch: make(chan zk.Event, 1), set: &set}
+	set.reg.add(w)
+	watch := w.C()
 	own := &call{on: sc, reply: make(chan answer, 1)}
 	set.calls = map[int32]*call{-1001: own}
 

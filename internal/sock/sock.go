@@ -166,5 +166,5 @@ func (s *Set) End(err error) {
 		s.failCallsLocked(nil, err)
 	}
 	s.mu.Unlock()
-	s.reg.end(err)
+	s.reg.endAll(err)
 }

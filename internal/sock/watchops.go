@@ -15,14 +15,10 @@ import (
 // race detector reports in users' tests). Setting watches again is done
 // here instead (rearm), from the reply zxids conn's reader records.
 
-// GetW reads path's data and stat and leaves a data watch.
-func (s *Set) GetW(ctx context.Context, path string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
-	var ch <-chan zk.Event
-	r, err := s.request(ctx, watchRequest(wire.OpGetData, path), func(r wire.Reply) {
-		if r.Err == wire.ErrCodeOK {
-			ch = s.reg.add(watchKey{path, kindData})
-		}
-	})
+// GetW reads path's data and stat and leaves a data watch; its event
+// goes to fn, or to the watcher's channel (C) if fn is nil.
+func (s *Set) GetW(ctx context.Context, path string, fn func(zk.Event)) ([]byte, *zk.Stat, *Watcher, error) {
+	r, w, err := s.watch(ctx, wire.OpGetData, path, fn, kindData, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -30,25 +26,18 @@ func (s *Set) GetW(ctx context.Context, path string) ([]byte, *zk.Stat, <-chan z
 	data := d.Buffer()
 	st := decodeStat(d)
 	if d.Err() != nil {
+		w.Remove()
 		return nil, nil, nil, d.Err()
 	}
-	return data, st, ch, nil
+	return data, st, w, nil
 }
 
 // ExistsW reports whether path exists, with its stat, and leaves a watch
 // for its creation, change or deletion.
-func (s *Set) ExistsW(ctx context.Context, path string) (bool, *zk.Stat, <-chan zk.Event, error) {
-	var ch <-chan zk.Event
-	r, err := s.request(ctx, watchRequest(wire.OpExists, path), func(r wire.Reply) {
-		switch r.Err {
-		case wire.ErrCodeOK:
-			ch = s.reg.add(watchKey{path, kindData})
-		case wire.ErrCodeNoNode:
-			ch = s.reg.add(watchKey{path, kindExist})
-		}
-	})
+func (s *Set) ExistsW(ctx context.Context, path string, fn func(zk.Event)) (bool, *zk.Stat, *Watcher, error) {
+	r, w, err := s.watch(ctx, wire.OpExists, path, fn, kindData, true)
 	if errors.Is(err, zk.ErrNoNode) {
-		return false, nil, ch, nil
+		return false, nil, w, nil
 	}
 	if err != nil {
 		return false, nil, nil, err
@@ -56,19 +45,15 @@ func (s *Set) ExistsW(ctx context.Context, path string) (bool, *zk.Stat, <-chan 
 	d := wire.NewDecoder(r.Body)
 	st := decodeStat(d)
 	if d.Err() != nil {
+		w.Remove()
 		return false, nil, nil, d.Err()
 	}
-	return true, st, ch, nil
+	return true, st, w, nil
 }
 
 // ChildrenW lists path's children, with its stat, and leaves a child watch.
-func (s *Set) ChildrenW(ctx context.Context, path string) ([]string, *zk.Stat, <-chan zk.Event, error) {
-	var ch <-chan zk.Event
-	r, err := s.request(ctx, watchRequest(wire.OpGetChildren2, path), func(r wire.Reply) {
-		if r.Err == wire.ErrCodeOK {
-			ch = s.reg.add(watchKey{path, kindChild})
-		}
-	})
+func (s *Set) ChildrenW(ctx context.Context, path string, fn func(zk.Event)) ([]string, *zk.Stat, *Watcher, error) {
+	r, w, err := s.watch(ctx, wire.OpGetChildren2, path, fn, kindChild, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -76,12 +61,52 @@ func (s *Set) ChildrenW(ctx context.Context, path string) ([]string, *zk.Stat, <
 	children := d.Strings()
 	st := decodeStat(d)
 	if d.Err() != nil {
+		w.Remove()
 		return nil, nil, nil, d.Err()
 	}
 	if children == nil {
 		children = []string{}
 	}
-	return children, st, ch, nil
+	return children, st, w, nil
+}
+
+// C returns the channel of a watcher made without a function (nil for
+// none, or a nil watcher).
+func (w *Watcher) C() <-chan zk.Event {
+	if w == nil {
+		return nil
+	}
+	return w.ch
+}
+
+// watch sends a watching read of path and registers a watcher of kind as
+// its reply arrives, or of kindExist if the node is missing and
+// missingWatches (exists sets a watch on a missing node; getData and
+// getChildren do not). The watcher is returned also with ErrNoNode when
+// one was registered.
+func (s *Set) watch(ctx context.Context, op int32, path string, fn func(zk.Event), kind watchKind, missingWatches bool) (wire.Reply, *Watcher, error) {
+	w := &Watcher{key: watchKey{path, kind}, fn: fn, set: s}
+	if fn == nil {
+		w.ch = make(chan zk.Event, 1)
+	}
+	s.reg.begin(w.key)
+	defer s.reg.end(w.key)
+	registered := false
+	r, err := s.request(ctx, watchRequest(op, path), func(r wire.Reply) {
+		switch {
+		case r.Err == wire.ErrCodeOK:
+		case r.Err == wire.ErrCodeNoNode && missingWatches:
+			w.key.kind = kindExist
+		default:
+			return
+		}
+		s.reg.add(w)
+		registered = true
+	})
+	if registered {
+		return r, w, err
+	}
+	return r, nil, err
 }
 
 // watchRequest builds a read of path with the watch flag set.

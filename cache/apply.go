@@ -1,0 +1,174 @@
+package cache
+
+import (
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// applyData records a node's data and stat read from the server. Replies
+// are ordered by mzxid: every change of a path, including its deletion and
+// recreation, gives it a larger mzxid, so a reply that is not newer than
+// what the cache holds is never applied (a late reply cannot bring back an
+// older value).
+func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
+	n.absent = false
+	old := n.entry
+	if old == nil || st.Mzxid > old.Stat.Mzxid {
+		if e.o.statOnly && n.parent != nil {
+			data = nil
+		}
+		n.entry = &Entry{Path: n.path, Data: data, Stat: *st}
+		ev := Event{Kind: Created, Path: n.path, New: n.entry, At: time.Now()}
+		if old != nil {
+			ev.Kind, ev.Old = Changed, old
+		}
+		e.emit(ev)
+	}
+	if n.depth == e.o.maxDepth {
+		n.relist = false
+		return
+	}
+	// A new incarnation of the node (created, or deleted and recreated
+	// since the last read) has other children: list them again; so does
+	// a node a listing found missing while it was there.
+	if n.relist || old == nil && !n.list.busy && !n.list.armed || old != nil && old.Stat.Czxid != st.Czxid {
+		n.relist = false
+		e.refresh(n, true, tag)
+	}
+}
+
+// applyList brings a node's children in line with a listing: children
+// not listed leave the cache, new ones are read.
+func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
+	if st.Pzxid < n.pzxid {
+		return // an older listing (cannot happen in one session; kept as a guard)
+	}
+	n.pzxid = st.Pzxid
+	listed := make(map[string]struct{}, len(names))
+	for _, name := range names {
+		listed[name] = struct{}{}
+	}
+	for name, k := range n.kids {
+		if _, ok := listed[name]; ok {
+			continue
+		}
+		if k.entry != nil && k.entry.Stat.Czxid > st.Pzxid {
+			// Created after this listing was read (its creation would
+			// have set the parent's pzxid to its czxid): the listing is
+			// older than the child's data read, not a deletion.
+			continue
+		}
+		e.remove(k)
+	}
+	for _, name := range names {
+		if _, ok := n.kids[name]; ok {
+			continue
+		}
+		p := join(n.path, name)
+		if e.o.filter != nil && !e.o.filter(p) {
+			continue
+		}
+		k := &node{path: p, depth: n.depth + 1, parent: n}
+		if n.kids == nil {
+			n.kids = map[string]*node{}
+		}
+		n.kids[name] = k
+		e.refresh(k, false, tag)
+		if k.depth != e.o.maxDepth {
+			e.refresh(k, true, tag)
+		}
+	}
+}
+
+// gone handles a read that found no node: the node and everything below
+// it leave the cache. The root stays, absent, with an exists watch for
+// its return.
+func (e *engine) gone(n *node, tag uint64) {
+	if n.parent != nil {
+		e.remove(n)
+		return
+	}
+	for _, k := range n.kids {
+		e.remove(k)
+	}
+	n.absent, n.pzxid = true, 0
+	if old := n.entry; old != nil {
+		n.entry = nil
+		e.emit(Event{Kind: Deleted, Path: n.path, Old: old, At: time.Now()})
+	}
+	if !n.data.armed {
+		e.refresh(n, false, tag)
+	}
+}
+
+// remove takes n and its subtree out of the cache, deepest nodes first.
+func (e *engine) remove(n *node) {
+	for _, k := range n.kids {
+		e.remove(k)
+	}
+	n.removed = true
+	delete(n.parent.kids, base(n.path))
+	for _, s := range []*slot{&n.data, &n.list} {
+		if s.dirty {
+			e.answered(s.dirtyTag)
+			s.dirty, s.dirtyTag = false, 0
+		}
+	}
+	if old := n.entry; old != nil {
+		n.entry = nil
+		e.emit(Event{Kind: Deleted, Path: n.path, Old: old, At: time.Now()})
+	}
+}
+
+// loaded ends a load: every read of the current epoch was answered.
+func (e *engine) loaded() {
+	if e.broken || !e.connected {
+		return // a resync will follow
+	}
+	e.stale = false
+	e.since = time.Time{}
+	kind := Reinitialized
+	if !e.inited {
+		kind = Initialized
+		e.inited = true
+		close(e.initCh)
+	}
+	e.emit(Event{Kind: kind, Path: e.root.path, At: time.Now()})
+}
+
+// resync reads every node again (a new load), after a reconnection or in
+// a new session.
+func (e *engine) resync() {
+	e.epoch++
+	e.pending, e.broken = 0, false
+	e.walkNodes(e.root, func(n *node) {
+		e.refresh(n, false, e.epoch)
+		if n.depth != e.o.maxDepth && !n.absent {
+			e.refresh(n, true, e.epoch)
+		}
+	})
+}
+
+func (e *engine) walkNodes(n *node, fn func(*node)) {
+	fn(n)
+	for _, k := range n.kids {
+		e.walkNodes(k, fn)
+	}
+}
+
+func join(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+func base(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}

@@ -1,0 +1,271 @@
+package cache
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+)
+
+// engine is what the three caches share: one goroutine (loop) owns the
+// tree of nodes and applies every read reply, watch event and connection
+// state change to it in the order it receives them; readers see the tree
+// under mu, which the loop holds while it changes the tree.
+type engine struct {
+	c    *zkrecipes.Client
+	root *node
+	o    options
+	log  *slog.Logger
+
+	ctx    context.Context // cancelled by Close: every request and goroutine ends
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	in     inbox
+	mux    watchMux
+	initCh chan struct{} // closed once the initial load is done (or failed: initErr)
+
+	mu      sync.RWMutex // guards the fields below and every node's entry and kids
+	subs    map[*Subscription]struct{}
+	started bool
+	closed  bool
+	inited  bool
+	initErr error
+	stale   bool
+	since   time.Time
+
+	// owned by the loop goroutine
+	sess      *zkrecipes.Session
+	gen       uint64 // session generation: replies and watches of older ones are ignored
+	connected bool
+	syncing   bool   // a new session's server is catching up: no read is sent before it has
+	epoch     uint64 // current load (initial load or resync); 0 tags a watch-triggered read
+	pending   int    // reads of the current epoch not yet answered
+	broken    bool   // a read of the current epoch failed with the session
+	queue     []request
+	inflight  int
+}
+
+// node is one path of the cache. entry and kids are read under engine.mu;
+// the rest belongs to the loop.
+type node struct {
+	path    string
+	depth   int
+	parent  *node
+	entry   *Entry           // nil: absent or not read yet
+	kids    map[string]*node // by name, including kids not read yet
+	removed bool             // left the tree: replies and watches for it are ignored
+	absent  bool             // root only: the last read found no node
+	pzxid   int64            // of the last listing applied
+	relist  bool             // a listing found no node: list again if a data read finds it
+	data    slot             // getData / exists
+	list    slot             // getChildren
+}
+
+// slot serialises the reads of one kind on one node: at most one is
+// outstanding, and a refresh asked for meanwhile is folded into one
+// follow-up read. Replies for a node therefore arrive in the order the
+// server answered them.
+type slot struct {
+	busy     bool
+	dirty    bool
+	tag      uint64 // epoch of the outstanding read
+	dirtyTag uint64 // epoch of the follow-up (0: watch-triggered)
+	armed    bool   // a watch of the current session is set
+}
+
+func newEngine(c *zkrecipes.Client, path string, o options) *engine {
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &engine{
+		c: c, o: o, log: c.Logger(), ctx: ctx, cancel: cancel,
+		initCh: make(chan struct{}),
+		subs:   map[*Subscription]struct{}{},
+		root:   &node{path: path},
+	}
+	e.in.sig = make(chan struct{}, 1)
+	e.mux.e = e
+	return e
+}
+
+// start runs the cache and waits for its initial load.
+func (e *engine) start(ctx context.Context) error {
+	e.mu.Lock()
+	switch {
+	case e.closed:
+		e.mu.Unlock()
+		return zkrecipes.ErrClosed
+	case e.started:
+		e.mu.Unlock()
+		return ErrStarted
+	}
+	e.started = true
+	e.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		e.close()
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(e.ctx, stop)()
+
+	sub := e.c.Subscribe()
+	sess, err := e.c.WaitSession(sctx)
+	if err != nil {
+		sub.Close()
+		return e.startFailed(ctx, err)
+	}
+	e.mu.Lock()
+	if e.closed { // Close came first: its Wait must see every goroutine
+		e.mu.Unlock()
+		sub.Close()
+		return zkrecipes.ErrClosed
+	}
+	e.sess, e.gen, e.connected = sess, 1, true
+	e.wg.Go(func() { e.forward(sub) })
+	e.wg.Go(e.loop)
+	e.mu.Unlock()
+	e.in.post(resyncMsg{gen: 1})
+	select {
+	case <-e.initCh:
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		return e.initErr
+	case <-sctx.Done():
+		return e.startFailed(ctx, sctx.Err())
+	}
+}
+
+// startFailed closes the cache after a Start that did not complete and
+// says why: Close, ctx, or the client.
+func (e *engine) startFailed(ctx context.Context, err error) error {
+	if e.ctx.Err() != nil {
+		return zkrecipes.ErrClosed
+	}
+	e.close()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// forward hands connection-state changes to the loop.
+func (e *engine) forward(sub *zkrecipes.Subscription) {
+	defer sub.Close()
+	for {
+		ch, err := sub.Next(e.ctx)
+		if err != nil {
+			if e.ctx.Err() == nil { // the client closed
+				e.in.post(zkrecipes.StateChange{State: zkrecipes.Closed, At: time.Now()})
+			}
+			return
+		}
+		e.in.post(ch)
+	}
+}
+
+// close stops the cache and waits for its goroutines. Idempotent.
+func (e *engine) close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	if !e.inited {
+		e.initErr = zkrecipes.ErrClosed
+		e.inited = true
+		close(e.initCh)
+	}
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+	e.mu.Lock()
+	for s := range e.subs {
+		s.deliver(nil, true)
+	}
+	e.subs = map[*Subscription]struct{}{}
+	e.mu.Unlock()
+}
+
+// loop applies what the inbox brings until Close.
+func (e *engine) loop() {
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-e.in.sig:
+		}
+		// One lock for what arrived together: readers wait at most for one
+		// batch, and the reads it asks for go out together.
+		e.mu.Lock()
+		for _, m := range e.in.take() {
+			if e.ctx.Err() != nil {
+				break
+			}
+			e.handle(m)
+		}
+		e.mu.Unlock()
+		e.spawn()
+	}
+}
+
+func (e *engine) handle(m any) {
+	switch m := m.(type) {
+	case reply:
+		e.onReply(m)
+	case fired:
+		e.onFired(m)
+	case zkrecipes.StateChange:
+		e.onState(m)
+	case resyncMsg:
+		if m.gen == e.gen {
+			e.syncing = false
+			e.resync()
+		}
+	}
+}
+
+// emit hands ev to every subscriber; called with mu held.
+func (e *engine) emit(ev Event) {
+	for s := range e.subs {
+		s.deliver(&ev, false)
+	}
+}
+
+// inbox is the loop's unbounded queue: posting never blocks.
+type inbox struct {
+	mu  sync.Mutex
+	q   []any
+	sig chan struct{}
+}
+
+func (b *inbox) post(m any) {
+	b.mu.Lock()
+	b.q = append(b.q, m)
+	b.mu.Unlock()
+	select {
+	case b.sig <- struct{}{}:
+	default:
+	}
+}
+
+func (b *inbox) take() []any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.q
+	b.q = nil
+	return q
+}
+
+// fired is a watch event for a node.
+type fired struct {
+	n    *node
+	list bool
+	gen  uint64
+	ev   zk.Event
+}
+
+// resyncMsg starts a load of every node in session generation gen.
+type resyncMsg struct{ gen uint64 }
