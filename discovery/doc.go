@@ -27,12 +27,23 @@
 // (either serializer mode), Spring Cloud Zookeeper and Dubbo 3 are read
 // ([Unmarshal]), payload "@class" and all.
 //
+// [Discovery.Cache] follows one service's instances through a children
+// cache (package cache) and reports each change with the instance in it
+// (registered, left, updated), which Curator's ServiceCacheListener does
+// not; its list is read from memory. A [Provider] over it picks an
+// instance without a request (round-robin, random, sticky), skipping
+// disabled instances and those noted down ([Provider.NoteError], Curator's
+// DownInstancePolicy).
+//
 // # Not guaranteed
 //
 // A crashed or partitioned instance stays listed until the server expires
 // its session (its session timeout, plus up to a server tick). Listing is
-// a snapshot: instances may come and go right after it. A record that is
-// not valid JSON is skipped by [Discovery.Instances] and logged.
+// a snapshot: instances may come and go right after it; a ServiceCache
+// may miss changes while its connection is suspended and catches up
+// after. A record that is not valid JSON is skipped and logged. The down
+// policy knows only the errors its caller noted: a caller cut off from a
+// healthy instance marks it down, and other callers still pick it.
 //
 // # Znode layout and JSON
 //
@@ -88,6 +99,8 @@
 // updateService [Registration.Update], unregisterService
 // [Registration.Unregister], queryForNames [Discovery.Names],
 // queryForInstances [Discovery.Instances], queryForInstance
-// [Discovery.Instance]. ServiceInstance is [Instance] (its "enabled" is
+// [Discovery.Instance]. ServiceCache is [ServiceCache], ServiceProvider
+// is [Provider] (RoundRobinStrategy, RandomStrategy and StickyStrategy
+// are [RoundRobin], [Random] and [Sticky]). ServiceInstance is [Instance] (its "enabled" is
 // the negated [Instance.Disabled], so that the zero Instance is enabled).
 package discovery

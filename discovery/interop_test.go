@@ -135,9 +135,15 @@ func TestIntegration_Discovery_GoReadsCurator(t *testing.T) {
 	base := c.Namespace() + "/services"
 	d := zktest.Must(discovery.New(c, "/services"))
 	jvm := curatortest.Compile(t, javaSrc)
+	sc, err := d.Cache(ctx, "svc")
+	require.NoError(t, err)
+	defer sc.Close()
+	changes := sc.Subscribe()
+	defer changes.Close()
 
 	cmd := jvm.CommandContext(ctx, "DiscoveryInterop", "register", connect(t), base, "svc", "java-1", "10.9.8.7", "9090", "zj", "4")
-	stdin, err := cmd.StdinPipe()
+	stdin, err2 := cmd.StdinPipe()
+	err = err2
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -152,6 +158,10 @@ func TestIntegration_Discovery_GoReadsCurator(t *testing.T) {
 		return lines.Text()
 	}
 	require.Equal(t, "registered", next())
+	joined, err := changes.Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, discovery.Joined, joined.Kind, "a Go cache sees the Java instance join")
+	assert.Equal(t, "java-1", joined.New.ID)
 
 	zone := func(in discovery.Instance) (z string, w int) {
 		var p struct {
@@ -191,6 +201,10 @@ func TestIntegration_Discovery_GoReadsCurator(t *testing.T) {
 	require.NoError(t, err)
 	z, _ = zone(in)
 	assert.Equal(t, "zk", z, "Curator's update")
+	// Curator's updateService is a setData too (in 5.4): an update, not a departure.
+	ch, err := changes.Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, discovery.Updated, ch.Kind)
 
 	// A Go tool rewrites the Java instance's record: Curator reads it.
 	in.Payload = payload(t, "from-go", 6)
