@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,4 +51,35 @@ func TestIntegration_Register_WhileCMDRuns(t *testing.T) {
 
 	r = runZkr(t, nil, e.args("register", "--payload", "[1]", "web", "--", "true")...)
 	assert.Equal(t, 2, r.code, "a payload that is not an object is a usage error")
+}
+
+// zkr discover --watch and zkr members --watch print the changes.
+func TestIntegration_Discover_Watch(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd, out, errb := zkrCmd(ctx, nil, e.args("discover", "--watch", "web")...)
+	require.NoError(t, cmd.Start())
+	mcmd, mout, merrb := zkrCmd(ctx, nil, e.args("members", "--watch", "/services/web")...)
+	require.NoError(t, mcmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = mcmd.Process.Kill(); _ = cmd.Wait(); _ = mcmd.Wait() }()
+
+	d, err := discovery.New(e.c, "/services")
+	require.NoError(t, err)
+	r, err := d.Register(ctx, discovery.Instance{Name: "web", ID: "w1", Address: "h", Port: 80})
+	require.NoError(t, err)
+	has := func(b *syncBuffer, s string) func() bool {
+		return func() bool { return strings.Contains(b.String(), s) }
+	}
+	require.Eventually(t, has(out, "w1 h:80"), 20*time.Second, 10*time.Millisecond, errb.String())
+	in := r.Instance()
+	in.Port = 81
+	require.NoError(t, r.Update(ctx, in))
+	require.Eventually(t, has(out, "~ w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
+	require.NoError(t, r.Unregister(ctx))
+	require.Eventually(t, has(out, "- w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
+	require.Eventually(t, has(mout, `- w1 "{\"name\":\"web\"`), 20*time.Second, 10*time.Millisecond, merrb.String())
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	assert.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "interrupted watch exits 0: %s", errb.String())
 }
