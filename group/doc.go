@@ -1,7 +1,8 @@
 // Package group is group membership on ZooKeeper: processes join a group
 // with an id and data, and anyone can follow the live member list and
-// its changes (joined, left, updated) with the member in each: kazoo's
-// Party, with Curator's ServiceCache diff that Curator does not give.
+// its changes (joined, left, updated) with the member in each: Curator's
+// GroupMember and kazoo's Party, with the change in every event, which
+// neither gives.
 //
 //	servers, _ := group.New(c, "/servers")
 //	m, err := servers.Join(ctx, "web-1", []byte("10.0.0.7:8080")) // kept until Leave
