@@ -35,4 +35,8 @@
 //
 //	path        container (created when missing)
 //	path/<id>   ephemeral, one per member; data as given
+//
+// This is the layout of Curator's GroupMember (an EPHEMERAL PersistentNode
+// at path/<id> holding the payload), so Java members and Go members can
+// share a group (not covered by an interop test).
 package group
