@@ -3,10 +3,11 @@
 
 GO ?= go
 JAVA_DIR := /usr/share/java
-# ZooKeeper server (zktest), Curator for the Java interop tests, slf4j, and
-# the Netty jars ZooKeeper's TLS port needs but its package does not pull
-# in (netty-codec, netty-resolver: zktest.WithTLS).
-APT_PACKAGES := zookeeper default-jre-headless libcurator-recipes-java libcurator-framework-java libslf4j-java libnetty-java
+# ZooKeeper server (zktest), Curator (recipes and curator-x-discovery) for
+# the Java interop tests, slf4j, and the Netty jars ZooKeeper's TLS port
+# needs but its package does not pull in (netty-codec, netty-resolver:
+# zktest.WithTLS).
+APT_PACKAGES := zookeeper default-jre-headless libcurator-recipes-java libcurator-framework-java libcurator-discovery-java libslf4j-java libnetty-java
 # javac compiles the small Java interop programs.
 APT_JDK := default-jdk-headless
 
@@ -15,7 +16,7 @@ APT_JDK := default-jdk-headless
 deps:
 	@missing=""; pkgs=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing java"; \
-	for jar in zookeeper.jar curator-recipes.jar curator-framework.jar slf4j-api.jar netty-codec.jar netty-resolver.jar; do \
+	for jar in zookeeper.jar curator-recipes.jar curator-framework.jar curator-x-discovery.jar slf4j-api.jar netty-codec.jar netty-resolver.jar; do \
 		test -f "$(JAVA_DIR)/$$jar" || missing="$$missing $(JAVA_DIR)/$$jar"; \
 	done; \
 	if [ -n "$$missing" ]; then pkgs=" $(APT_PACKAGES)"; fi; \

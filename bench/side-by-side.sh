@@ -40,9 +40,9 @@ IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
 export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
 export BENCH_ARGS="${BENCH_ARGS:-}"
 export SECTION_TIMEOUT="${SECTION_TIMEOUT:-900}"
-# W7 (tree cache) and W8 (service discovery) have no zkrecipes recipe: the
-# anchors' own results cover them.
-export WORKLOADS="${WORKLOADS:-w1,w2,w3,w4,w5,w6}"
+# W7 (tree cache) has no zkrecipes program yet: the anchors' own results
+# cover it. W8 (service discovery) runs zkr bench discovery.
+export WORKLOADS="${WORKLOADS:-w1,w2,w3,w4,w5,w6,w8}"
 ROUNDS="${ROUNDS:-1}"
 
 say() { echo "[side-by-side] $*" >&2; }
@@ -122,6 +122,15 @@ anchor = '    *)\n      echo "unknown impl $impl" >&2; return 1 ;;'
 if anchor not in s:
     sys.exit("side-by-side: run-all.sh has changed: cannot find the run_section fallback case")
 s = s.replace(anchor, branch + anchor, 1)
+# W8 (service discovery) in run-all.sh's W8 case, on its own fresh server.
+w8anchor = '      gozk)\n        ./gozk/gozk-bench --connect "$CONNECT" --root "/bench-gozk-w8-$ts" --workloads w8'
+if w8anchor not in s:
+    sys.exit("side-by-side: run-all.sh has changed: cannot find its W8 case")
+w8branch = '''      zkrecipes)
+        "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-w8-$ts" --impl zkrecipes --workloads w8 $BENCH_ARGS \\
+            >> "$OUT/$impl.out" 2>> "$OUT/$impl.err" ;;
+'''
+s = s.replace(w8anchor, w8branch + w8anchor, 1)
 # Build and check the other implementations only when their section runs,
 # so that a subset (IMPLS="zkrecipes gozk") needs neither javac nor kazoo.
 for line, impl in [

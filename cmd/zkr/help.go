@@ -12,6 +12,7 @@ var helpGroups = []struct {
 	names []string
 }{
 	{"Recipes", []string{"lock", "elect", "queue", "barrier", "counter", "config"}},
+	{"Service discovery and membership", []string{"register", "discover", "members"}},
 	{"Znodes (in zkCli's spirit)", []string{"ls", "get", "stat", "create", "set", "delete", "deleteall", "watch", "getacl", "setacl"}},
 	{"Trying and measuring", []string{"demo", "server", "bench", "version"}},
 }
@@ -29,9 +30,9 @@ const helpTail = `Exit codes:
   2    usage error: bad flags, arguments, paths or settings
   3    the lock, leadership or queue claim was lost while CMD ran (CMD was stopped)
   4    --timeout expired before the lock, message or barrier
-  N    lock, elect, queue take --exec/-- CMD and barrier enter pass CMD's own exit
-       status through (128+signal if a signal killed it; 126/127: CMD could not
-       be run / was not found)
+  N    lock, elect, register, queue take --exec/-- CMD and barrier enter pass CMD's
+       own exit status through (128+signal if a signal killed it; 126/127: CMD
+       could not be run / was not found)
   130  interrupted by SIGINT (143: SIGTERM) before a one-shot command finished;
        watch, elect and elect --observe run until interrupted and then exit 0
   CMD's status 1-4 looks like zkr's own: --high-exit-codes turns zkr's 1-4 into
@@ -161,6 +162,11 @@ Data on stdout:
   watch, --observe    {time, event, state, path} per connection change: event is
                       Disconnected (output may be stale), Reconnected, SessionLost
                       or Connected (a new session)
+  discover            [record, ...]: each instance's record, Curator's JSON as stored
+                      (name, id, address, port, sslPort, payload, ...); without
+                      SERVICE ["name", ...]
+  members             [{name, data, data_base64, ephemeral_owner}, ...]
+  register (no CMD)   nothing on stdout; messages on stderr
   version             {version, revision, go, zk}
   server              {servers, dir}
   bench               one object per result (see 'zkr help bench')

@@ -57,6 +57,9 @@ func TestIntegration_JSON_OneShotCommands(t *testing.T) {
 		{"queue peek", []string{"queue", "peek", "/q"}, []string{"id", "data", "data_base64", "deliveries", "priority"}, false},
 		{"queue take", []string{"queue", "take", "--timeout", "10s", "/q"}, []string{"id", "data", "data_base64", "deliveries", "priority"}, false},
 		{"elect --list", []string{"elect", "--list", "/e"}, nil, true},
+		{"members", []string{"members", "/"}, nil, true},
+		{"discover", []string{"discover"}, nil, true},
+		{"discover SERVICE", []string{"discover", "none"}, nil, true},
 	}
 	for _, s := range steps {
 		r := runZkr(t, nil, e.args(append([]string{"--json"}, s.args...)...)...)

@@ -48,6 +48,11 @@ type Params struct {
 	CutsClients        int
 	CutsDuration       time.Duration
 	CutsMin, CutsMax   time.Duration
+	W8Instances        int
+	W8Kill, W8Close    int
+	W8SessionTimeout   time.Duration
+	W8Lookups          int
+	W8Timeout          time.Duration
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -98,6 +103,20 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	secs(fs, &p.CutsDuration, "cuts-duration-s", 20, "lock-under-cuts: seconds")
 	secs(fs, &p.CutsMin, "cuts-min-s", 0.2, "lock-under-cuts: shortest interval between cuts of a connection")
 	secs(fs, &p.CutsMax, "cuts-max-s", 0.5, "lock-under-cuts: longest interval")
+	fs.IntVar(&p.W8Instances, "w8-instances", 50, "discovery: instances (own sessions)")
+	fs.IntVar(&p.W8Kill, "w8-kill", 10, "discovery: instances whose connections die (sessions expire)")
+	fs.IntVar(&p.W8Close, "w8-close", 10, "discovery: instances closed without unregistering")
+	fs.Func("w8-session-timeout-ms", "discovery: session timeout in ms (default 4000)", func(s string) error {
+		var ms int
+		if _, err := fmt.Sscan(s, &ms); err != nil || ms <= 0 {
+			return fmt.Errorf("bad milliseconds %q", s)
+		}
+		p.W8SessionTimeout = time.Duration(ms) * time.Millisecond
+		return nil
+	})
+	p.W8SessionTimeout = 4 * time.Second
+	fs.IntVar(&p.W8Lookups, "w8-lookups", 10000, "discovery: measured picks")
+	secs(fs, &p.W8Timeout, "w8-timeout-s", 30, "discovery: timeout of each phase")
 }
 
 func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {

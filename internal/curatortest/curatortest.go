@@ -15,17 +15,19 @@ import (
 
 // Hint says how to install what the interop tests need.
 const Hint = "the Curator interop tests need javac, java and Curator 5.4: " +
-	"on Debian/Ubuntu `apt-get install -y default-jdk-headless libcurator-recipes-java libcurator-framework-java libslf4j-java` " +
+	"on Debian/Ubuntu `apt-get install -y default-jdk-headless libcurator-recipes-java libcurator-framework-java libcurator-discovery-java libslf4j-java` " +
 	"(or `make deps` as root); elsewhere set CURATOR_CLASSPATH to Curator's jars and their dependencies"
 
-// Classpath is Debian's Curator (libcurator-recipes-java), whose jars'
-// manifests pull in ZooKeeper, Guava and slf4j-api, or $CURATOR_CLASSPATH.
+// Classpath is Debian's Curator (libcurator-recipes-java, and
+// libcurator-discovery-java for curator-x-discovery), whose jars'
+// manifests pull in ZooKeeper, Guava, Jackson and slf4j-api, or
+// $CURATOR_CLASSPATH.
 func Classpath() string {
 	if cp := os.Getenv("CURATOR_CLASSPATH"); cp != "" {
 		return cp
 	}
 	var jars []string
-	for _, j := range []string{"curator-recipes.jar", "curator-framework.jar", "curator-client.jar", "slf4j-nop.jar"} {
+	for _, j := range []string{"curator-recipes.jar", "curator-framework.jar", "curator-client.jar", "curator-x-discovery.jar", "slf4j-nop.jar"} {
 		jars = append(jars, filepath.Join("/usr/share/java", j))
 	}
 	return strings.Join(jars, string(os.PathListSeparator))

@@ -1,0 +1,63 @@
+package discovery
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/zkrecipes/zkrecipes/cache"
+	"github.com/zkrecipes/zkrecipes/internal/roster"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
+)
+
+// Change is one change of a [ServiceCache]: an instance registered
+// (Kind Joined, New), unregistered or expired (Left, Old), or updated
+// (Updated, Old and New), with the instance in it: Curator's
+// ServiceCacheListener only says "changed".
+type Change = roster.Change[Instance]
+
+// Changes is a subscription to a ServiceCache's changes: Next returns
+// them in order from an unbounded queue; Close ends it.
+type Changes = roster.Changes[Instance]
+
+// Change kinds.
+const (
+	Joined  = roster.Joined
+	Left    = roster.Left
+	Updated = roster.Updated
+)
+
+// ServiceCache is the live list of one service's instances, kept by a
+// children cache (package cache) and read without I/O: Curator's
+// ServiceCache. It is a [Source] for [NewProvider]. A ServiceCache is safe
+// for concurrent use.
+type ServiceCache struct {
+	r *roster.Roster[Instance]
+}
+
+// Cache loads the instances of service name and follows them until
+// Close. It returns once the initial load is complete, or with ctx's
+// error (leaving nothing running). Records that cannot be read are left
+// out and logged.
+func (d *Discovery) Cache(ctx context.Context, name string) (*ServiceCache, error) {
+	dir := zkpath.Join(d.base, name)
+	r, err := roster.Start(ctx, d.c, dir, func(_ string, e *cache.Entry) (Instance, error) { return Unmarshal(e.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("discovery: cache %s: %w", dir, err)
+	}
+	return &ServiceCache{r: r}, nil
+}
+
+// Instances returns the instances, sorted by id, disabled ones included.
+// The slice is shared: do not modify it. It is the same slice until the
+// instances change.
+func (s *ServiceCache) Instances() []Instance { return s.r.List() }
+
+// Subscribe starts a subscription to the changes after this call.
+// Instances after a change's Next reflects at least that change.
+func (s *ServiceCache) Subscribe() *Changes { return s.r.Subscribe() }
+
+// Provider returns a Provider over the cache.
+func (s *ServiceCache) Provider(opts ...ProviderOption) *Provider { return NewProvider(s, opts...) }
+
+// Close stops following the instances. Close is idempotent.
+func (s *ServiceCache) Close() { s.r.Close() }
