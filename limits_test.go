@@ -62,7 +62,7 @@ func TestIntegration_Client_OversizedSetKeepsLocks(t *testing.T) {
 	took := time.Since(start)
 	require.ErrorIs(t, err, zkrecipes.ErrTooLarge)
 	require.ErrorIs(t, err, zkrecipes.ErrInvalidArgument)
-	assert.Less(t, took, 50*time.Millisecond, "the size error is not immediate")
+	assert.Less(t, took, time.Second, "the size error waited for the server") // a drop and retries take seconds; a loaded machine, 150 ms
 	assert.Equal(t, sent, requests(d), "the oversized Set was sent")
 
 	// A round trip after it: the connection it would have dropped is the

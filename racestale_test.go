@@ -20,7 +20,7 @@ import (
 // The hold of session 5 (beneath go-zookeeper, released by the first
 // setWatches written after a reconnection) took that stale request for
 // the new connection's own, and a clean-clone CI run reported the race
-// once. This test builds the case on purpose, 50 times, with
+// once. This test builds the case on purpose, 10 times, with
 // go-zookeeper's goroutines starved: the sending goroutine is stuck
 // writing a request when the connection is cut, so whatever is queued
 // behind it is left for the next connection. It did not show the race on
@@ -35,7 +35,7 @@ func TestIntegration_Client_StaleSetWatchesRaceFree(t *testing.T) {
 	ns := zktest.Namespace(t)
 	c := zktest.ClientAt(t, zktest.Servers(t), ns, zkrecipes.WithDialer(d.Dial), zkrecipes.WithSessionTimeout(10*time.Second))
 	writer := zktest.ClientAt(t, zktest.Servers(t), ns)
-	ctx := zktest.Context(t, 2*time.Minute)
+	ctx := zktest.Context(t, 3*time.Minute)
 	_, err := c.Create(ctx, "/w", []byte("0"), zkrecipes.Persistent, zkrecipes.WithParents())
 	require.NoError(t, err)
 
@@ -48,7 +48,7 @@ func TestIntegration_Client_StaleSetWatchesRaceFree(t *testing.T) {
 	sub := c.Subscribe()
 	defer sub.Close()
 	sess := c.Session()
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 10; i++ {
 		_, _, watch, err := c.GetW(ctx, "/w")
 		require.NoError(t, err)
 
