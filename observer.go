@@ -45,7 +45,8 @@ type Observer struct {
 	// LockAcquire is called when an acquisition of a lock of package lock
 	// returns (Lock, TryLock, RLock, Acquire, ...), with the time it waited
 	// and its Result ("ok" when acquired, "busy" for a TryLock that found
-	// the lock taken). LockRelease is called when a hold ends by Unlock or
+	// the lock taken; an AcquireN of n leases reports n acquisitions, one
+	// per lease). LockRelease is called when a hold ends by Unlock or
 	// Release, with the time it was held; LockLost when a hold is found
 	// lost (session lost, node deleted, or a suspension under the default
 	// policy): when its Lost channel closes, or at the latest at its
@@ -61,7 +62,7 @@ type Observer struct {
 
 	// QueuePut and QueueTake are called when a put (Put, PutBatch, ...)
 	// or a take (Take, Poll, and Consume's takes) of package queue
-	// returns. QueueRedelivery is called when a message is handed out
+	// returns; a take's Duration includes its wait for a message. QueueRedelivery is called when a message is handed out
 	// again (Deliveries > 1); QueueDeadLetter when one is moved to the
 	// dead-letter queue.
 	QueuePut        func(QueueEvent)
