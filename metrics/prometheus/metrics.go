@@ -34,6 +34,7 @@
 //	zkrecipes_queue_take_duration_seconds{path,result} histogram takes, waiting for a message included (result empty for a Poll that found none)
 //	zkrecipes_queue_redeliveries_total{path}          counter    messages handed out again
 //	zkrecipes_queue_dead_letters_total{path}          counter    messages moved to the dead-letter queue
+//	zkrecipes_queue_depth{path}                       gauge      messages in a queue, read when scraped (opt-in: [Metrics.QueueDepth])
 //
 // Cache and service-discovery metrics will follow those packages.
 //
@@ -52,7 +53,8 @@ import (
 // once, and give each client its own Observer. It is safe for concurrent
 // use.
 type Metrics struct {
-	path func(string) string
+	namespace string
+	path      func(string) string
 
 	opDuration  *prometheus.HistogramVec
 	opInFlight  *prometheus.GaugeVec
@@ -131,6 +133,7 @@ func New(opts ...Option) *Metrics {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: name, Help: help}, labels)
 	}
 	return &Metrics{
+		namespace:     ns,
 		path:          cfg.path,
 		opDuration:    hist("op_duration_seconds", "Duration of ZooKeeper operations, retries included.", cfg.opBuckets, "op", "result"),
 		opInFlight:    gauge("op_in_flight", "ZooKeeper operations started and not yet returned.", "op"),

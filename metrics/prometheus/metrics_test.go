@@ -52,6 +52,9 @@ func TestIntegration_Metrics(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, msg.Ack(ctx))
 
+	reg.MustRegister(m.QueueDepth(5*time.Second, q))
+	require.Equal(t, 1.0, value(t, reg, "zkrecipes_queue_depth", "path", "/queue"), "b is left")
+
 	sub := c.Subscribe()
 	defer sub.Close()
 	d.Cut()

@@ -70,9 +70,15 @@ func main() {
 	}()
 	log.Printf("serving http://%s/metrics (ZooKeeper %s); Ctrl-C stops", *listen, *servers)
 
+	q, err := queue.New(c, "/queues/jobs", queue.WithMaxDeliveries(3))
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg.MustRegister(m.QueueDepth(5*time.Second, q)) // read from ZooKeeper at each scrape
+
 	go lockLoop(ctx, c)
 	go electionLoop(ctx, c)
-	go queueLoop(ctx, c)
+	go queueLoop(ctx, q)
 	<-ctx.Done()
 	_ = hs.Shutdown(context.Background())
 }
@@ -112,11 +118,7 @@ func electionLoop(ctx context.Context, c *zkrecipes.Client) {
 
 // queueLoop puts jobs and consumes them, failing one in ten (redelivered,
 // and dead-lettered after three deliveries).
-func queueLoop(ctx context.Context, c *zkrecipes.Client) {
-	q, err := queue.New(c, "/queues/jobs", queue.WithMaxDeliveries(3))
-	if err != nil {
-		log.Fatal(err)
-	}
+func queueLoop(ctx context.Context, q *queue.Queue) {
 	go func() {
 		for ctx.Err() == nil {
 			_, _ = q.Put(ctx, []byte("job"))
