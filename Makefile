@@ -36,13 +36,24 @@ deps:
 
 vet:
 	$(GO) vet ./...
+	@set -e; for m in $(SUBMODULES); do (cd $$m && $(GO) vet ./...); done
+
+# Modules of their own inside the repository (each with a replace to the
+# root), so that core users never download their dependencies; `make test`
+# vets and tests each of them too.
+SUBMODULES := metrics/prometheus metrics/otel
 
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
+	@set -e; for m in $(SUBMODULES); do \
+		echo "(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...)"; \
+		(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...); \
+	done
 
 test-short:
 	$(GO) test -short -race ./...
+	@set -e; for m in $(SUBMODULES); do (cd $$m && $(GO) test -short -race ./...); done
 
 build:
 	$(GO) build ./...

@@ -29,6 +29,9 @@ type Client struct {
 	lostTmr  *time.Timer
 	suspends uint64   // counts suspensions, to tell a stale lost-timer apart
 	last     *Session // the newest session ever established
+	// when the current suspension began (zero: none), kept only with an
+	// Observer (see observeConnLocked)
+	suspendedAt time.Time
 
 	// the state machine's queue (see events.go)
 	evMu  sync.Mutex
@@ -141,7 +144,7 @@ func (c *Client) Close() error {
 		if g.sess != nil {
 			g.sess.suspend()
 		}
-		c.emitLocked(Closed, g.sess)
+		c.emitLocked(Closed, g.sess, "")
 		c.mu.Unlock()
 
 		close(c.closing)

@@ -90,7 +90,7 @@ func (c *Client) handle(e genEvent) {
 	}
 	if e.lostTick != 0 {
 		if g.sess != nil && !g.sess.Connected() && e.lostTick == c.suspends {
-			c.loseLocked(g, fmt.Errorf("disconnected for the session timeout (%v)", g.sess.timeout))
+			c.loseLocked(g, "timeout", fmt.Errorf("disconnected for the session timeout (%v)", g.sess.timeout))
 		}
 		return
 	}
@@ -102,21 +102,21 @@ func (c *Client) handle(e genEvent) {
 			g.sess = s
 			c.last = s
 			close(g.ready)
-			c.emitLocked(Connected, s)
+			c.emitLocked(Connected, s, "")
 		case e.sid != g.sess.id:
-			c.loseLocked(g, errors.New("server assigned a new session"))
+			c.loseLocked(g, "new_session", errors.New("server assigned a new session"))
 		case g.sess.resume():
 			c.stopLostTimerLocked()
-			c.emitLocked(Reconnected, g.sess)
+			c.emitLocked(Reconnected, g.sess, "")
 		}
 	case zk.StateDisconnected:
 		if g.sess != nil && g.sess.suspend() {
 			c.suspends++
-			c.emitLocked(Suspended, g.sess)
+			c.emitLocked(Suspended, g.sess, "")
 			c.startLostTimerLocked(g)
 		}
 	case zk.StateExpired:
-		c.loseLocked(g, zk.ErrSessionExpired)
+		c.loseLocked(g, "expired", zk.ErrSessionExpired)
 	case zk.StateAuthFailed:
 		c.o.logger.Error("zkrecipes: authentication failed", "server", e.ev.Server)
 	}
@@ -153,15 +153,16 @@ func (c *Client) stopLostTimerLocked() {
 	}
 }
 
-// loseLocked ends generation g's session and starts the next generation.
-func (c *Client) loseLocked(g *generation, cause error) {
+// loseLocked ends generation g's session and starts the next generation;
+// reason is ConnEvent.Reason.
+func (c *Client) loseLocked(g *generation, reason string, cause error) {
 	c.stopLostTimerLocked()
 	if !g.retire(fmt.Errorf("%w: %w", ErrSessionLost, cause)) {
 		return
 	}
 	if g.sess != nil {
 		g.sess.suspend()
-		c.emitLocked(Lost, g.sess)
+		c.emitLocked(Lost, g.sess, reason)
 	}
 	c.o.logger.Warn("zkrecipes: session lost", "cause", cause)
 	c.spawn(func() { g.shutdown(false) })

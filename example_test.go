@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
@@ -61,4 +62,28 @@ func ExampleSession() {
 	}
 	<-s.Done()
 	log.Printf("session over: %v", s.Err())
+}
+
+// An Observer with the hooks one needs: here, slow operations are logged
+// and lost sessions counted. The metrics/prometheus and metrics/otel
+// modules fill in every hook.
+func ExampleWithObserver() {
+	var lost atomic.Int64
+	ob := zkrecipes.Observer{
+		OpDone: func(e zkrecipes.OpEvent) {
+			if e.Duration > 100*time.Millisecond {
+				log.Printf("slow %s %s: %v (%s)", e.Op, e.Path, e.Duration, e.Result)
+			}
+		},
+		ConnState: func(e zkrecipes.ConnEvent) {
+			if e.State == zkrecipes.Lost {
+				lost.Add(1) // e.Reason: expired, timeout or new_session
+			}
+		},
+	}
+	c, err := zkrecipes.Connect(context.Background(), []string{"127.0.0.1:2181"}, zkrecipes.WithObserver(ob))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
 }

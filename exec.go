@@ -133,11 +133,19 @@ func doOwn[T any](ctx context.Context, o ops, op, path string, fn func(ctx conte
 // retrying runs attempt until it succeeds or fails for good, on one
 // generation; attempt reports whether its request may still land.
 func retrying[T any](ctx context.Context, o ops, op, path string, attempt func(g *generation, retried bool) (T, error, bool)) (T, error) {
+	sp := o.c.startOp(op, path)
+	v, err := retryLoop(ctx, o, op, path, sp, attempt)
+	sp.end(err)
+	return v, err
+}
+
+func retryLoop[T any](ctx context.Context, o ops, op, path string, sp opSpan, attempt func(g *generation, retried bool) (T, error, bool)) (T, error) {
 	var zero T
 	g, err := o.pin()
 	if err != nil {
 		return zero, &OpError{Op: op, Path: path, Err: err}
 	}
+	n := 1                // the attempt about to be made
 	var b backoff.BackOff // made on the first retry: most operations need none
 	var drops retry.Drops
 	retried := false // an earlier attempt ended in a retryable error
@@ -158,6 +166,8 @@ func retrying[T any](ctx context.Context, o ops, op, path string, attempt func(g
 			b = o.c.o.newBackOff()
 		}
 		retried = true
+		n++
+		sp.retry(n, err)
 		if ok, werr := retry.Wait(ctx, b, g.retired, nil); !ok {
 			if werr == nil {
 				werr = err // the policy gave up: report the last cause

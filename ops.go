@@ -202,12 +202,19 @@ func (o Ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 	if err := o.checkMulti(nreqs); err != nil {
 		return nil, &OpError{Op: "multi", Err: err}
 	}
+	sp := o.c.startOp("multi", "")
+	res, err := o.multi(ctx, nreqs, sp)
+	sp.end(err)
+	return res, err
+}
+
+func (o Ops) multi(ctx context.Context, nreqs []any, sp opSpan) ([]zk.MultiResponse, error) {
 	g, err := o.pin()
 	if err != nil {
 		return nil, &OpError{Op: "multi", Err: err}
 	}
 	b := o.c.o.newBackOff()
-	for {
+	for n := 2; ; n++ {
 		res, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
 		if err == nil || !errors.Is(err, zk.ErrNoServer) {
 			for i := range res {
@@ -218,6 +225,7 @@ func (o Ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 			}
 			return res, nil
 		}
+		sp.retry(n, err)
 		if ok, werr := retryWait(ctx, b, g); !ok {
 			return nil, o.fail("multi", "", g, orErr(werr, err))
 		}
@@ -345,7 +353,10 @@ func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 		return "", &OpError{Op: "create", Path: p, Err: err}
 	}
 	if mode.sequential() {
-		return o.createProtected(ctx, p, ap, data, mode, co)
+		sp := o.c.startOp("create", p)
+		path, err := o.createProtected(ctx, p, ap, data, mode, co, sp)
+		sp.end(err)
+		return path, err
 	}
 	created, err := do(ctx, o.ops, "create", p, func(conn *zk.Conn, retried bool) (string, error) {
 		got, err := rawCreate(conn, ap, data, mode, co)

@@ -27,7 +27,8 @@ type options struct {
 	dialer         zk.Dialer
 	tls            *tls.Config // see tls.go
 	maxBufferSize  int
-	err            error // first invalid option, reported by Connect
+	observer       *Observer // see observer.go; nil: none
+	err            error     // first invalid option, reported by Connect
 }
 
 type authInfo struct {

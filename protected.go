@@ -20,7 +20,7 @@ import (
 // dies with the generation, so the whole create is pinned to one. A
 // persistent node outlives sessions: if the session ends mid-create we look
 // for it again from the next session before trying anew.
-func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
+func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mode CreateMode, co createOptions, sp opSpan) (string, error) {
 	g, err := o.pin()
 	if err != nil {
 		return "", &OpError{Op: "create", Path: p, Err: err}
@@ -29,6 +29,7 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 	nonce := zkpath.Nonce()
 	b := o.c.o.newBackOff()
 	search := false
+	attempt := 1
 	for {
 		s, err := o.session(ctx, g)
 		if err != nil {
@@ -67,6 +68,8 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			return "", o.fail("create", p, g, abandoned(ctx.Err(), gone))
 		case retry.Retryable(err):
 			search = true
+			attempt++
+			sp.retry(attempt, err)
 			if ok, werr := retryWait(ctx, b, g); !ok {
 				if ctx.Err() != nil {
 					// An earlier attempt may have landed: look for it.

@@ -9,5 +9,6 @@ func init() {
 		Go:            (*Client).goOwned,
 		Connections:   (*Session).connections,
 		CreateAndList: (*Session).createAndList,
+		Observer:      (*Client).observer,
 	})
 }

@@ -88,10 +88,12 @@ func (s *Subscription) wake() {
 	}
 }
 
-// emitLocked records a transition and hands it to every subscriber.
-func (c *Client) emitLocked(st State, sess *Session) {
+// emitLocked records a transition and hands it to every subscriber and
+// the observer; reason is ConnEvent.Reason.
+func (c *Client) emitLocked(st State, sess *Session, reason string) {
 	c.state = st
 	ch := StateChange{State: st, Session: sess, At: time.Now()}
+	c.observeConnLocked(st, sess, reason, ch.At)
 	attrs := []any{"state", st.String()}
 	if sess != nil {
 		attrs = append(attrs, "session", sessionHex(sess.id))

@@ -2,11 +2,13 @@ package election
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/seam"
 )
 
@@ -20,6 +22,7 @@ type Term struct {
 	cancel context.CancelCauseFunc
 	susp   <-chan struct{} // the session's suspension channel at the start
 	stop   func()          // ends contend's loss watcher; called once, in end
+	obs    *observe.Term   // nil without an Observer
 
 	endOnce    sync.Once
 	resignOnce sync.Once
@@ -27,11 +30,11 @@ type Term struct {
 
 func newTerm(e *Election, ent *contend.Entry) *Term {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	t := &Term{e: e, ent: ent, ctx: ctx, cancel: cancel}
+	t := &Term{e: e, ent: ent, ctx: ctx, cancel: cancel, obs: observe.StartTerm(e.c, e.path, e.o.id)}
 	// Taken before contend's watcher takes its own, so lostCause can tell a
 	// suspension apart from the other ways of losing.
 	t.susp = ent.Session.Suspended()
-	lost, stop := ent.Lost(e.o.suspendedIsLost)
+	lost, stop := ent.Lost(e.o.suspendedIsLost, nil)
 	t.stop = stop
 	started := seam.Go(e.c, func(context.Context) {
 		<-lost // also closed by stop (Resign) and on client close
@@ -80,6 +83,7 @@ func (t *Term) end(cause error) {
 	t.endOnce.Do(func() {
 		t.stop()
 		t.cancel(cause)
+		t.obs.End(!errors.Is(cause, ErrResigned) && !errors.Is(cause, zkrecipes.ErrClosed))
 	})
 }
 

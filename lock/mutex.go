@@ -9,6 +9,7 @@ import (
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
 	"github.com/zkrecipes/zkrecipes/internal/misuse"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 )
 
 // Znode names, as Curator uses them (see the package documentation). A
@@ -85,6 +86,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	}
 	m.busy = true
 	m.mu.Unlock()
+	ob := observe.StartAcquire(m.c, m.path, "mutex")
 	e, err := contend.Enter(ctx, m.c, contend.Config{
 		Dir: m.path, Name: LockPrefix, Data: m.o.data, ACL: m.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
@@ -94,9 +96,11 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	defer m.mu.Unlock()
 	if err != nil {
 		m.busy = false
-		return acquireErr("lock", m.path, err, ErrLocked)
+		err = acquireErr("lock", m.path, err, ErrLocked)
+		ob.Done(err, ErrLocked)
+		return err
 	}
-	m.h = newHold(e, m.o.suspendedIsLost)
+	m.h = newHold(e, m.o.suspendedIsLost, ob.Done(nil, nil))
 	return nil
 }
 
@@ -170,17 +174,30 @@ type hold struct {
 	suspendedIsLost bool
 	lost            <-chan struct{}
 	stop            func()
+	obs             *observe.Hold // nil without an Observer
 }
 
-func newHold(e *contend.Entry, suspendedIsLost bool) *hold {
-	return &hold{e: e, suspendedIsLost: suspendedIsLost}
+func newHold(e *contend.Entry, suspendedIsLost bool, obs *observe.Hold) *hold {
+	return &hold{e: e, suspendedIsLost: suspendedIsLost, obs: obs}
 }
 
 // release stops the loss watcher and deletes the node (see Entry.Release).
 // The caller has detached h from its handle, so nothing else touches h.
 func (h *hold) release(ctx context.Context) error {
+	h.ended()
 	h.stopWatch()
 	return h.e.Release(ctx)
+}
+
+// ended reports the end of the hold to the Observer, and its loss if the
+// loss watcher did not (nobody called Lost): the session ended, or was
+// suspended under the default policy.
+func (h *hold) ended() {
+	if h.obs == nil {
+		return
+	}
+	lost := h.e.Session.Err() != nil || (h.suspendedIsLost && h.e.SuspendedSince())
+	h.obs.Released(lost)
 }
 
 // stopWatch ends the loss watcher, closing the Lost channel, if any.
@@ -199,7 +216,11 @@ func (h *hold) lostCh() <-chan struct{} {
 		return closedCh
 	}
 	if h.lost == nil {
-		h.lost, h.stop = h.e.Lost(h.suspendedIsLost)
+		var onLost func()
+		if h.obs != nil {
+			onLost = h.obs.Lost
+		}
+		h.lost, h.stop = h.e.Lost(h.suspendedIsLost, onLost)
 	}
 	return h.lost
 }

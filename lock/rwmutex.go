@@ -7,6 +7,7 @@ import (
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -69,6 +70,7 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	}
 	rw.wBusy = true
 	rw.mu.Unlock()
+	ob := observe.StartAcquire(rw.c, rw.path, "write")
 	e, err := contend.Enter(ctx, rw.c, contend.Config{
 		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
 		Predicate: contend.Writer(), NoWait: try, OnWait: rw.onWait, Lazy: true,
@@ -77,9 +79,11 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	defer rw.mu.Unlock()
 	if err != nil {
 		rw.wBusy = false
-		return acquireErr("lock", rw.path, err, ErrLocked)
+		err = acquireErr("lock", rw.path, err, ErrLocked)
+		ob.Done(err, ErrLocked)
+		return err
 	}
-	rw.w = newHold(e, rw.o.suspendedIsLost)
+	rw.w = newHold(e, rw.o.suspendedIsLost, ob.Done(nil, nil))
 	return nil
 }
 
@@ -121,6 +125,7 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 			return true, -1
 		}
 	}
+	ob := observe.StartAcquire(rw.c, rw.path, "read")
 	e, err := contend.Enter(ctx, rw.c, cfg)
 
 	rw.mu.Lock()
@@ -130,7 +135,7 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 		rw.rBusy = false
 		drop, rw.kept = rw.kept, nil
 	} else {
-		rw.r = newHold(e, rw.o.suspendedIsLost)
+		rw.r = newHold(e, rw.o.suspendedIsLost, ob.Done(nil, nil))
 		rw.behind = behind
 		if !behind {
 			drop, rw.kept = rw.kept, nil
@@ -141,7 +146,9 @@ func (rw *RWMutex) rlock(ctx context.Context, try bool) error {
 		_ = drop.e.Release(context.WithoutCancel(ctx))
 	}
 	if err != nil {
-		return acquireErr("rlock", rw.path, err, ErrLocked)
+		err = acquireErr("rlock", rw.path, err, ErrLocked)
+		ob.Done(err, ErrLocked)
+		return err
 	}
 	return nil
 }
@@ -160,6 +167,7 @@ func (rw *RWMutex) Unlock(ctx context.Context) error {
 	}
 	rw.w, rw.wBusy = nil, false
 	if rw.downgrading || (rw.r != nil && rw.behind) {
+		h.ended()
 		h.stopWatch()
 		rw.kept = h
 		rw.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/contend"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -88,6 +89,19 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 	if n < 1 || n > s.max {
 		return nil, fmt.Errorf("lock: acquire %d leases of %s: %w: need 1..%d", n, s.path, zkrecipes.ErrInvalidArgument, s.max)
 	}
+	ob := observe.StartAcquire(s.c, s.path, "semaphore")
+	leases, err := s.acquireLeases(ctx, n, try)
+	if err != nil {
+		ob.Done(err, ErrNoLease)
+		return nil, err
+	}
+	for _, l := range leases { // one acquisition per lease
+		l.h.obs = ob.Done(nil, nil)
+	}
+	return leases, nil
+}
+
+func (s *Semaphore) acquireLeases(ctx context.Context, n int, try bool) ([]*Lease, error) {
 	adm, err := contend.Enter(ctx, s.c, contend.Config{
 		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix, ACL: s.o.acl,
 		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: s.onWait, Lazy: true,
@@ -113,7 +127,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 	}
 	leases := make([]*Lease, n)
 	for i, e := range entries {
-		leases[i] = &Lease{path: s.path, h: newHold(e, s.o.suspendedIsLost)}
+		leases[i] = &Lease{path: s.path, h: newHold(e, s.o.suspendedIsLost, nil)}
 	}
 	return leases, nil
 }

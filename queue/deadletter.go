@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 )
 
 // deadLetter moves a claimed message to the dead-letter queue: one
@@ -29,6 +30,7 @@ func (q *Queue) deadLetter(ctx context.Context, m *Message) error {
 	}
 	_, err := dlq.write(ctx, m.s, m.Priority, []putItem{{data: m.Data}}, extra)
 	if err == nil {
+		observe.DeadLetter(q.c, q.path, m.Deliveries)
 		q.c.Logger().Info("queue: message dead-lettered", "queue", q.path, "id", m.ID, "deliveries", m.Deliveries, "to", dlq.path)
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 )
 
 // maxRequest is ZooKeeper's default limit on one request (jute.maxbuffer,
@@ -72,6 +73,13 @@ func (q *Queue) putOne(ctx context.Context, prio int, it putItem, try bool) (str
 }
 
 func (q *Queue) put(ctx context.Context, prio int, items []putItem, try bool) ([]string, error) {
+	ob := observe.StartQueue(q.c, q.path)
+	ids, err := q.putItems(ctx, prio, items, try)
+	ob.Put(len(items), err)
+	return ids, err
+}
+
+func (q *Queue) putItems(ctx context.Context, prio int, items []putItem, try bool) ([]string, error) {
 	if err := q.checkPut(prio, items); err != nil {
 		return nil, err
 	}

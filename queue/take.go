@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 )
 
 // Outcomes of one attempt to claim a candidate that are not errors of the
@@ -39,6 +40,13 @@ func (q *Queue) Poll(ctx context.Context) (*Message, error) {
 }
 
 func (q *Queue) take(ctx context.Context, poll bool) (*Message, error) {
+	ob := observe.StartQueue(q.c, q.path)
+	m, err := q.takeOne(ctx, poll)
+	ob.Take(err, ErrEmpty)
+	return m, err
+}
+
+func (q *Queue) takeOne(ctx context.Context, poll bool) (*Message, error) {
 	q.enter()
 	defer q.leave()
 	for {
@@ -117,6 +125,9 @@ func (q *Queue) delivered(ctx context.Context, s *zkrecipes.Session, cd cand) (*
 			return nil, err
 		}
 		return nil, errMoved
+	}
+	if m.Deliveries > 1 {
+		observe.Redelivery(q.c, q.path, m.Deliveries)
 	}
 	return m, nil
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 	"github.com/zkrecipes/zkrecipes/queue"
 	"io"
@@ -29,30 +30,34 @@ type Params struct {
 
 	RawWarmup, RawOps  int
 	W1Warmup, W1Cycles int
-	W2Clients          int
-	W2Warmup           time.Duration
-	W2Duration         time.Duration
-	W3Candidates       int
-	W3Rounds           int
-	W4Producers        int
-	W4Consumers        int
-	W4Items            int
-	W4Payload          int
-	W4Inline           bool // queue: WithInline (small messages in the node name)
-	W4Timeout          time.Duration
-	W4Depths           []int // queue-depth: depths at which take latency is measured
-	W5Clients          int
-	W5Increments       int
-	W6Clients          int
-	W6Rounds           int
-	CutsClients        int
-	CutsDuration       time.Duration
-	CutsMin, CutsMax   time.Duration
-	W8Instances        int
-	W8Kill, W8Close    int
-	W8SessionTimeout   time.Duration
-	W8Lookups          int
-	W8Timeout          time.Duration
+	// W1Observer, if set, adds a W1 arm on a client reporting to it, and a
+	// result comparing it with the plain client (see observer.go).
+	W1Observer       *zkrecipes.Observer
+	W1ObserverName   string
+	W2Clients        int
+	W2Warmup         time.Duration
+	W2Duration       time.Duration
+	W3Candidates     int
+	W3Rounds         int
+	W4Producers      int
+	W4Consumers      int
+	W4Items          int
+	W4Payload        int
+	W4Inline         bool // queue: WithInline (small messages in the node name)
+	W4Timeout        time.Duration
+	W4Depths         []int // queue-depth: depths at which take latency is measured
+	W5Clients        int
+	W5Increments     int
+	W6Clients        int
+	W6Rounds         int
+	CutsClients      int
+	CutsDuration     time.Duration
+	CutsMin, CutsMax time.Duration
+	W8Instances      int
+	W8Kill, W8Close  int
+	W8SessionTimeout time.Duration
+	W8Lookups        int
+	W8Timeout        time.Duration
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -73,6 +78,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&p.RawOps, "raw-ops", 2000, "raw: measured ops per kind")
 	fs.IntVar(&p.W1Warmup, "w1-warmup", 200, "lock-uncontended: warm-up cycles")
 	fs.IntVar(&p.W1Cycles, "w1-cycles", 2000, "lock-uncontended: measured cycles")
+	fs.Func("w1-observer", "lock-uncontended: also run the cycle on a client with this Observer and report the overhead: none, noop", p.observerFlag)
 	fs.IntVar(&p.W2Clients, "w2-clients", 8, "lock-contended: sessions")
 	secs(fs, &p.W2Warmup, "w2-warmup-s", 2, "lock-contended: warm-up seconds")
 	secs(fs, &p.W2Duration, "w2-duration-s", 10, "lock-contended: measured seconds")

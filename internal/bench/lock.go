@@ -31,8 +31,8 @@ func init() {
 }
 
 // connectBench opens a client in namespace ns, counting its requests in n.
-func connectBench(ctx context.Context, p *Params, ns string, n *Counter) (*zkrecipes.Client, error) {
-	opts := []zkrecipes.Option{zkrecipes.WithNamespace(ns), zkrecipes.WithSessionTimeout(p.SessionTimeout)}
+func connectBench(ctx context.Context, p *Params, ns string, n *Counter, extra ...zkrecipes.Option) (*zkrecipes.Client, error) {
+	opts := append([]zkrecipes.Option{zkrecipes.WithNamespace(ns), zkrecipes.WithSessionTimeout(p.SessionTimeout)}, extra...)
 	if n != nil {
 		opts = append(opts, zkrecipes.WithDialer(n.Dial))
 	}
@@ -83,6 +83,9 @@ func benchRoot(p *Params) string {
 }
 
 func runLockUncontended(ctx context.Context, p *Params, e *Emitter) error {
+	if p.W1Observer != nil {
+		return runObserverOverhead(ctx, p, e)
+	}
 	floor, err := Floor(ctx, p)
 	if err != nil {
 		return fmt.Errorf("raw round trip: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // fetchOwn reads our node's stat and sets a watch on it, then closes
@@ -88,7 +89,9 @@ func (e *Entry) knownToken() int64 {
 // suspendedIsLost, the connection was suspended at any time since Enter
 // returned. stop ends the watcher goroutine and returns once the channel
 // is closed (call it before Leave). The goroutine is owned by the client.
-func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
+// onLost, if not nil, is called before the channel closes when it closes
+// for one of those reasons (not for stop, nor for the client's Close).
+func (e *Entry) Lost(suspendedIsLost bool, onLost func()) (lost <-chan struct{}, stop func()) {
 	ch := make(chan struct{})
 	quit := make(chan struct{})
 	var susp <-chan struct{}
@@ -97,6 +100,13 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 	}
 	started := seam.Go(e.c, func(life context.Context) {
 		defer close(ch)
+		if onLost != nil {
+			defer func() {
+				if !closed(quit) && life.Err() == nil && !errors.Is(e.Session.Err(), zkrecipes.ErrClosed) {
+					onLost()
+				}
+			}()
+		}
 		ready := e.ready
 		var watch <-chan zk.Event
 		var own <-chan ownWatch
@@ -140,6 +150,20 @@ func (e *Entry) Lost(suspendedIsLost bool) (lost <-chan struct{}, stop func()) {
 	return ch, func() {
 		once.Do(func() { close(quit) })
 		<-ch // the channel is closed when stop returns
+	}
+}
+
+// SuspendedSince reports whether the session was suspended (or ended) at
+// any time since Enter returned: under the default policy the hold was
+// lost then.
+func (e *Entry) SuspendedSince() bool { return closed(e.susp) }
+
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

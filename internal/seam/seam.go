@@ -24,7 +24,12 @@ var (
 	goFn          = hooks.Go.(func(*zkrecipes.Client, func(context.Context)) bool)
 	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
 	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error))
+	observer      = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
 )
+
+// Observer returns c's Observer, nil without one. Recipes report through
+// internal/observe, which calls it. See Client.observer.
+func Observer(c *zkrecipes.Client) *zkrecipes.Observer { return observer(c) }
 
 // Go runs fn on a goroutine owned by c: Close cancels fn's ctx and waits
 // for fn to return. Recipes use it for work that must outlive the caller's
