@@ -1,8 +1,8 @@
 package zkrecipes_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
