@@ -127,7 +127,11 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 	}
 	acks, dups := 0, 0
 	lateAcks := 0
+	maybeAcked := false // an Ack or Nack whose outcome is unknown: it may have landed
 	for i, d := range ds {
+		if d.how == "unknown" {
+			maybeAcked = true
+		}
 		if d.how == "ack" || d.how == "drain" {
 			// An ack whose claim was lost before it settled is counted
 			// apart: it may be this delivery's own or a redelivery's.
@@ -175,7 +179,7 @@ func (q *queueRecipe) checkMessage(name string, st *msgState, lostAt map[*delive
 	if acks > 1 {
 		q.rec.violate("%s was acknowledged %d times", name, acks)
 	}
-	missing := acks == 0 && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed")
+	missing := acks == 0 && !maybeAcked && st.put == opOK && (len(ds) == 0 || ds[len(ds)-1].how != "consumed")
 	if missing && drained {
 		q.rec.violate("%s: put succeeded but it was never acknowledged nor left in the queue; hand-outs: %s", name, q.describe(ds, lostAt))
 	}
