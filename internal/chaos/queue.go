@@ -56,7 +56,7 @@ type delivery struct {
 	worker     string
 	taken      time.Time
 	deliveries int    // Message.Deliveries as reported
-	how        string // "ack", "nack", "lost" (claim lost), "unknown", "consumed", "consumed-nack", "drain"
+	how        string // "ack", "nack", "lost" (claim lost), "unknown" (an Ack), "unknown-nack", "consumed", "consumed-nack", "drain"
 	settled    time.Time
 	claim      *lossClock // the message's Lost channel; nil for the drain
 }
@@ -180,8 +180,11 @@ func (q *queueRecipe) take(ctx context.Context, w *worker, qu *queue.Queue) {
 		case errors.Is(err, queue.ErrClaimLost):
 			q.settle(d, "lost")
 			q.rec.op(w, start, opFailed, false)
+		case nack:
+			q.settle(d, "unknown-nack") // the message stays either way
+			q.rec.op(w, start, opAmbiguous, false)
 		default:
-			q.settle(d, "unknown")
+			q.settle(d, "unknown") // an Ack: the message may be gone
 			q.rec.op(w, start, opAmbiguous, false)
 		}
 		if err == nil {
