@@ -72,9 +72,13 @@ func ParseChildren(children []string, markers ...string) []Node {
 }
 
 // SortBySeq sorts nodes by creation order, never lexically: protected
-// prefixes differ per creator and would break a lexical sort.
+// prefixes differ per creator and would break a lexical sort. Siblings
+// never share a sequence number (their parent counts them); names that
+// do, from different parents, sort by name.
 func SortBySeq(nodes []Node) {
-	slices.SortStableFunc(nodes, func(a, b Node) int { return cmp.Compare(a.Order(), b.Order()) })
+	slices.SortFunc(nodes, func(a, b Node) int {
+		return cmp.Or(cmp.Compare(a.Order(), b.Order()), strings.Compare(a.Name, b.Name))
+	})
 }
 
 // Nonce returns a fresh random value for one protected create attempt.
