@@ -113,7 +113,17 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 // doOwn is do for a read that zkrecipes sends itself on g's connection
 // (internal/sock): it takes ctx, so it runs on the caller's goroutine.
 func doOwn[T any](ctx context.Context, o ops, op, path string, fn func(ctx context.Context, s *sock.Set) (T, error)) (T, error) {
-	return retrying(ctx, o, op, path, func(g *generation, _ bool) (T, error, bool) {
+	return doOwnWrite(ctx, o, op, path, func(ctx context.Context, s *sock.Set, _ bool) (T, bool, error) {
+		v, err := fn(ctx, s)
+		return v, false, err
+	})
+}
+
+// doOwnWrite is doOwn for a write: fn reports whether its request was
+// written (sent), so that a write whose ctx ended after that is reported
+// as uncertain, as do does; retried is do's.
+func doOwnWrite[T any](ctx context.Context, o ops, op, path string, fn func(ctx context.Context, s *sock.Set, retried bool) (T, bool, error)) (T, error) {
+	return retrying(ctx, o, op, path, func(g *generation, retried bool) (T, error, bool) {
 		var zero T
 		if err := ctx.Err(); err != nil {
 			return zero, err, false
@@ -125,8 +135,8 @@ func doOwn[T any](ctx context.Context, o ops, op, path string, fn func(ctx conte
 		case <-g.retired:
 			return zero, g.err, false
 		}
-		v, err := fn(ctx, &g.socks)
-		return v, err, false
+		v, sent, err := fn(ctx, &g.socks, retried)
+		return v, err, sent && isCtxErr(err)
 	})
 }
 

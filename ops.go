@@ -91,8 +91,8 @@ func (o Ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error)
 	if err != nil {
 		return nil, nil, &OpError{Op: "children", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "children", p, func(conn *zk.Conn, _ bool) (watched[[]string], error) {
-		ch, st, err := conn.Children(ap)
+	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
+		ch, st, err := s.Children(ctx, ap)
 		return watched[[]string]{ch, st, nil}, err
 	})
 	return r.v, r.st, err
@@ -159,12 +159,12 @@ func (o Ops) Delete(ctx context.Context, p string, version int32) error {
 	if err != nil {
 		return &OpError{Op: "delete", Path: p, Err: err}
 	}
-	_, err = do(ctx, o.ops, "delete", p, func(conn *zk.Conn, retried bool) (struct{}, error) {
-		err := conn.Delete(ap, version)
+	_, err = doOwnWrite(ctx, o.ops, "delete", p, func(ctx context.Context, s *sock.Set, retried bool) (struct{}, bool, error) {
+		sent, err := s.Delete(ctx, ap, version)
 		if retried && errors.Is(err, zk.ErrNoNode) {
 			err = nil
 		}
-		return struct{}{}, err
+		return struct{}{}, sent, err
 	})
 	return err
 }

@@ -43,8 +43,8 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 	g := s.gen
 	sent := g.socks.WatchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
 	defer g.socks.UnwatchWrite(sent)
-	// The requests run on goroutines of their own, so they need not watch
-	// ctx (which would cost each a second hand-off): we do, below, and an
+	// The create runs on a goroutine of its own, so it need not watch ctx
+	// (which would cost it a second hand-off): we do, below, and an
 	// abandoned create's node is deleted once it lands.
 	bg := context.WithoutCancel(ctx)
 	created := make(chan result[string], 1)
@@ -59,17 +59,13 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		st   *zk.Stat
 		err  error
 	}
-	listed := make(chan listing, 1)
+	var l listing
 	var cr result[string]
 	select {
 	case <-sent.Done():
-		// Our create is on the wire: the listing goes out behind it.
-		if !s.c.spawn(func() {
-			kids, st, err := s.Children(bg, dir)
-			listed <- listing{kids, st, err}
-		}) {
-			listed <- listing{err: ErrClosed}
-		}
+		// Our create is on the wire: the listing goes out behind it, from
+		// here (Children is a request of our own: it needs no goroutine).
+		l.kids, l.st, l.err = s.Children(ctx, dir)
 		select {
 		case cr = <-created:
 		case <-ctx.Done():
@@ -84,14 +80,6 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		return cr.v, kids, st, err
 	case <-ctx.Done():
 		return s.abandonCreate(ctx, p, mode, created)
-	}
-	var l listing
-	select {
-	case l = <-listed:
-	case <-ctx.Done():
-		if cr.err == nil {
-			return cr.v, nil, nil, &OpError{Op: "children", Path: dir, Err: ctx.Err()}
-		}
 	}
 	if cr.err != nil {
 		return "", nil, nil, cr.err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -48,17 +49,19 @@ func init() {
 			fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads or anchor ids (raw, w1..w6, w8)")
 			fs.Var(&o.zkConfig, "zk-config", "zoo.cfg `line` for the embedded server (repeatable)")
 			fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the workloads to `file` (go tool pprof)")
+			fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines blocked during the workloads to `file` (go tool pprof)")
 			return func(ctx context.Context, p parsed) error { return a.bench(ctx, p, fs, &o) }
 		},
 	})
 }
 
 type benchFlags struct {
-	p          bench.Params
-	connect    string
-	workloads  string
-	zkConfig   multiFlag
-	cpuProfile string
+	p            bench.Params
+	connect      string
+	workloads    string
+	zkConfig     multiFlag
+	cpuProfile   string
+	blockProfile string
 }
 
 // anchorMode reports whether args use the anchor harness' interface.
@@ -123,6 +126,13 @@ func (a *app) bench(ctx context.Context, p parsed, fs *flag.FlagSet, o *benchFla
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if o.blockProfile != "" {
+		stop, err := blockProfile(o.blockProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	failed := 0
 	for _, w := range ws {
 		o.p.Logf("%s: %s", w.Name, w.Help)
@@ -138,6 +148,22 @@ func (a *app) bench(ctx context.Context, p parsed, fs *flag.FlagSet, o *benchFla
 		return fmt.Errorf("%d of %d workloads failed", failed, len(ws))
 	}
 	return nil
+}
+
+// blockProfile starts recording blocking events (every one of 10 µs or
+// more, a sample of shorter ones) and returns the function that writes
+// them to file and stops.
+func blockProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int((10 * time.Microsecond).Nanoseconds()))
+	return func() {
+		runtime.SetBlockProfileRate(0)
+		_ = pprof.Lookup("block").WriteTo(f, 0)
+		f.Close()
+	}, nil
 }
 
 // selectWorkloads resolves positional names ("all", names, anchor ids) and

@@ -35,6 +35,9 @@ type Params struct {
 	W1Observer       *zkrecipes.Observer
 	W1ObserverName   string
 	W2Clients        int
+	W2Counts         []int    // lock-contended: session counts to run (default: W2Clients)
+	W2Variants       []string // lock-contended: implementations, in order (default: mutex, mutex-nocancel)
+	W2Rounds         int      // lock-contended: rounds, alternating the variants' order
 	W2Warmup         time.Duration
 	W2Duration       time.Duration
 	W3Candidates     int
@@ -80,6 +83,22 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&p.W1Cycles, "w1-cycles", 2000, "lock-uncontended: measured cycles")
 	fs.Func("w1-observer", "lock-uncontended: also run the cycle on a client with this Observer and report the overhead: none, noop", p.observerFlag)
 	fs.IntVar(&p.W2Clients, "w2-clients", 8, "lock-contended: sessions")
+	fs.Func("w2-counts", "lock-contended: comma-separated session counts, each run in turn (default: --w2-clients)", func(s string) error {
+		p.W2Counts = nil
+		for _, f := range strings.Split(s, ",") {
+			var n int
+			if _, err := fmt.Sscan(f, &n); err != nil || n <= 0 {
+				return fmt.Errorf("bad count %q", f)
+			}
+			p.W2Counts = append(p.W2Counts, n)
+		}
+		return nil
+	})
+	fs.Func("w2-variants", "lock-contended: comma-separated implementations, run in this order: mutex (cancellable ctx), mutex-nocancel, zk.Lock (go-zookeeper) (default mutex,mutex-nocancel)", func(s string) error {
+		p.W2Variants = strings.Split(s, ",")
+		return nil
+	})
+	fs.IntVar(&p.W2Rounds, "w2-rounds", 1, "lock-contended: rounds per session count; even rounds run the variants in reverse order")
 	secs(fs, &p.W2Warmup, "w2-warmup-s", 2, "lock-contended: warm-up seconds")
 	secs(fs, &p.W2Duration, "w2-duration-s", 10, "lock-contended: measured seconds")
 	fs.IntVar(&p.W3Candidates, "w3-candidates", 3, "election: candidates")

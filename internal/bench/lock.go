@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -22,11 +20,6 @@ func init() {
 		Name: "lock-uncontended", Anchor: "W1",
 		Help: "1 session: acquire+release one lock.Mutex; cycles/s, p50/p99 µs, ×RTT, round trips per cycle",
 		Run:  runLockUncontended,
-	})
-	Register(Workload{
-		Name: "lock-contended", Anchor: "W2",
-		Help: "N sessions in one process loop acquire → critical section → release; acq/s, handoff p50/p99, violations",
-		Run:  runLockContended,
 	})
 }
 
@@ -171,123 +164,5 @@ func runLockUncontended(ctx context.Context, p *Params, e *Emitter) error {
 			"round_trips_per_op":       R2(float64(arm.reqs) / float64(len(arm.lat))),
 		})
 	}
-	return nil
-}
-
-func runLockContended(ctx context.Context, p *Params, e *Emitter) error {
-	// As W1: the caller's ctx, then a ctx that cannot be cancelled.
-	if err := runLockContendedWith(ctx, ctx, "lock.Mutex", p, e); err != nil {
-		return err
-	}
-	return runLockContendedWith(ctx, context.WithoutCancel(ctx), "lock.Mutex (ctx never cancelled)", p, e)
-}
-
-// runLockContendedWith runs W2 with the mutexes called with opCtx; ctx
-// bounds the run.
-func runLockContendedWith(ctx, opCtx context.Context, variant string, p *Params, e *Emitter) error {
-	floor, err := Floor(ctx, p)
-	if err != nil {
-		return fmt.Errorf("raw round trip: %w", err)
-	}
-	n := p.W2Clients
-	var reqs Counter // every client's requests
-	cs, release, err := connectMany(ctx, p, benchRoot(p)+"-w2", n, &reqs, func(c *zkrecipes.Client) {
-		removeNamespace(c, "/w2/lock", "/w2")
-	})
-	defer release()
-	if err != nil {
-		return err
-	}
-
-	var (
-		inside         atomic.Int32
-		violations     atomic.Int64
-		sharedCounter  atomic.Int64 // read-modify-write without atomicity while holding the lock
-		totalAcq       atomic.Int64
-		measuredAcq    atomic.Int64
-		lastRelStart   atomic.Int64 // ns since epoch when the last holder began its release
-		lastHolder     atomic.Int64
-		selfReacquires atomic.Int64
-		errs           atomic.Int64
-		mu             sync.Mutex
-		handoffs       []time.Duration
-		firstErr       error
-	)
-	lastHolder.Store(-1)
-	epoch := time.Now()
-	now := func() int64 { return int64(time.Since(epoch)) }
-	warmEnd := now() + int64(p.W2Warmup)
-	end := warmEnd + int64(p.W2Duration)
-	r0 := reqs.Requests()
-
-	var wg sync.WaitGroup
-	for id := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := must(lock.NewMutex(cs[id], "/w2/lock"))
-			var local []time.Duration
-			for now() < end && ctx.Err() == nil {
-				if err := m.Lock(opCtx); err != nil {
-					errs.Add(1)
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					time.Sleep(10 * time.Millisecond)
-					continue
-				}
-				tAcq := now()
-				if inside.Add(1) != 1 {
-					violations.Add(1)
-				}
-				rs := lastRelStart.Load()
-				prev := lastHolder.Load()
-				v := sharedCounter.Load()
-				sharedCounter.Store(v + 1)
-				totalAcq.Add(1)
-				if tAcq >= warmEnd && tAcq < end {
-					measuredAcq.Add(1)
-					if rs != 0 && prev != int64(id) {
-						local = append(local, time.Duration(tAcq-rs))
-					} else if prev == int64(id) {
-						selfReacquires.Add(1)
-					}
-				}
-				lastHolder.Store(int64(id))
-				inside.Add(-1)
-				lastRelStart.Store(now())
-				if err := m.Unlock(opCtx); err != nil {
-					errs.Add(1)
-				}
-			}
-			mu.Lock()
-			handoffs = append(handoffs, local...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if measuredAcq.Load() == 0 {
-		return fmt.Errorf("lock-contended: no acquisition in the measured window (first error: %v)", firstErr)
-	}
-	// Requests of all sessions over the whole run, per acquisition.
-	rt := float64(reqs.Requests()-r0) / float64(totalAcq.Load())
-	p50 := Pct(handoffs, 0.5)
-	e.Emit(Result{
-		"impl": p.Impl, "workload": "W2", "variant": variant,
-		"acq_s":          R2(float64(measuredAcq.Load()) / p.W2Duration.Seconds()),
-		"handoff_p50_us": p50, "handoff_p99_us": Pct(handoffs, 0.99),
-		"violations":   violations.Load(),
-		"counter_ok":   sharedCounter.Load() == totalAcq.Load(),
-		"measured_acq": measuredAcq.Load(), "total_acq": totalAcq.Load(), "handoffs": len(handoffs),
-		"self_reacquires": selfReacquires.Load(), "errors": errs.Load(), "clients": n,
-		"p50_x_rtt":          R2(p50 / floor.ExistsP50),
-		"p50_x_floor":        R2(p50 / (floor.DeleteP50 + floor.ExistsP50)),
-		"round_trips_per_op": R2(rt),
-	})
 	return nil
 }

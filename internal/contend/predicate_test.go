@@ -150,7 +150,15 @@ func TestLastObstacle(t *testing.T) {
 			ns := nodes(kinds)
 			for self := range ns {
 				ok, watch := p.p(ns, self)
-				if ok || watch < 0 || !lastObstacle(p.p, ns, self, watch) {
+				if ok || watch < 0 {
+					continue
+				}
+				before := slices.Clone(ns)
+				last := lastObstacle(p.p, ns, self, watch)
+				if !slices.Equal(ns, before) {
+					t.Fatalf("%s on %q at %d: lastObstacle changed the listing", p.name, kinds, self)
+				}
+				if !last {
 					continue
 				}
 				for mask := range 1 << self {

@@ -2,7 +2,6 @@ package contend
 
 import (
 	"github.com/zkrecipes/zkrecipes/internal/seam"
-	"slices"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -65,8 +64,14 @@ func lastObstacle(pred Predicate, nodes []zkpath.Node, self, watch int) bool {
 	if watch >= self {
 		return false
 	}
-	rest := slices.Delete(slices.Clone(nodes), watch, watch+1)
-	ok, _ := pred(rest, self-1)
+	// The listing without the watched node, made in place and undone
+	// (nodes is the caller's): a copy would cost every contender an
+	// allocation of the whole listing on every listing.
+	w, last := nodes[watch], len(nodes)-1
+	copy(nodes[watch:], nodes[watch+1:])
+	ok, _ := pred(nodes[:last], self-1)
+	copy(nodes[watch+1:], nodes[watch:last])
+	nodes[watch] = w
 	return ok
 }
 

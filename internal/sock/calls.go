@@ -41,15 +41,23 @@ type answer struct {
 // frame was written, request returns ctx's error unless the reply raced
 // it in.
 func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply func(wire.Reply)) (wire.Reply, error) {
+	r, _, err := s.send(ctx, build, onReply)
+	return r, err
+}
+
+// send is request that also reports whether the frame was written (in
+// whole or in part): a write that ends without its reply (ctx done,
+// connection closed) may then have been applied.
+func (s *Set) send(ctx context.Context, build func(xid int32) []byte, onReply func(wire.Reply)) (r wire.Reply, sent bool, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return wire.Reply{}, err
+			return wire.Reply{}, false, err
 		}
 		s.mu.Lock()
 		if s.endErr != nil {
 			err := s.endErr
 			s.mu.Unlock()
-			return wire.Reply{}, err
+			return wire.Reply{}, false, err
 		}
 		c, wait := s.ready, s.readyCh
 		if c == nil {
@@ -62,7 +70,7 @@ func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply
 			case <-wait:
 				continue
 			case <-ctx.Done():
-				return wire.Reply{}, ctx.Err()
+				return wire.Reply{}, false, ctx.Err()
 			}
 		}
 		xid := ownXidBase - s.xids.Add(1)%(1<<30)
@@ -75,21 +83,21 @@ func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply
 
 		if err := c.writeOwn(build(xid)); err != nil {
 			s.take(xid)
-			return wire.Reply{}, zk.ErrConnectionClosed
+			return wire.Reply{}, true, zk.ErrConnectionClosed
 		}
 		var a answer
 		select {
 		case a = <-cl.reply:
 		case <-ctx.Done():
 			if s.take(xid) != nil {
-				return wire.Reply{}, ctx.Err()
+				return wire.Reply{}, true, ctx.Err()
 			}
 			a = <-cl.reply // the reader took it: the reply is on its way
 		}
 		if a.err != nil {
-			return wire.Reply{}, a.err
+			return wire.Reply{}, true, a.err
 		}
-		return a.r, replyErr(a.r)
+		return a.r, true, replyErr(a.r)
 	}
 }
 

@@ -217,6 +217,11 @@ func (c *conn) readHead() error {
 			c.zxid = zxid
 		}
 	}
+	if c.kind == ownFrame {
+		// A reply of ours is handed over whole (see completed): a buffer
+		// of its own, of its size, which the caller then keeps.
+		c.body = make([]byte, 0, c.headN-4+c.remain)
+	}
 	if c.kind != passFrame {
 		c.body = append(c.body, c.head[4:c.headN]...)
 	}
@@ -246,8 +251,9 @@ func (c *conn) completed() {
 			}
 		}
 	case c.kind == ownFrame:
-		if r, ok := wire.ParseReply(c.body); ok {
-			r.Body = append([]byte(nil), r.Body...)
+		r, ok := wire.ParseReply(c.body)
+		c.body = nil // r.Body is the caller's now
+		if ok {
 			c.set.deliver(r)
 		}
 	}

@@ -111,10 +111,15 @@ func (s *Set) watch(ctx context.Context, op int32, path string, fn func(zk.Event
 
 // watchRequest builds a read of path with the watch flag set.
 func watchRequest(op int32, path string) func(int32) []byte {
+	return readRequest(op, path, true)
+}
+
+// readRequest builds a read of path, with the watch flag as given.
+func readRequest(op int32, path string, watch bool) func(int32) []byte {
 	return func(xid int32) []byte {
 		e := wire.NewRequest(xid, op)
 		e.String(path)
-		e.Bool(true)
+		e.Bool(watch)
 		return e.Frame()
 	}
 }

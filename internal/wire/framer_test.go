@@ -2,6 +2,8 @@ package wire
 
 import (
 	"encoding/binary"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -90,4 +92,30 @@ func TestCreatePath(t *testing.T) {
 	assert.False(t, ok, "not a create")
 	_, ok = CreatePath(req(OpCreate, "/a/b")[:18])
 	assert.False(t, ok, "path cut short")
+}
+
+// A listing's names are decoded with one allocation each, and the vector
+// with one: contention recipes decode every sibling on every listing.
+func TestStringsAllocations(t *testing.T) {
+	names := make([]string, 64)
+	for i := range names {
+		names[i] = fmt.Sprintf("_c_%036d-lock-%010d", i, i)
+	}
+	e := NewRequest(1, OpGetChildren2)
+	e.Strings(names)
+	body := e.Frame()[12:] // after the length, xid and opcode
+	var got []string
+	allocs := testing.AllocsPerRun(50, func() {
+		d := NewDecoder(body)
+		got = d.Strings()
+		if d.Err() != nil {
+			t.Fatal(d.Err())
+		}
+	})
+	if !slices.Equal(got, names) {
+		t.Fatalf("decoded %q, want %q", got, names)
+	}
+	if want := float64(len(names) + 1); allocs > want {
+		t.Errorf("Strings of %d names: %v allocations, want %v", len(names), allocs, want)
+	}
 }

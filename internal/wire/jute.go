@@ -107,7 +107,15 @@ func (d *Decoder) Buffer() []byte {
 	return append([]byte{}, d.take(int(n))...)
 }
 
-func (d *Decoder) String() string { return string(d.Buffer()) }
+// String reads a length-prefixed string; length -1 is "". It copies the
+// bytes once, straight into the string.
+func (d *Decoder) String() string {
+	n := d.Int32()
+	if n == -1 || d.err != nil {
+		return ""
+	}
+	return string(d.take(int(n)))
+}
 
 // Strings reads a vector of strings; length -1 is nil.
 func (d *Decoder) Strings() []string {

@@ -1,10 +1,11 @@
 package zkpath
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -71,9 +72,13 @@ func ParseChildren(children []string, markers ...string) []Node {
 }
 
 // SortBySeq sorts nodes by creation order, never lexically: protected
-// prefixes differ per creator and would break a lexical sort.
+// prefixes differ per creator and would break a lexical sort. Siblings
+// never share a sequence number (their parent counts them); names that
+// do, from different parents, sort by name.
 func SortBySeq(nodes []Node) {
-	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Order() < nodes[j].Order() })
+	slices.SortFunc(nodes, func(a, b Node) int {
+		return cmp.Or(cmp.Compare(a.Order(), b.Order()), strings.Compare(a.Name, b.Name))
+	})
 }
 
 // Nonce returns a fresh random value for one protected create attempt.
@@ -108,11 +113,33 @@ func ParseProtected(name string) (session int64, nonce uint64, ok bool) {
 	if tag[8] != '-' || tag[13] != '-' || tag[18] != '-' || tag[23] != '-' {
 		return 0, 0, false
 	}
-	hex := tag[0:8] + tag[9:13] + tag[14:18] + tag[19:23] + tag[24:36]
-	hi, err1 := strconv.ParseUint(hex[:16], 16, 64)
-	lo, err2 := strconv.ParseUint(hex[16:], 16, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, false
+	// 32 hex digits around the dashes: the first 16 the session, the
+	// rest the nonce. Parsed in place: contention recipes parse every
+	// sibling's name on every listing.
+	var v [2]uint64
+	digits := 0
+	for i := 0; i < len(tag); i++ {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			continue
+		}
+		d, ok := unhex(tag[i])
+		if !ok {
+			return 0, 0, false
+		}
+		v[digits/16] = v[digits/16]<<4 | d
+		digits++
 	}
-	return int64(hi), lo, true
+	return int64(v[0]), v[1], true
+}
+
+func unhex(c byte) (uint64, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return uint64(c - '0'), true
+	case 'a' <= c && c <= 'f':
+		return uint64(c - 'a' + 10), true
+	case 'A' <= c && c <= 'F':
+		return uint64(c - 'A' + 10), true
+	}
+	return 0, false
 }

@@ -2,6 +2,7 @@ package zkpath
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,34 @@ func TestParseChildrenMergesMarkers(t *testing.T) {
 func TestNonceDiffers(t *testing.T) {
 	if Nonce() == Nonce() {
 		t.Error("two nonces equal")
+	}
+}
+
+// Contention recipes parse and sort every sibling's name on every
+// listing: that allocates the result and nothing else.
+func TestParseChildrenAllocatesOnlyTheResult(t *testing.T) {
+	kids := make([]string, 64)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%slock-%010d", Protected(int64(i)<<40|0xABCDEF, uint64(i)*0x9E3779B97F4A7C15), 63-i)
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		if nodes := ParseChildren(kids, "lock-"); len(nodes) != 64 || nodes[0].Seq != 0 || nodes[0].Session != 63<<40|0xABCDEF {
+			t.Fatalf("parsed %d nodes, first %+v", len(nodes), nodes[0])
+		}
+	})
+	if allocs > 1 {
+		t.Errorf("ParseChildren of 64 protected names: %v allocations, want 1", allocs)
+	}
+}
+
+func TestParseProtectedRejectsNonHex(t *testing.T) {
+	name := Protected(0x1234, 0xFEED) + "lock-0000000001"
+	upper := name[:3] + strings.ToUpper(name[3:39]) + name[39:]
+	if s, n, ok := ParseProtected(upper); !ok || s != 0x1234 || n != 0xFEED {
+		t.Errorf("ParseProtected(%q) = %x %x %v", upper, s, n, ok)
+	}
+	bad := name[:5] + "g" + name[6:]
+	if _, _, ok := ParseProtected(bad); ok {
+		t.Errorf("ParseProtected(%q) accepted a non-hex digit", bad)
 	}
 }

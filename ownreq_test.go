@@ -1,0 +1,81 @@
+package zkrecipes_test
+
+import (
+	"encoding/binary"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/zktest"
+)
+
+// xidLog records the xid of every request frame written, by opcode.
+type xidLog struct {
+	mu   sync.Mutex
+	xids map[int32][]int32
+}
+
+func (l *xidLog) dial(network, address string, timeout time.Duration) (net.Conn, error) {
+	nc, err := net.DialTimeout(network, address, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return &xidConn{Conn: nc, l: l}, nil
+}
+
+func (l *xidLog) of(op int32) []int32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]int32(nil), l.xids[op]...)
+}
+
+type xidConn struct {
+	net.Conn
+	l      *xidLog
+	handed bool // the connect request went out
+}
+
+func (c *xidConn) Write(p []byte) (int, error) {
+	if c.handed && len(p) >= 12 {
+		xid, op := int32(binary.BigEndian.Uint32(p[4:8])), int32(binary.BigEndian.Uint32(p[8:12]))
+		c.l.mu.Lock()
+		if c.l.xids == nil {
+			c.l.xids = map[int32][]int32{}
+		}
+		c.l.xids[op] = append(c.l.xids[op], xid)
+		c.l.mu.Unlock()
+	}
+	c.handed = true
+	return c.Conn.Write(p)
+}
+
+// Children and Delete are zkrecipes' own requests (negative xids, which
+// go-zookeeper never uses), written on the caller's goroutine: through
+// go-zookeeper a cancellable call costs four goroutine hand-offs, the
+// contended lock path makes two of them per acquisition. This pins it.
+func TestIntegration_Ops_ChildrenAndDeleteAreOwnRequests(t *testing.T) {
+	zktest.SkipIfShort(t)
+	var l xidLog
+	c := zktest.Client(t, zkrecipes.WithDialer(l.dial))
+	ctx := zktest.Context(t, 20*time.Second) // cancellable
+	_, err := c.Create(ctx, "/d/n", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	kids, _, err := c.Children(ctx, "/d")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"n"}, kids)
+	require.NoError(t, c.Delete(ctx, "/d/n", -1))
+	ok, _, err := c.Exists(ctx, "/d/n")
+	require.NoError(t, err)
+	assert.False(t, ok, "Delete did not delete")
+	for _, op := range []int32{zktest.OpGetChildren2, zktest.OpDelete} {
+		xids := l.of(op)
+		require.NotEmpty(t, xids, "no request of opcode %d written", op)
+		for _, xid := range xids {
+			assert.Less(t, xid, int32(0), "opcode %d went through go-zookeeper (xid %d)", op, xid)
+		}
+	}
+}
