@@ -19,7 +19,7 @@
 #   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
 #   SECTION_TIMEOUT=900                    seconds before a hung bench program is killed
 #   KEEP_TMP=1                             keep the temporary harness copy
-#   WORKLOADS="w1,w2"                      anchor workloads to run (default w1,...,w6, the ones
+#   WORKLOADS="w1,w2"                      anchor workloads to run (default w1,...,w7, the ones
 #                                          zkr has); run-all.sh gives each section those its
 #                                          library has, and always runs the raw baseline
 #   ROUNDS=3                               repeat the whole run; even rounds run the
@@ -40,9 +40,9 @@ IMPLS="${IMPLS:-zkrecipes curator kazoo gozk}"
 export ZK_EXTRA_CFG="${ZK_EXTRA_CFG:-}"
 export BENCH_ARGS="${BENCH_ARGS:-}"
 export SECTION_TIMEOUT="${SECTION_TIMEOUT:-900}"
-# W7 (tree cache) has no zkrecipes program yet: the anchors' own results
-# cover it. W8 (service discovery) runs zkr bench discovery.
-export WORKLOADS="${WORKLOADS:-w1,w2,w3,w4,w5,w6,w8}"
+# W7 (tree cache) runs zkr bench tree-cache, W8 (service discovery) zkr
+# bench discovery.
+export WORKLOADS="${WORKLOADS:-w1,w2,w3,w4,w5,w6,w7,w8}"
 ROUNDS="${ROUNDS:-1}"
 
 say() { echo "[side-by-side] $*" >&2; }
@@ -116,6 +116,14 @@ branch = '''    zkrecipes)
         log "[zkrecipes] raw,$wl (zkr bench)"
         "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-$ts" --impl zkrecipes \\
             --workloads "raw,$wl" $BENCH_ARGS >> "$OUT/$impl.out" 2>> "$OUT/$impl.err"
+      fi
+      # W7 as the anchors run theirs: the go-zookeeper raw load floors on the
+      # same server first, then our tree cache in its own process.
+      if has w7; then
+        w7_floor "$impl" "$ts"
+        log "[zkrecipes] w7 (cache.Tree, zkr bench)"
+        "$ZKR_BIN" bench --connect "$CONNECT" --root "/bench-zkrecipes-w7-$ts" --impl zkrecipes \\
+            --workloads w7 $BENCH_ARGS >> "$OUT/$impl.out" 2>> "$OUT/$impl.err"
       fi ;;
 '''
 anchor = '    *)\n      echo "unknown impl $impl" >&2; return 1 ;;'

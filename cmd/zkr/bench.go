@@ -29,8 +29,8 @@ func init() {
 			"trip (p50_x_rtt). Without --servers (or $ZK_SERVERS) an embedded ZooKeeper is",
 			"started (--zk-config adds zoo.cfg lines, e.g. forceSync=no).",
 			"",
-			"Anchor-harness interface: --connect HOST:PORT --workloads raw,w1,...,w6 selects",
-			"workloads by the anchors' ids (raw, w1..w6, w8), forces RESULT lines and ignores",
+			"Anchor-harness interface: --connect HOST:PORT --workloads raw,w1,...,w8 selects",
+			"workloads by the anchors' ids (raw, w1..w8), forces RESULT lines and ignores",
 			"flags meant for the other harness programs, so zkr can be a section of",
 			"run-all.sh (see bench/side-by-side.sh)."),
 		examples: []string{
@@ -46,7 +46,7 @@ func init() {
 			var o benchFlags
 			o.p.RegisterFlags(fs)
 			fs.StringVar(&o.connect, "connect", "", "servers, as the anchor harness names them (same as --servers)")
-			fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads or anchor ids (raw, w1..w6, w8)")
+			fs.StringVar(&o.workloads, "workloads", "", "comma-separated workloads or anchor ids (raw, w1..w8)")
 			fs.Var(&o.zkConfig, "zk-config", "zoo.cfg `line` for the embedded server (repeatable)")
 			fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the workloads to `file` (go tool pprof)")
 			fs.StringVar(&o.blockProfile, "blockprofile", "", "write a profile of where goroutines blocked during the workloads to `file` (go tool pprof)")

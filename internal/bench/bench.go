@@ -61,6 +61,20 @@ type Params struct {
 	W8SessionTimeout time.Duration
 	W8Lookups        int
 	W8Timeout        time.Duration
+	W7Parents        int
+	W7Children       int
+	W7Payload        int
+	W7Updates        int
+	W7Rate           float64
+	W7Churn          time.Duration
+	W7ChurnParents   int
+	W7ChurnNames     int
+	W7QuiesceMs      int
+	W7Seed           int64
+	W7InitTimeout    time.Duration
+	W7Phases         string
+	W7Variants       string
+	W7Inflight       int
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -142,6 +156,20 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	p.W8SessionTimeout = 4 * time.Second
 	fs.IntVar(&p.W8Lookups, "w8-lookups", 10000, "discovery: measured picks")
 	secs(fs, &p.W8Timeout, "w8-timeout-s", 30, "discovery: timeout of each phase")
+	fs.IntVar(&p.W7Parents, "w7-parents", 100, "tree-cache: parents under the cache root")
+	fs.IntVar(&p.W7Children, "w7-children", 100, "tree-cache: leaves per parent")
+	fs.IntVar(&p.W7Payload, "w7-payload", 100, "tree-cache: bytes of data per parent and leaf")
+	fs.IntVar(&p.W7Updates, "w7-updates", 2000, "tree-cache: updates of random leaves (propagate)")
+	fs.Float64Var(&p.W7Rate, "w7-rate", 200, "tree-cache: updates per second (open loop)")
+	secs(fs, &p.W7Churn, "w7-churn-s", 5, "tree-cache: churn seconds")
+	fs.IntVar(&p.W7ChurnParents, "w7-churn-parents", 10, "tree-cache: parents churned")
+	fs.IntVar(&p.W7ChurnNames, "w7-churn-names", 20, "tree-cache: child names per churned parent")
+	fs.IntVar(&p.W7QuiesceMs, "w7-quiesce-ms", 2000, "tree-cache: quiesce before comparing cache and server")
+	fs.Int64Var(&p.W7Seed, "w7-seed", 1, "tree-cache: random seed")
+	secs(fs, &p.W7InitTimeout, "w7-init-timeout-s", 300, "tree-cache: give up waiting for the load after this")
+	fs.StringVar(&p.W7Phases, "w7-phases", "load,propagate,churn", "tree-cache: phases to report (the load always runs)")
+	fs.StringVar(&p.W7Variants, "w7-variants", "treecache", "tree-cache: variants (zkrecipes has treecache; others are skipped)")
+	fs.IntVar(&p.W7Inflight, "w7-inflight", 256, "tree-cache: reads in flight while loading (cache.WithMaxInFlight) and for server reads")
 }
 
 func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {
