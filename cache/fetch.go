@@ -122,10 +122,14 @@ func (e *engine) run(r request) reply {
 	a := reply{request: r}
 	o, p := r.sess.Ops, r.n.path
 	list := r.op == opChildren
+	// The watch's function lives as long as the watch: it keeps only what
+	// the event needs, not the reply (whose data and listing would stay
+	// reachable with it).
 	a.fired = new(atomic.Bool)
+	wasFired, n, gen, in := a.fired, r.n, r.gen, &e.in
 	fire := func(ev zk.Event) {
-		a.fired.Store(true)
-		e.in.post(fired{n: r.n, list: list, gen: r.gen, ev: ev})
+		wasFired.Store(true)
+		in.post(fired{n: n, list: list, gen: gen, ev: ev})
 	}
 	switch {
 	case r.op == opGet && r.watch:
