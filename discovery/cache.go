@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/zkrecipes/zkrecipes/cache"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/roster"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -40,7 +41,11 @@ type ServiceCache struct {
 // out and logged.
 func (d *Discovery) Cache(ctx context.Context, name string) (*ServiceCache, error) {
 	dir := zkpath.Join(d.base, name)
-	r, err := roster.Start(ctx, d.c, dir, func(_ string, e *cache.Entry) (Instance, error) { return Unmarshal(e.Data) })
+	var count func(int)
+	if s := observe.NewService(d.c, dir, name); s != nil {
+		count = s.Instances
+	}
+	r, err := roster.Start(ctx, d.c, dir, func(_ string, e *cache.Entry) (Instance, error) { return Unmarshal(e.Data) }, count)
 	if err != nil {
 		return nil, fmt.Errorf("discovery: cache %s: %w", dir, err)
 	}
