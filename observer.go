@@ -77,8 +77,8 @@ type Observer struct {
 	// when a cache becomes stale (the connection suspended or the session
 	// lost, with its Stale event); every CacheStale is followed by a
 	// CacheSync or a CacheClose (Stale true). CacheSize is called when the
-	// number of nodes a cache holds changed, at most once per batch of
-	// changes the cache applies. CacheClose is called when a started cache
+	// number of nodes a cache holds changed, before the cache's event
+	// that reports the change (Created, Deleted). CacheClose is called when a started cache
 	// is closed, with what it held then: an adapter takes its nodes (and
 	// its staleness) back out of its totals.
 	CacheSync  func(CacheEvent)

@@ -135,7 +135,6 @@ func (e *engine) loaded() {
 	e.stale = false
 	e.since = time.Time{}
 	kind := Reinitialized
-	e.obs.Size(e.size) // before the sync: it reports the size of the load
 	e.obs.Synced(e.inited)
 	if !e.inited {
 		kind = Initialized

@@ -228,7 +228,6 @@ func (e *engine) loop() {
 			}
 			e.handle(m)
 		}
-		e.obs.Size(e.size)
 		e.mu.Unlock()
 		e.spawn()
 	}
@@ -250,8 +249,10 @@ func (e *engine) handle(m any) {
 	}
 }
 
-// emit hands ev to every subscriber; called with mu held.
+// emit hands ev to every subscriber; called with mu held. The observer
+// sees a change of size first: a subscriber that got ev finds it there.
 func (e *engine) emit(ev Event) {
+	e.obs.Size(e.size)
 	for s := range e.subs {
 		s.deliver(&ev, false)
 	}

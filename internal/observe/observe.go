@@ -196,7 +196,8 @@ func NewCache(c *zkrecipes.Client, path, kind string) *Cache {
 	return &Cache{ob: ob, path: path, kind: kind}
 }
 
-// Size reports that the cache holds n nodes, if that changed.
+// Size reports that the cache holds n nodes, if that changed. It is cheap
+// when nothing changed: the cache calls it before each of its events.
 func (c *Cache) Size(n int) {
 	if c == nil || n == c.nodes {
 		return
