@@ -44,7 +44,7 @@
 //
 // # Dashboards
 //
-// The README beside this file gives the PromQL of the five panels that
+// The README beside this file gives the PromQL of the panels that
 // matter, and dashboard.json a Grafana dashboard with them.
 package zkprom
 
