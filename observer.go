@@ -11,7 +11,8 @@ import (
 // Observer receives what a Client and the recipes built on it do, for
 // metrics and tracing: operations, retries and connection states of the
 // client, and the recipes' own events (lock waits and holds, leadership,
-// queue traffic). Set it with [WithObserver]; the adapters in this
+// queue traffic, caches' loads, staleness and sizes, the instances of
+// discovered services). Set it with [WithObserver]; the adapters in this
 // repository's metrics/prometheus and metrics/otel modules fill one in.
 //
 // Every field is optional: a nil field is skipped, and a client without an
@@ -77,19 +78,22 @@ type Observer struct {
 	// when a cache becomes stale (the connection suspended or the session
 	// lost, with its Stale event); every CacheStale is followed by a
 	// CacheSync or a CacheClose (Stale true). CacheSize is called when the
-	// number of nodes a cache holds changed, before the cache's event
-	// that reports the change (Created, Deleted). CacheClose is called when a started cache
-	// is closed, with what it held then: an adapter takes its nodes (and
-	// its staleness) back out of its totals.
+	// number of nodes a cache holds changed, before the cache's event that
+	// reports the change (Created, Deleted). CacheClose is called when a
+	// started cache is closed, with what it held then: an adapter takes
+	// its nodes (and its staleness) back out of its totals. They are
+	// called on the cache's goroutine with the cache locked: they must not
+	// read the cache.
 	CacheSync  func(CacheEvent)
 	CacheStale func(CacheEvent)
 	CacheSize  func(CacheEvent)
 	CacheClose func(CacheEvent)
 
-	// ServiceInstances is called when the instance list of a ServiceCache
-	// of package discovery changed: after its initial load and after each
-	// change, with the instances it holds then, and once at its Close
-	// with none (Delta takes them back out).
+	// ServiceInstances is called when the number of instances in a
+	// ServiceCache of package discovery changed: after its initial load
+	// and after each registration or unregistration it sees, with the
+	// instances it holds then, and at its Close with none (Delta takes
+	// them back out).
 	ServiceInstances func(ServiceEvent)
 }
 

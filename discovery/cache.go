@@ -30,7 +30,9 @@ const (
 // ServiceCache is the live list of one service's instances, kept by a
 // children cache (package cache) and read without I/O: Curator's
 // ServiceCache. It is a [Source] for [NewProvider]. A ServiceCache is safe
-// for concurrent use.
+// for concurrent use. It reports its instance count to the client's
+// [zkrecipes.Observer] (ServiceInstances) whenever the list changes, and
+// its children cache reports as any cache does.
 type ServiceCache struct {
 	r *roster.Roster[Instance]
 }
