@@ -235,9 +235,11 @@ func (m *Metrics) Observer() zkrecipes.Observer {
 				typ = "resync"
 			}
 			m.cacheSyncs.Add(ctx, 1, attrs("path", p, "kind", e.Kind, "type", typ))
+			var d int64 // a point from the first load on, 0 until stale
 			if e.Stale {
-				m.cacheStale.Add(ctx, -1, attrs("path", p, "kind", e.Kind))
+				d = -1
 			}
+			m.cacheStale.Add(ctx, d, attrs("path", p, "kind", e.Kind))
 			m.mu.Lock()
 			m.lastSync[cacheKey{p, e.Kind}] = time.Now()
 			m.mu.Unlock()

@@ -2,10 +2,12 @@ package zkprom_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/cache"
@@ -40,6 +42,11 @@ func TestIntegration_Metrics_Cache(t *testing.T) {
 	require.Equal(t, 4.0, value(t, reg, "zkrecipes_cache_nodes", l...))
 	require.Equal(t, 1.0, value(t, reg, "zkrecipes_cache_syncs_total", append(l, "type", "initial")...))
 	require.Equal(t, 0.0, value(t, reg, "zkrecipes_cache_stale", l...))
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP zkrecipes_cache_stale Caches stale now: they may miss changes until their resync.
+# TYPE zkrecipes_cache_stale gauge
+zkrecipes_cache_stale{kind="tree",path="/t"} 0
+`), "zkrecipes_cache_stale"), "a series at 0 from the first load on, for sum() to see")
 	require.GreaterOrEqual(t, value(t, reg, "zkrecipes_cache_last_sync_timestamp_seconds", l...), before)
 
 	_, err := w.Create(ctx, "/t/b/y", nil, zkrecipes.Persistent)

@@ -274,8 +274,9 @@ func (m *Metrics) Observer() zkrecipes.Observer {
 			}
 			m.cacheSyncs.WithLabelValues(p, e.Kind, typ).Inc()
 			m.cacheLastSync.WithLabelValues(p, e.Kind).SetToCurrentTime()
+			stale := m.cacheStale.WithLabelValues(p, e.Kind) // a series from the first load on, 0 until stale
 			if e.Stale {
-				m.cacheStale.WithLabelValues(p, e.Kind).Dec()
+				stale.Dec()
 			}
 		},
 		CacheClose: func(e zkrecipes.CacheEvent) {
