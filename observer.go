@@ -11,7 +11,8 @@ import (
 // Observer receives what a Client and the recipes built on it do, for
 // metrics and tracing: operations, retries and connection states of the
 // client, and the recipes' own events (lock waits and holds, leadership,
-// queue traffic). Set it with [WithObserver]; the adapters in this
+// queue traffic, caches' loads, staleness and sizes, the instances of
+// discovered services). Set it with [WithObserver]; the adapters in this
 // repository's metrics/prometheus and metrics/otel modules fill one in.
 //
 // Every field is optional: a nil field is skipped, and a client without an
@@ -69,6 +70,31 @@ type Observer struct {
 	QueueTake       func(QueueEvent)
 	QueueRedelivery func(QueueEvent)
 	QueueDeadLetter func(QueueEvent)
+
+	// CacheSync is called when a cache of package cache has read every
+	// node: at the end of its initial load (Resync false, with its
+	// Initialized event) and of each resync after a reconnection or in a
+	// new session (Resync true, with Reinitialized). CacheStale is called
+	// when a cache becomes stale (the connection suspended or the session
+	// lost, with its Stale event); every CacheStale is followed by a
+	// CacheSync or a CacheClose (Stale true). CacheSize is called when the
+	// number of nodes a cache holds changed, before the cache's event that
+	// reports the change (Created, Deleted). CacheClose is called when a
+	// started cache is closed, with what it held then: an adapter takes
+	// its nodes (and its staleness) back out of its totals. They are
+	// called on the cache's goroutine with the cache locked: they must not
+	// read the cache.
+	CacheSync  func(CacheEvent)
+	CacheStale func(CacheEvent)
+	CacheSize  func(CacheEvent)
+	CacheClose func(CacheEvent)
+
+	// ServiceInstances is called when the number of instances in a
+	// ServiceCache of package discovery changed: after its initial load
+	// and after each registration or unregistration it sees, with the
+	// instances it holds then, and at its Close with none (Delta takes
+	// them back out).
+	ServiceInstances func(ServiceEvent)
 }
 
 // OpEvent is one operation of [Ops]. OpStart gets Op and Path only.
@@ -129,6 +155,27 @@ type QueueEvent struct {
 	Deliveries int           // QueueRedelivery, QueueDeadLetter: the message's count
 	Result     string        // QueuePut, QueueTake: "ok", "empty" (Poll), or ResultOf(Err)
 	Err        error
+}
+
+// CacheEvent is a load, a staleness, a change of size or the close of a
+// cache of package cache (Node, Children or Tree).
+type CacheEvent struct {
+	Path     string        // the cache's root path
+	Kind     string        // "node", "children" or "tree"
+	Nodes    int           // the nodes the cache holds now (CacheClose: when closed)
+	Delta    int           // CacheSize: Nodes less the previous CacheSize's (the first: less 0)
+	Resync   bool          // CacheSync: a resync, not the initial load
+	Stale    bool          // CacheSync, CacheClose: the cache was stale until then
+	StaleFor time.Duration // CacheSync after a staleness: how long it lasted
+}
+
+// ServiceEvent is a change of the instance list of a discovery
+// ServiceCache.
+type ServiceEvent struct {
+	Path      string // the service's path (base path and name)
+	Service   string // the service's name
+	Instances int    // the instances in the list now
+	Delta     int    // Instances less the previous event's (the first: less 0)
 }
 
 // WithObserver reports the client's operations, connection states and

@@ -22,6 +22,8 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
 		ev := Event{Kind: Created, Path: n.path, New: n.entry, At: time.Now()}
 		if old != nil {
 			ev.Kind, ev.Old = Changed, old
+		} else {
+			e.size++
 		}
 		e.emit(ev)
 	}
@@ -95,6 +97,7 @@ func (e *engine) gone(n *node, tag uint64) {
 	n.absent, n.pzxid = true, 0
 	if old := n.entry; old != nil {
 		n.entry = nil
+		e.size--
 		e.emit(Event{Kind: Deleted, Path: n.path, Old: old, At: time.Now()})
 	}
 	if !n.data.armed {
@@ -119,6 +122,7 @@ func (e *engine) remove(n *node) {
 	}
 	if old := n.entry; old != nil {
 		n.entry = nil
+		e.size--
 		e.emit(Event{Kind: Deleted, Path: n.path, Old: old, At: time.Now()})
 	}
 }
@@ -131,6 +135,7 @@ func (e *engine) loaded() {
 	e.stale = false
 	e.since = time.Time{}
 	kind := Reinitialized
+	e.obs.Synced(e.inited)
 	if !e.inited {
 		kind = Initialized
 		e.inited = true

@@ -22,7 +22,7 @@ func NewChildren(c *zkrecipes.Client, path string, opts ...Option) (*Children, e
 	if err != nil {
 		return nil, err
 	}
-	return &Children{newEngine(c, path, o)}, nil
+	return &Children{newEngine(c, path, "children", o)}, nil
 }
 
 // Path returns the parent's path, relative to the namespace.

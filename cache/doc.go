@@ -64,6 +64,15 @@
 // closed, the cache stays stale and readable until Close. Start fails
 // only for its ctx, Close, or a closed client, and then closes the cache.
 //
+// # Metrics
+//
+// A cache reports to the client's [zkrecipes.Observer]: its size (nodes
+// held), each complete load (initial or resync), each staleness, and its
+// Close, under its root path and kind ("node", "children", "tree"). The
+// adapters of the metrics/prometheus and metrics/otel modules turn them
+// into node counts, resync counts, stale caches and the age of the last
+// complete load.
+//
 // # Performance
 //
 // A cache sets one-shot watches with the client's GetWatch, ExistsWatch

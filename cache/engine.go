@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 )
 
 // engine is what the three caches share: one goroutine (loop) owns the
@@ -19,6 +20,7 @@ type engine struct {
 	root *node
 	o    options
 	log  *slog.Logger
+	obs  *observe.Cache // nil without an Observer
 
 	ctx    context.Context // cancelled by Close: every request and goroutine ends
 	cancel context.CancelFunc
@@ -45,6 +47,7 @@ type engine struct {
 	broken    bool   // a read of the current epoch failed with the session
 	queue     []request
 	inflight  int
+	size      int // nodes with an entry
 }
 
 // node is one path of the cache. entry and kids are read under engine.mu;
@@ -82,10 +85,11 @@ func (s *slot) arm(w *zkrecipes.Watch) { s.armed, s.watch = true, w }
 // disarm forgets the slot's watch (it fired, or its session ended).
 func (s *slot) disarm() { s.armed, s.watch = false, nil }
 
-func newEngine(c *zkrecipes.Client, path string, o options) *engine {
+func newEngine(c *zkrecipes.Client, path, kind string, o options) *engine {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &engine{
 		c: c, o: o, log: c.Logger(), ctx: ctx, cancel: cancel,
+		obs:    observe.NewCache(c, path, kind),
 		initCh: make(chan struct{}),
 		subs:   map[*Subscription]struct{}{},
 		root:   &node{path: path},
@@ -200,7 +204,11 @@ func (e *engine) close() {
 		s.deliver(nil, true)
 	}
 	e.subs = map[*Subscription]struct{}{}
+	started := e.gen > 0 // the loop ran
 	e.mu.Unlock()
+	if started {
+		e.obs.Closed()
+	}
 }
 
 // loop applies what the inbox brings until Close.
@@ -241,8 +249,10 @@ func (e *engine) handle(m any) {
 	}
 }
 
-// emit hands ev to every subscriber; called with mu held.
+// emit hands ev to every subscriber; called with mu held. The observer
+// sees a change of size first: a subscriber that got ev finds it there.
 func (e *engine) emit(ev Event) {
+	e.obs.Size(e.size)
 	for s := range e.subs {
 		s.deliver(&ev, false)
 	}

@@ -21,7 +21,7 @@ func NewNode(c *zkrecipes.Client, path string, opts ...Option) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Node{newEngine(c, path, o)}, nil
+	return &Node{newEngine(c, path, "node", o)}, nil
 }
 
 // Path returns the node's path, relative to the namespace.

@@ -41,6 +41,7 @@ func (e *engine) markStale(at time.Time) {
 		return
 	}
 	e.stale, e.since = true, at
+	e.obs.Stale(at)
 	e.emit(Event{Kind: Stale, Path: e.root.path, At: at})
 }
 

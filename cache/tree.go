@@ -22,7 +22,7 @@ func NewTree(c *zkrecipes.Client, path string, opts ...Option) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tree{newEngine(c, path, o)}, nil
+	return &Tree{newEngine(c, path, "tree", o)}, nil
 }
 
 // Path returns the root's path, relative to the namespace.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/zkrecipes/zkrecipes/cache"
+	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/roster"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -29,7 +30,9 @@ const (
 // ServiceCache is the live list of one service's instances, kept by a
 // children cache (package cache) and read without I/O: Curator's
 // ServiceCache. It is a [Source] for [NewProvider]. A ServiceCache is safe
-// for concurrent use.
+// for concurrent use. It reports its instance count to the client's
+// [zkrecipes.Observer] (ServiceInstances) whenever the list changes, and
+// its children cache reports as any cache does.
 type ServiceCache struct {
 	r *roster.Roster[Instance]
 }
@@ -40,7 +43,11 @@ type ServiceCache struct {
 // out and logged.
 func (d *Discovery) Cache(ctx context.Context, name string) (*ServiceCache, error) {
 	dir := zkpath.Join(d.base, name)
-	r, err := roster.Start(ctx, d.c, dir, func(_ string, e *cache.Entry) (Instance, error) { return Unmarshal(e.Data) })
+	var count func(int)
+	if s := observe.NewService(d.c, dir, name); s != nil {
+		count = s.Instances
+	}
+	r, err := roster.Start(ctx, d.c, dir, func(_ string, e *cache.Entry) (Instance, error) { return Unmarshal(e.Data) }, count)
 	if err != nil {
 		return nil, fmt.Errorf("discovery: cache %s: %w", dir, err)
 	}

@@ -113,7 +113,7 @@ type View struct {
 func (g *Group) Watch(ctx context.Context) (*View, error) {
 	r, err := roster.Start(ctx, g.c, g.path, func(name string, e *cache.Entry) (Member, error) {
 		return Member{ID: name, Data: e.Data, Session: e.Stat.EphemeralOwner, Joined: time.UnixMilli(e.Stat.Ctime)}, nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("group: watch %s: %w", g.path, err)
 	}

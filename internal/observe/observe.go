@@ -174,3 +174,103 @@ func DeadLetter(c *zkrecipes.Client, path string, deliveries int) {
 		ob.QueueDeadLetter(zkrecipes.QueueEvent{Path: path, Deliveries: deliveries})
 	}
 }
+
+// Cache reports the loads, staleness and size of one cache of package
+// cache. Its methods are called by the cache's loop goroutine alone (and
+// Closed after it ended), so it needs no lock. A nil *Cache does nothing.
+type Cache struct {
+	ob         *zkrecipes.Observer
+	path, kind string
+	nodes      int // as last reported
+	stale      bool
+	staleAt    time.Time
+}
+
+// NewCache returns the reporter of the cache at path, of kind "node",
+// "children" or "tree"; nil without an Observer or its cache fields.
+func NewCache(c *zkrecipes.Client, path, kind string) *Cache {
+	ob := seam.Observer(c)
+	if ob == nil || (ob.CacheSync == nil && ob.CacheStale == nil && ob.CacheSize == nil && ob.CacheClose == nil) {
+		return nil
+	}
+	return &Cache{ob: ob, path: path, kind: kind}
+}
+
+// Size reports that the cache holds n nodes, if that changed. It is cheap
+// when nothing changed: the cache calls it before each of its events.
+func (c *Cache) Size(n int) {
+	if c == nil || n == c.nodes {
+		return
+	}
+	d := n - c.nodes
+	c.nodes = n
+	if f := c.ob.CacheSize; f != nil {
+		f(zkrecipes.CacheEvent{Path: c.path, Kind: c.kind, Nodes: n, Delta: d})
+	}
+}
+
+// Stale reports that the cache became stale at at; only the first call of
+// a staleness reports.
+func (c *Cache) Stale(at time.Time) {
+	if c == nil || c.stale {
+		return
+	}
+	c.stale, c.staleAt = true, at
+	if f := c.ob.CacheStale; f != nil {
+		f(zkrecipes.CacheEvent{Path: c.path, Kind: c.kind, Nodes: c.nodes, Stale: true})
+	}
+}
+
+// Synced reports a complete load: a resync, or the initial load.
+func (c *Cache) Synced(resync bool) {
+	if c == nil {
+		return
+	}
+	ev := zkrecipes.CacheEvent{Path: c.path, Kind: c.kind, Nodes: c.nodes, Resync: resync, Stale: c.stale}
+	if c.stale {
+		ev.StaleFor = time.Since(c.staleAt)
+		c.stale, c.staleAt = false, time.Time{}
+	}
+	if f := c.ob.CacheSync; f != nil {
+		f(ev)
+	}
+}
+
+// Closed reports the close of the cache, with what it held then.
+func (c *Cache) Closed() {
+	if c == nil {
+		return
+	}
+	if f := c.ob.CacheClose; f != nil {
+		f(zkrecipes.CacheEvent{Path: c.path, Kind: c.kind, Nodes: c.nodes, Stale: c.stale})
+	}
+}
+
+// Service reports the instance count of one discovery ServiceCache. Its
+// Instances is called by one goroutine at a time. A nil *Service does
+// nothing.
+type Service struct {
+	f          func(zkrecipes.ServiceEvent)
+	path, name string
+	n          int // as last reported
+}
+
+// NewService returns the reporter of the ServiceCache of service name at
+// path; nil without an Observer or its ServiceInstances.
+func NewService(c *zkrecipes.Client, path, name string) *Service {
+	ob := seam.Observer(c)
+	if ob == nil || ob.ServiceInstances == nil {
+		return nil
+	}
+	return &Service{f: ob.ServiceInstances, path: path, name: name}
+}
+
+// Instances reports that the list holds n instances, if that changed.
+func (s *Service) Instances(n int) {
+	if s == nil || n == s.n {
+		return
+	}
+	d := n - s.n
+	s.n = n
+	s.f(zkrecipes.ServiceEvent{Path: s.path, Service: s.name, Instances: n, Delta: d})
+}

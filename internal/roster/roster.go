@@ -63,6 +63,7 @@ type Roster[T any] struct {
 	c      *zkrecipes.Client
 	ch     *cache.Children
 	decode Decode[T]
+	count  func(n int)         // nil, or told the member count after each publish
 	snap   atomic.Pointer[[]T] // sorted by name; never modified once stored
 
 	// Owned by the roster's goroutine.
@@ -77,13 +78,15 @@ type Roster[T any] struct {
 // Start loads the members of path and follows them until Close. It
 // returns once the initial load is complete (the snapshot holds every
 // member that existed when path was listed), or with ctx's error or the
-// client's, leaving nothing running.
-func Start[T any](ctx context.Context, c *zkrecipes.Client, path string, decode Decode[T]) (*Roster[T], error) {
+// client's, leaving nothing running. count, if not nil, is told the
+// number of members each time the snapshot is replaced (on the roster's
+// goroutine), and 0 when the roster ends.
+func Start[T any](ctx context.Context, c *zkrecipes.Client, path string, decode Decode[T], count func(n int)) (*Roster[T], error) {
 	ch, err := cache.NewChildren(c, path)
 	if err != nil {
 		return nil, err
 	}
-	r := &Roster[T]{c: c, ch: ch, decode: decode, members: map[string]T{}, subs: map[*Changes[T]]struct{}{}, done: make(chan struct{})}
+	r := &Roster[T]{c: c, ch: ch, decode: decode, count: count, members: map[string]T{}, subs: map[*Changes[T]]struct{}{}, done: make(chan struct{})}
 	r.snap.Store(new([]T))
 	sub := ch.Subscribe() // before Start: sees every member arrive
 	if err := ch.Start(ctx); err != nil {
@@ -111,6 +114,9 @@ func Start[T any](ctx context.Context, c *zkrecipes.Client, path string, decode 
 func (r *Roster[T]) run(sub *cache.Subscription, ready chan struct{}) {
 	defer close(r.done)
 	defer sub.Close()
+	if r.count != nil {
+		defer r.count(0) // the members leave the count with the roster
+	}
 	initialized := false
 	for {
 		ev, err := sub.Next(context.Background())
@@ -191,6 +197,9 @@ func (r *Roster[T]) publish() {
 		s[i] = r.members[n]
 	}
 	r.snap.Store(&s)
+	if r.count != nil {
+		r.count(len(s))
+	}
 }
 
 // List returns the members, sorted by node name. The slice is shared and

@@ -28,11 +28,21 @@
 //	zkrecipes.queue.take.duration{path,result}   histogram       takes, waiting included
 //	zkrecipes.queue.redeliveries{path}           counter         messages handed out again
 //	zkrecipes.queue.dead_letters{path}           counter         messages moved to the dead-letter queue
+//	zkrecipes.cache.nodes{path,kind}             updown counter  nodes held by the caches of package cache (kind node, children, tree)
+//	zkrecipes.cache.syncs{path,kind,type}        counter         complete loads: initial, resync
+//	zkrecipes.cache.stale{path,kind}             updown counter  caches stale now (until their resync)
+//	zkrecipes.cache.sync.age{path,kind}          gauge           seconds since the last complete load, read when collected
+//	zkrecipes.service.instances{path,service}    updown counter  instances in the discovery ServiceCaches of each service
+//
+// The age of a cache's last load is that of the most recent load of any
+// cache with those attributes, and stays after the cache is closed.
 package zkotel
 
 import (
 	"context"
 	"errors"
+	"sync"
+	"time"
 
 	"github.com/zkrecipes/zkrecipes"
 	"go.opentelemetry.io/otel/attribute"
@@ -51,7 +61,14 @@ type Metrics struct {
 	opInFlight, connState, lockHeld, leader                               metric.Int64UpDownCounter
 	opRetries, connChanges, sessLost, lockLost, leaderChanges             metric.Int64Counter
 	putMessages, redeliveries, deadLetters                                metric.Int64Counter
+	cacheNodes, cacheStale, instances                                     metric.Int64UpDownCounter
+	cacheSyncs                                                            metric.Int64Counter
+
+	mu       sync.Mutex
+	lastSync map[cacheKey]time.Time // for zkrecipes.cache.sync.age
 }
+
+type cacheKey struct{ path, kind string }
 
 // Option configures New.
 type Option func(*Metrics)
@@ -68,7 +85,7 @@ func WithPathLabel(f func(path string) string) Option {
 
 // New creates the instruments on a Meter of mp.
 func New(mp metric.MeterProvider, opts ...Option) (*Metrics, error) {
-	m := &Metrics{path: func(p string) string { return p }}
+	m := &Metrics{path: func(p string) string { return p }, lastSync: map[cacheKey]time.Time{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -107,10 +124,29 @@ func New(mp metric.MeterProvider, opts ...Option) (*Metrics, error) {
 	m.takeDuration = hist("zkrecipes.queue.take.duration", "Duration of queue takes, waiting included.")
 	m.redeliveries = counter("zkrecipes.queue.redeliveries", "Queue messages handed out again.")
 	m.deadLetters = counter("zkrecipes.queue.dead_letters", "Queue messages moved to the dead-letter queue.")
+	m.cacheNodes = updown("zkrecipes.cache.nodes", "Nodes held by caches.")
+	m.cacheSyncs = counter("zkrecipes.cache.syncs", "Complete loads of caches: initial, resync.")
+	m.cacheStale = updown("zkrecipes.cache.stale", "Caches stale now: they may miss changes until their resync.")
+	m.instances = updown("zkrecipes.service.instances", "Instances in service discovery caches.")
+	_, err := meter.Float64ObservableGauge("zkrecipes.cache.sync.age", metric.WithUnit("s"),
+		metric.WithDescription("Seconds since the last complete load of a cache."),
+		metric.WithFloat64Callback(m.observeAge))
+	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// observeAge reports the age of each cache's last complete load.
+func (m *Metrics) observeAge(_ context.Context, o metric.Float64Observer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	for k, t := range m.lastSync {
+		o.Observe(now.Sub(t).Seconds(), attrs("path", k.path, "kind", k.kind))
+	}
+	return nil
 }
 
 func attrs(kv ...string) metric.MeasurementOption {
@@ -186,6 +222,38 @@ func (m *Metrics) Observer() zkrecipes.Observer {
 		},
 		QueueRedelivery: func(e zkrecipes.QueueEvent) { m.redeliveries.Add(ctx, 1, attrs("path", m.path(e.Path))) },
 		QueueDeadLetter: func(e zkrecipes.QueueEvent) { m.deadLetters.Add(ctx, 1, attrs("path", m.path(e.Path))) },
+		CacheSize: func(e zkrecipes.CacheEvent) {
+			m.cacheNodes.Add(ctx, int64(e.Delta), attrs("path", m.path(e.Path), "kind", e.Kind))
+		},
+		CacheStale: func(e zkrecipes.CacheEvent) {
+			m.cacheStale.Add(ctx, 1, attrs("path", m.path(e.Path), "kind", e.Kind))
+		},
+		CacheSync: func(e zkrecipes.CacheEvent) {
+			p := m.path(e.Path)
+			typ := "initial"
+			if e.Resync {
+				typ = "resync"
+			}
+			m.cacheSyncs.Add(ctx, 1, attrs("path", p, "kind", e.Kind, "type", typ))
+			var d int64 // a point from the first load on, 0 until stale
+			if e.Stale {
+				d = -1
+			}
+			m.cacheStale.Add(ctx, d, attrs("path", p, "kind", e.Kind))
+			m.mu.Lock()
+			m.lastSync[cacheKey{p, e.Kind}] = time.Now()
+			m.mu.Unlock()
+		},
+		CacheClose: func(e zkrecipes.CacheEvent) {
+			a := attrs("path", m.path(e.Path), "kind", e.Kind)
+			m.cacheNodes.Add(ctx, -int64(e.Nodes), a)
+			if e.Stale {
+				m.cacheStale.Add(ctx, -1, a)
+			}
+		},
+		ServiceInstances: func(e zkrecipes.ServiceEvent) {
+			m.instances.Add(ctx, int64(e.Delta), attrs("path", m.path(e.Path), "service", e.Service))
+		},
 	}
 }
 

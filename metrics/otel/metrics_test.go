@@ -114,6 +114,12 @@ func read(t *testing.T, r sdkmetric.Reader, name string, kv ...string) float64 {
 						return float64(p.Value)
 					}
 				}
+			case metricdata.Gauge[float64]:
+				for _, p := range data.DataPoints {
+					if match(p.Attributes) {
+						return p.Value
+					}
+				}
 			case metricdata.Histogram[float64]:
 				for _, p := range data.DataPoints {
 					if match(p.Attributes) {

@@ -36,11 +36,15 @@
 //	zkrecipes_queue_dead_letters_total{path}          counter    messages moved to the dead-letter queue
 //	zkrecipes_queue_depth{path}                       gauge      messages in a queue, read when scraped (opt-in: [Metrics.QueueDepth])
 //
-// Cache and service-discovery metrics will follow those packages.
+//	zkrecipes_cache_nodes{path,kind}                  gauge      nodes held by the caches of package cache (kind node, children, tree)
+//	zkrecipes_cache_syncs_total{path,kind,type}       counter    complete loads: initial, resync (after a reconnection or in a new session)
+//	zkrecipes_cache_stale{path,kind}                  gauge      caches stale now (connection suspended or session lost, until their resync)
+//	zkrecipes_cache_last_sync_timestamp_seconds{path,kind} gauge the Unix time of the last complete load
+//	zkrecipes_service_instances{path,service}         gauge      instances in the discovery ServiceCaches of each service
 //
 // # Dashboards
 //
-// The README beside this file gives the PromQL of the five panels that
+// The README beside this file gives the PromQL of the panels that
 // matter, and dashboard.json a Grafana dashboard with them.
 package zkprom
 
@@ -77,6 +81,12 @@ type Metrics struct {
 	takeDuration *prometheus.HistogramVec
 	redeliveries *prometheus.CounterVec
 	deadLetters  *prometheus.CounterVec
+
+	cacheNodes    *prometheus.GaugeVec
+	cacheSyncs    *prometheus.CounterVec
+	cacheStale    *prometheus.GaugeVec
+	cacheLastSync *prometheus.GaugeVec
+	instances     *prometheus.GaugeVec
 }
 
 // Option configures New.
@@ -153,6 +163,11 @@ func New(opts ...Option) *Metrics {
 		takeDuration:  hist("queue_take_duration_seconds", "Duration of queue takes, waiting included, by result.", cfg.waitBkts, "path", "result"),
 		redeliveries:  counter("queue_redeliveries_total", "Queue messages handed out again.", "path"),
 		deadLetters:   counter("queue_dead_letters_total", "Queue messages moved to the dead-letter queue.", "path"),
+		cacheNodes:    gauge("cache_nodes", "Nodes held by caches.", "path", "kind"),
+		cacheSyncs:    counter("cache_syncs_total", "Complete loads of caches: initial, resync.", "path", "kind", "type"),
+		cacheStale:    gauge("cache_stale", "Caches stale now: they may miss changes until their resync.", "path", "kind"),
+		cacheLastSync: gauge("cache_last_sync_timestamp_seconds", "Unix time of the last complete load of a cache.", "path", "kind"),
+		instances:     gauge("service_instances", "Instances in service discovery caches.", "path", "service"),
 	}
 }
 
@@ -161,6 +176,7 @@ func (m *Metrics) collectors() []prometheus.Collector {
 		m.opDuration, m.opInFlight, m.opRetries, m.connState, m.connChanges, m.suspension, m.sessLost,
 		m.lockWait, m.lockHold, m.lockHeld, m.lockLost, m.leader, m.leaderChanges,
 		m.putDuration, m.putMessages, m.takeDuration, m.redeliveries, m.deadLetters,
+		m.cacheNodes, m.cacheSyncs, m.cacheStale, m.cacheLastSync, m.instances,
 	}
 }
 
@@ -246,6 +262,33 @@ func (m *Metrics) Observer() zkrecipes.Observer {
 		},
 		QueueRedelivery: func(e zkrecipes.QueueEvent) { m.redeliveries.WithLabelValues(m.path(e.Path)).Inc() },
 		QueueDeadLetter: func(e zkrecipes.QueueEvent) { m.deadLetters.WithLabelValues(m.path(e.Path)).Inc() },
+		CacheSize: func(e zkrecipes.CacheEvent) {
+			m.cacheNodes.WithLabelValues(m.path(e.Path), e.Kind).Add(float64(e.Delta))
+		},
+		CacheStale: func(e zkrecipes.CacheEvent) { m.cacheStale.WithLabelValues(m.path(e.Path), e.Kind).Inc() },
+		CacheSync: func(e zkrecipes.CacheEvent) {
+			p := m.path(e.Path)
+			typ := "initial"
+			if e.Resync {
+				typ = "resync"
+			}
+			m.cacheSyncs.WithLabelValues(p, e.Kind, typ).Inc()
+			m.cacheLastSync.WithLabelValues(p, e.Kind).SetToCurrentTime()
+			stale := m.cacheStale.WithLabelValues(p, e.Kind) // a series from the first load on, 0 until stale
+			if e.Stale {
+				stale.Dec()
+			}
+		},
+		CacheClose: func(e zkrecipes.CacheEvent) {
+			p := m.path(e.Path)
+			m.cacheNodes.WithLabelValues(p, e.Kind).Sub(float64(e.Nodes))
+			if e.Stale {
+				m.cacheStale.WithLabelValues(p, e.Kind).Dec()
+			}
+		},
+		ServiceInstances: func(e zkrecipes.ServiceEvent) {
+			m.instances.WithLabelValues(m.path(e.Path), e.Service).Add(float64(e.Delta))
+		},
 	}
 }
 

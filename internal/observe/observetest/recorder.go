@@ -21,6 +21,8 @@ type Recorder struct {
 	Acquires, Releases, Losses   []zkrecipes.LockEvent
 	Terms                        []zkrecipes.LeaderEvent
 	Puts, Takes, Redels, Letters []zkrecipes.QueueEvent
+	Syncs, Stales, Sizes, Closes []zkrecipes.CacheEvent
+	Services                     []zkrecipes.ServiceEvent
 }
 
 // New returns an empty Recorder.
@@ -37,18 +39,23 @@ func add[T any](r *Recorder, s *[]T, v T) {
 // Observer returns an Observer that records into r.
 func (r *Recorder) Observer() zkrecipes.Observer {
 	return zkrecipes.Observer{
-		OpStart:         func(e zkrecipes.OpEvent) { add(r, &r.OpStarts, e) },
-		OpDone:          func(e zkrecipes.OpEvent) { add(r, &r.OpDones, e) },
-		Retry:           func(e zkrecipes.RetryEvent) { add(r, &r.Retries, e) },
-		ConnState:       func(e zkrecipes.ConnEvent) { add(r, &r.Conns, e) },
-		LockAcquire:     func(e zkrecipes.LockEvent) { add(r, &r.Acquires, e) },
-		LockRelease:     func(e zkrecipes.LockEvent) { add(r, &r.Releases, e) },
-		LockLost:        func(e zkrecipes.LockEvent) { add(r, &r.Losses, e) },
-		Leadership:      func(e zkrecipes.LeaderEvent) { add(r, &r.Terms, e) },
-		QueuePut:        func(e zkrecipes.QueueEvent) { add(r, &r.Puts, e) },
-		QueueTake:       func(e zkrecipes.QueueEvent) { add(r, &r.Takes, e) },
-		QueueRedelivery: func(e zkrecipes.QueueEvent) { add(r, &r.Redels, e) },
-		QueueDeadLetter: func(e zkrecipes.QueueEvent) { add(r, &r.Letters, e) },
+		OpStart:          func(e zkrecipes.OpEvent) { add(r, &r.OpStarts, e) },
+		OpDone:           func(e zkrecipes.OpEvent) { add(r, &r.OpDones, e) },
+		Retry:            func(e zkrecipes.RetryEvent) { add(r, &r.Retries, e) },
+		ConnState:        func(e zkrecipes.ConnEvent) { add(r, &r.Conns, e) },
+		LockAcquire:      func(e zkrecipes.LockEvent) { add(r, &r.Acquires, e) },
+		LockRelease:      func(e zkrecipes.LockEvent) { add(r, &r.Releases, e) },
+		LockLost:         func(e zkrecipes.LockEvent) { add(r, &r.Losses, e) },
+		Leadership:       func(e zkrecipes.LeaderEvent) { add(r, &r.Terms, e) },
+		QueuePut:         func(e zkrecipes.QueueEvent) { add(r, &r.Puts, e) },
+		QueueTake:        func(e zkrecipes.QueueEvent) { add(r, &r.Takes, e) },
+		QueueRedelivery:  func(e zkrecipes.QueueEvent) { add(r, &r.Redels, e) },
+		QueueDeadLetter:  func(e zkrecipes.QueueEvent) { add(r, &r.Letters, e) },
+		CacheSync:        func(e zkrecipes.CacheEvent) { add(r, &r.Syncs, e) },
+		CacheStale:       func(e zkrecipes.CacheEvent) { add(r, &r.Stales, e) },
+		CacheSize:        func(e zkrecipes.CacheEvent) { add(r, &r.Sizes, e) },
+		CacheClose:       func(e zkrecipes.CacheEvent) { add(r, &r.Closes, e) },
+		ServiceInstances: func(e zkrecipes.ServiceEvent) { add(r, &r.Services, e) },
 	}
 }
 

@@ -1,5 +1,5 @@
 // Command example serves a zkrecipes client's metrics on /metrics while a
-// lock, an election and a queue keep it busy, so that there is something
+// lock, an election, a queue and a service cache keep it busy, so that there is something
 // to scrape and graph:
 //
 //	go run ./example                                  # embedded ZooKeeper (needs Java and ZooKeeper: see zktest)
@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/discovery"
 	"github.com/zkrecipes/zkrecipes/election"
 	"github.com/zkrecipes/zkrecipes/lock"
 	zkprom "github.com/zkrecipes/zkrecipes/metrics/prometheus"
@@ -79,6 +81,7 @@ func main() {
 	go lockLoop(ctx, c)
 	go electionLoop(ctx, c)
 	go queueLoop(ctx, q)
+	go discoveryLoop(ctx, c)
 	<-ctx.Done()
 	_ = hs.Shutdown(context.Background())
 }
@@ -131,6 +134,34 @@ func queueLoop(ctx context.Context, q *queue.Queue) {
 		}
 		return nil
 	})
+}
+
+// discoveryLoop keeps a ServiceCache of service "api" (the instance
+// count and the cache metrics of its children cache) while instances come
+// and go.
+func discoveryLoop(ctx context.Context, c *zkrecipes.Client) {
+	d, err := discovery.New(c, "/services")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := d.Cache(ctx, "api")
+	if err != nil {
+		return // ctx done
+	}
+	defer sc.Close()
+	var regs []*discovery.Registration
+	for i := 0; ctx.Err() == nil; i++ {
+		if len(regs) < 3 || rand.IntN(2) == 0 {
+			in := discovery.Instance{Name: "api", ID: strconv.Itoa(i), Address: "10.0.0.1", Port: 8000 + i%1000}
+			if r, err := d.Register(ctx, in); err == nil {
+				regs = append(regs, r)
+			}
+		} else if len(regs) > 0 {
+			_ = regs[0].Unregister(context.WithoutCancel(ctx))
+			regs = regs[1:]
+		}
+		pause(ctx, time.Second)
+	}
 }
 
 func pause(ctx context.Context, d time.Duration) {
