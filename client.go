@@ -131,8 +131,10 @@ func (c *Client) awaitPrepared(ctx context.Context) error {
 }
 
 // Close ends the session, stops every goroutine the client started and
-// waits for them. Operations in flight fail with ErrClosed. Close is
-// idempotent.
+// waits for them, but for one: without a connection, go-zookeeper's own
+// Close waits a second for a reply that never comes, and that wait ends
+// on its own after Close returned. Operations in flight fail with
+// ErrClosed. Close is idempotent.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()

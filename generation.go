@@ -178,12 +178,22 @@ func (g *generation) lastFailure() error {
 // so under a partition its reader would linger until its read deadline; we
 // close the sockets ourselves. A connected Conn first gets to tell the
 // server to end the session, which frees its ephemeral nodes at once.
+//
+// Without a connection, go-zookeeper's Close would wait a whole second
+// for the reply to its close request, which is never sent: its loop ends
+// on Close's signal without answering the request it queued. That second
+// would be added to every Connect that gives up and every Close of a
+// partitioned client, so Close runs on its own goroutine, which ends with
+// that wait; shutdown waits for the loop's end (the events channel
+// closes), not for the second.
 func (g *generation) shutdown(connected bool) {
-	if !connected {
+	if connected {
+		g.conn.Close()
 		g.closeSockets()
+	} else {
+		g.closeSockets()
+		go g.conn.Close()
 	}
-	g.conn.Close()
-	g.closeSockets()
 	for range g.events {
 	}
 }

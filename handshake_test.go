@@ -61,3 +61,21 @@ func TestIntegration_Connect_SilentHandshakeIsRetried(t *testing.T) {
 	defer c.Close()
 	require.Less(t, time.Since(start), 5*time.Second)
 }
+
+// Connect gives up at its deadline against a server that accepts and
+// never answers, not a second later (go-zookeeper's Close waits that
+// second for a close request no loop will send).
+func TestIntegration_Connect_GivesUpAtItsDeadline(t *testing.T) {
+	zktest.SkipIfShort(t)
+	hole, err := net.Listen("tcp", "127.0.0.1:0") // the kernel accepts; nobody answers
+	require.NoError(t, err)
+	defer hole.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = zkrecipes.Connect(ctx, []string{hole.Addr().String()})
+	took := time.Since(start)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	t.Logf("gave up after %v", took)
+	require.Less(t, took, 1500*time.Millisecond)
+}
