@@ -110,6 +110,15 @@ func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Con
 	})
 }
 
+// doGen is do for an operation that needs its generation, not only its
+// Conn (own requests on g.socks inside a go-zookeeper attempt).
+func doGen[T any](ctx context.Context, o ops, op, path string, fn func(g *generation, retried bool) (T, error)) (T, error) {
+	return retrying(ctx, o, op, path, func(g *generation, retried bool) (T, error, bool) {
+		v, err, pending := call(ctx, g, o.c, func(*zk.Conn) (T, error) { return fn(g, retried) })
+		return v, err, pending != nil
+	})
+}
+
 // doOwn is do for a read that zkrecipes sends itself on g's connection
 // (internal/sock): it takes ctx, so it runs on the caller's goroutine.
 func doOwn[T any](ctx context.Context, o ops, op, path string, fn func(ctx context.Context, s *sock.Set) (T, error)) (T, error) {

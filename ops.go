@@ -358,11 +358,12 @@ func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 		sp.end(err)
 		return path, err
 	}
-	created, err := do(ctx, o.ops, "create", p, func(conn *zk.Conn, retried bool) (string, error) {
-		got, err := rawCreate(conn, ap, data, mode, co)
+	created, err := doGen(ctx, o.ops, "create", p, func(g *generation, retried bool) (string, error) {
+		conn := g.conn
+		got, err := rawCreate(ctx, g, ap, data, mode, co)
 		if errors.Is(err, zk.ErrNoNode) && co.parents {
-			if err = o.ensureParents(conn, ap); err == nil {
-				got, err = rawCreate(conn, ap, data, mode, co)
+			if err = o.ensureParents(ctx, g, ap); err == nil {
+				got, err = rawCreate(ctx, g, ap, data, mode, co)
 			}
 		}
 		if retried && mode.ephemeral() && errors.Is(err, zk.ErrNodeExists) {
@@ -392,12 +393,17 @@ func validateCreate(ap string, mode CreateMode, co createOptions) error {
 	return nil
 }
 
-func rawCreate(conn *zk.Conn, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
+// rawCreate creates ap in g's session. Containers and TTL nodes are own
+// requests (see sock.Set.CreateExtended: go-zookeeper's race on their
+// replies).
+func rawCreate(ctx context.Context, g *generation, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
 	switch {
 	case mode == Container:
-		return conn.CreateContainer(ap, data, zk.FlagContainer, co.acl)
+		got, _, err := g.socks.CreateExtended(ctx, ap, data, co.acl, zk.FlagContainer, 0)
+		return got, err
 	case mode.ttl():
-		return conn.CreateTTL(ap, data, int32(mode), co.acl, co.ttl)
+		got, _, err := g.socks.CreateExtended(ctx, ap, data, co.acl, int32(mode), co.ttl)
+		return got, err
 	}
-	return conn.Create(ap, data, int32(mode), co.acl)
+	return g.conn.Create(ap, data, int32(mode), co.acl)
 }

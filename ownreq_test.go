@@ -79,3 +79,29 @@ func TestIntegration_Ops_ChildrenAndDeleteAreOwnRequests(t *testing.T) {
 		}
 	}
 }
+
+// Containers and TTL nodes are own requests too: go-zookeeper's
+// CreateContainer and CreateTTL read their reply even after the Conn was
+// closed under them, racing the receive loop (a clean-clone CI run
+// reported it when a client closed while creating a container parent).
+func TestIntegration_Ops_ContainerAndTTLCreatesAreOwnRequests(t *testing.T) {
+	zktest.SkipIfShort(t)
+	l := &xidLog{}
+	c := zktest.Client(t, zkrecipes.WithDialer(l.dial))
+	ctx := zktest.Context(t, 20*time.Second)
+	_, err := c.Create(ctx, "/box/leaf", []byte("x"), zkrecipes.Persistent, zkrecipes.WithParents()) // /box: a container parent
+	require.NoError(t, err)
+	got, err := c.Create(ctx, "/t", []byte("y"), zkrecipes.PersistentTTL, zkrecipes.WithTTL(time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, "/t", got)
+	data, _, err := c.Get(ctx, "/t")
+	require.NoError(t, err)
+	assert.Equal(t, "y", string(data))
+	for _, op := range []int32{zktest.OpCreateContainer, zktest.OpCreateTTL} {
+		xids := l.of(op)
+		require.NotEmpty(t, xids, "opcode %d", op)
+		for _, x := range xids {
+			assert.Negative(t, x, "opcode %d went through go-zookeeper", op)
+		}
+	}
+}

@@ -46,11 +46,12 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			}
 		}
 		full := zkpath.Join(dir, prefix+base)
+		gen := g
 		got, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (string, error) {
-			got, err := rawCreate(conn, full, data, mode, co)
+			got, err := rawCreate(ctx, gen, full, data, mode, co)
 			if errors.Is(err, zk.ErrNoNode) && co.parents {
-				if err = o.ensureParents(conn, full); err == nil {
-					got, err = rawCreate(conn, full, data, mode, co)
+				if err = o.ensureParents(ctx, gen, full); err == nil {
+					got, err = rawCreate(ctx, gen, full, data, mode, co)
 				}
 			}
 			return got, err
@@ -256,10 +257,10 @@ func (c *Client) cleanupTimeout() time.Duration {
 	return cleanup.Horizon(c.SessionTimeout())
 }
 
-// ensureParents creates the missing ancestors of ap on conn: namespace
-// segments as persistent nodes, the rest as containers. It runs inside one
-// attempt; connection loss surfaces to the caller's retry loop.
-func (o ops) ensureParents(conn *zk.Conn, ap string) error {
+// ensureParents creates the missing ancestors of ap in g's session:
+// namespace segments as persistent nodes, the rest as containers. It runs
+// inside one attempt; connection loss surfaces to the caller's retry loop.
+func (o ops) ensureParents(ctx context.Context, g *generation, ap string) error {
 	parent := zkpath.Parent(ap)
 	if parent == "/" {
 		return nil
@@ -272,15 +273,15 @@ func (o ops) ensureParents(conn *zk.Conn, ap string) error {
 	create := func() error {
 		var err error
 		if mode == zk.FlagContainer {
-			_, err = conn.CreateContainer(parent, nil, zk.FlagContainer, o.c.o.acl)
+			_, _, err = g.socks.CreateExtended(ctx, parent, nil, o.c.o.acl, zk.FlagContainer, 0)
 		} else {
-			_, err = conn.Create(parent, nil, zk.FlagPersistent, o.c.o.acl)
+			_, err = g.conn.Create(parent, nil, zk.FlagPersistent, o.c.o.acl)
 		}
 		return err
 	}
 	err := create()
 	if errors.Is(err, zk.ErrNoNode) {
-		if err = o.ensureParents(conn, parent); err != nil {
+		if err = o.ensureParents(ctx, g, parent); err != nil {
 			return err
 		}
 		err = create()

@@ -2,6 +2,7 @@ package sock
 
 import (
 	"context"
+	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
@@ -44,4 +45,42 @@ func (s *Set) Delete(ctx context.Context, path string, version int32) (sent bool
 		return e.Frame()
 	}, nil)
 	return sent, err
+}
+
+// CreateExtended creates a container (ttl 0, with zk.FlagContainer) or a
+// TTL node (zk.FlagTTL, optionally with the sequential flag) and returns
+// its path. go-zookeeper's CreateContainer and CreateTTL read their reply
+// even after the Conn was closed under them, racing the receive loop that
+// writes it; as an own request the reply is read only once it is whole.
+// sent is as for Delete.
+func (s *Set) CreateExtended(ctx context.Context, path string, data []byte, acl []zk.ACL, flags int32, ttl time.Duration) (string, bool, error) {
+	op := wire.OpCreateContainer
+	if ttl > 0 {
+		op = wire.OpCreateTTL
+	}
+	r, sent, err := s.send(ctx, func(xid int32) []byte {
+		e := wire.NewRequest(xid, op)
+		e.String(path)
+		e.Buffer(data)
+		e.Int32(int32(len(acl)))
+		for _, a := range acl {
+			e.Int32(a.Perms)
+			e.String(a.Scheme)
+			e.String(a.ID)
+		}
+		e.Int32(flags)
+		if ttl > 0 {
+			e.Int64(ttl.Milliseconds())
+		}
+		return e.Frame()
+	}, nil)
+	if err != nil {
+		return "", sent, err
+	}
+	d := wire.NewDecoder(r.Body)
+	created := d.String() // then a Stat (Create2Response), not needed
+	if d.Err() != nil {
+		return "", true, d.Err()
+	}
+	return created, true, nil
 }

@@ -36,6 +36,16 @@ func (e *Encoder) Bool(v bool) {
 	}
 }
 
+// Buffer writes a length-prefixed byte buffer; nil is length -1.
+func (e *Encoder) Buffer(b []byte) {
+	if b == nil {
+		e.Int32(-1)
+		return
+	}
+	e.Int32(int32(len(b)))
+	e.b = append(e.b, b...)
+}
+
 func (e *Encoder) String(s string) {
 	e.Int32(int32(len(s)))
 	e.b = append(e.b, s...)
