@@ -78,7 +78,7 @@ func TestIntegration_Discover_Watch(t *testing.T) {
 	require.Eventually(t, has(out, "~ w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
 	require.NoError(t, r.Unregister(ctx))
 	require.Eventually(t, has(out, "- w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
-	require.Eventually(t, has(mout, `- w1 "{\"name\":\"web\"`), 20*time.Second, 10*time.Millisecond, merrb.String())
+	require.Eventually(t, has(mout, `- w1 "{\"name\":\"web\"`), 20*time.Second, 10*time.Millisecond, "stdout:\n%s\nstderr:\n%s", mout, merrb)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	assert.Equal(t, 0, waitExit(t, cmd, 20*time.Second), "interrupted watch exits 0: %s", errb.String())
