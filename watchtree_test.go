@@ -1,7 +1,7 @@
 package zkrecipes_test
 
 import (
-		"context"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
