@@ -79,7 +79,7 @@ func TestIntegration_WatchTree_EventsAndReadsInStreamOrder(t *testing.T) {
 
 	_, err = c.Create(ctx, "/t/a", []byte("1"), zkrecipes.Persistent)
 	require.NoError(t, err)
-	require.NoError(t, w.Read(wire.OpGetData, abs("/t/a"), 7))
+	require.NoError(t, w.Read(sock.ReadReq{Op: wire.OpGetData, Path: abs("/t/a"), Tag: 7}))
 	_, err = c.Set(ctx, "/t/a", []byte("2"), -1)
 	require.NoError(t, err)
 	_, err = c.Create(ctx, "/t/a/b", nil, zkrecipes.Persistent)
@@ -96,7 +96,7 @@ func TestIntegration_WatchTree_EventsAndReadsInStreamOrder(t *testing.T) {
 	ns.event(t, zk.EventNodeCreated, "/t/a/b")
 	ns.event(t, zk.EventNodeDeleted, "/t/a/b")
 
-	require.NoError(t, w.Read(wire.OpGetChildren2, abs("/t/missing"), 8))
+	require.NoError(t, w.Read(sock.ReadReq{Op: wire.OpGetChildren2, Path: abs("/t/missing"), Tag: 8}))
 	r = ns.next(t)
 	require.Equal(t, sock.Replied, r.Kind)
 	assert.ErrorIs(t, r.Err, zk.ErrNoNode)
@@ -200,7 +200,7 @@ func TestIntegration_WatchTree_EndsWithItsConnection(t *testing.T) {
 	require.Equal(t, sock.Ended, n.Kind)
 	assert.ErrorIs(t, n.Err, zk.ErrConnectionClosed)
 	require.Eventually(t, func() bool { return d.Dials() > dials && c.State().IsConnected() }, 10*time.Second, time.Millisecond)
-	assert.Error(t, w.Read(wire.OpGetData, abs("/t"), 1), "a read on an ended watch sends nothing")
+	assert.Error(t, w.Read(sock.ReadReq{Op: wire.OpGetData, Path: abs("/t"), Tag: 1}), "a read on an ended watch sends nothing")
 	_, err = c.Create(ctx, "/t/a", nil, zkrecipes.Persistent)
 	require.NoError(t, err)
 	ns.none(t)

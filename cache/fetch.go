@@ -95,7 +95,13 @@ func (e *engine) spawn() {
 	if e.syncing || e.persistent && (e.pw == nil || e.pw.w == nil || !e.pw.armed) {
 		return
 	}
-	for len(e.queue) > 0 && e.inflight < e.o.maxInFlight {
+	var batch []request // the persistent backend's, sent in one write
+	defer func() {
+		if len(batch) > 0 {
+			e.sendPersistent(batch)
+		}
+	}()
+	for len(e.queue) > 0 && e.inflight+len(batch) < e.o.maxInFlight {
 		r := e.queue[0]
 		e.queue[0] = request{}
 		e.queue = e.queue[1:]
@@ -109,7 +115,7 @@ func (e *engine) spawn() {
 		}
 		if e.persistent {
 			r.watch = false
-			e.sendPersistent(r)
+			batch = append(batch, r)
 			continue
 		}
 		e.inflight++

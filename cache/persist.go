@@ -172,23 +172,28 @@ func persistReply(r request, n sock.Notice) reply {
 	return a
 }
 
-// sendPersistent sends r through the persistent watch.
-func (e *engine) sendPersistent(r request) {
+// sendPersistent sends reads through the persistent watch, in one write.
+func (e *engine) sendPersistent(rs []request) {
 	pw := e.pw
-	e.tags++
-	tag := e.tags
-	op := wire.OpGetData
-	switch r.op {
-	case opExists:
-		op = wire.OpExists
-	case opChildren:
-		op = wire.OpGetChildren2
+	reqs := make([]sock.ReadReq, len(rs))
+	for i, r := range rs {
+		e.tags++
+		op := wire.OpGetData
+		switch r.op {
+		case opExists:
+			op = wire.OpExists
+		case opChildren:
+			op = wire.OpGetChildren2
+		}
+		reqs[i] = sock.ReadReq{Op: op, Path: pw.abs(r.n.path), Tag: e.tags}
+		pw.reqs[e.tags] = r
 	}
-	e.inflight++
-	pw.reqs[tag] = r
-	if err := pw.w.Read(op, pw.abs(r.n.path), tag); err != nil {
-		delete(pw.reqs, tag)
-		e.in.post(reply{request: r, err: errWatchGone}) // its Ended notice follows
+	e.inflight += len(rs)
+	if err := pw.w.Read(reqs...); err != nil {
+		for i, r := range rs {
+			delete(pw.reqs, reqs[i].Tag)
+			e.in.post(reply{request: r, err: errWatchGone}) // its Ended notice follows
+		}
 	}
 }
 

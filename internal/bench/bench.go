@@ -168,7 +168,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&p.W7Seed, "w7-seed", 1, "tree-cache: random seed")
 	secs(fs, &p.W7InitTimeout, "w7-init-timeout-s", 300, "tree-cache: give up waiting for the load after this")
 	fs.StringVar(&p.W7Phases, "w7-phases", "load,propagate,churn", "tree-cache: phases to report (the load always runs)")
-	fs.StringVar(&p.W7Variants, "w7-variants", "treecache", "tree-cache: variants (zkrecipes has treecache; others are skipped)")
+	fs.StringVar(&p.W7Variants, "w7-variants", "treecache,treecache-oneshot", "tree-cache: variants (zkrecipes has treecache, a persistent recursive watch, and treecache-oneshot; others are skipped)")
 	fs.IntVar(&p.W7Inflight, "w7-inflight", 256, "tree-cache: reads in flight while loading (cache.WithMaxInFlight) and for server reads")
 }
 

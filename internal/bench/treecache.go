@@ -44,8 +44,8 @@ func init() {
 
 func runTreeCache(ctx context.Context, p *Params, e *Emitter) error {
 	for _, v := range splitComma(p.W7Variants) {
-		if v != "treecache" {
-			p.Logf("tree-cache: no variant %q (zkrecipes has treecache); skipped", v)
+		if _, ok := w7Watches[v]; !ok {
+			p.Logf("tree-cache: no variant %q (zkrecipes has treecache, treecache-oneshot); skipped", v)
 			continue
 		}
 		if err := runW7(ctx, p, e, v); err != nil {
@@ -54,6 +54,9 @@ func runTreeCache(ctx context.Context, p *Params, e *Emitter) error {
 	}
 	return nil
 }
+
+// w7Watches are the variants: the cache's two watch backends.
+var w7Watches = map[string]cache.Watches{"treecache": cache.Persistent, "treecache-oneshot": cache.OneShot}
 
 func splitComma(s string) []string {
 	var out []string
@@ -196,7 +199,7 @@ func runW7(ctx context.Context, p *Params, e *Emitter, variant string) error {
 	}
 	base := benchRoot(p) + "/w7/" + variant
 	r := &w7Run{p: p, e: e, tree: newW7Tree(base, P, C, p.W7Payload),
-		vname: fmt.Sprintf("cache.Tree (one-shot watches, %d in flight)", p.W7Inflight),
+		vname: fmt.Sprintf("cache.Tree (%s watches, %d in flight)", map[cache.Watches]string{cache.Persistent: "persistent", cache.OneShot: "one-shot"}[w7Watches[variant]], p.W7Inflight),
 		warns: &warnCounter{w: p.Log}, reqs: &Counter{}}
 	setup, err := w7Connect(ctx, p)
 	if err != nil {
@@ -214,7 +217,7 @@ func runW7(ctx context.Context, p *Params, e *Emitter, variant string) error {
 		return err
 	}
 	defer cc.Close()
-	r.cache = must(cache.NewTree(cc, base, cache.WithMaxInFlight(p.W7Inflight)))
+	r.cache = must(cache.NewTree(cc, base, cache.WithMaxInFlight(p.W7Inflight), cache.WithWatches(w7Watches[variant])))
 	defer r.cache.Close()
 	r.sink = &w7Sink{epoch: time.Now(), initDone: make(chan struct{})}
 	sub := r.cache.Subscribe()

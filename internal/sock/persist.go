@@ -149,27 +149,30 @@ func (s *Set) AddWatch(ctx context.Context, path string, fn func(Notice)) (*Pers
 // Path returns the watched path.
 func (p *Persistent) Path() string { return p.path }
 
-// Read sends a read of path (wire.OpGetData, OpExists or OpGetChildren2,
-// without a watch) on the watch's connection; its reply reaches the
-// watch's function as a Replied notice with tag, in the stream's order. It
-// fails, sending nothing, once the watch has ended; a read whose
-// connection ends before its reply gets no notice (Ended follows).
-func (p *Persistent) Read(op int32, path string, tag uint64) error {
+// ReadReq is one read to send through a persistent watch.
+type ReadReq struct {
+	Op   int32 // wire.OpGetData, OpExists or OpGetChildren2
+	Path string
+	Tag  uint64
+}
+
+// Read sends reads (without watches) on the watch's connection, in one
+// write; the reply of each reaches the watch's function as a Replied
+// notice with its tag, in the stream's order. It fails, sending nothing,
+// once the watch has ended; reads whose connection ends before their
+// replies get no notice (Ended follows).
+func (p *Persistent) Read(reqs ...ReadReq) error {
 	p.mu.Lock()
 	done := p.done
 	p.mu.Unlock()
-	if done {
-		return errWatchEnded
+	if done || len(reqs) == 0 {
+		if done {
+			return errWatchEnded
+		}
+		return nil
 	}
 	s := p.set
-	xid := s.nextXid()
-	cl := &call{on: p.c, reply: make(chan answer, 1), onReply: func(rep wire.Reply) {
-		n := Notice{Kind: Replied, Tag: tag, Reply: Reply{Op: op}}
-		if n.Err = replyErr(rep); n.Err == nil {
-			n.Reply, n.Err = decodeRead(op, rep.Body)
-		}
-		p.deliver(n, nil)
-	}}
+	xids := make([]int32, len(reqs))
 	s.mu.Lock()
 	if p.c.ended.Load() || s.endErr != nil {
 		s.mu.Unlock()
@@ -178,13 +181,35 @@ func (p *Persistent) Read(op int32, path string, tag uint64) error {
 	if s.calls == nil {
 		s.calls = map[int32]*call{}
 	}
-	s.calls[xid] = cl
-	s.mu.Unlock()
-	if err := p.c.writeOwn(readRequest(op, path, false)(xid)); err != nil {
-		s.take(xid)
-		return err
+	for i, rq := range reqs {
+		xids[i] = s.nextXid()
+		s.calls[xids[i]] = &call{on: p.c, reply: make(chan answer, 1), onReply: p.replied(rq.Op, rq.Tag)}
 	}
-	return nil
+	s.mu.Unlock()
+	err := p.c.writeBuilt(func() []byte {
+		var frames []byte
+		for i, rq := range reqs {
+			frames = append(frames, readRequest(rq.Op, rq.Path, false)(xids[i])...)
+		}
+		return frames
+	})
+	if err != nil {
+		for _, xid := range xids {
+			s.take(xid)
+		}
+	}
+	return err
+}
+
+// replied hands a read's reply to the watch's function.
+func (p *Persistent) replied(op int32, tag uint64) func(wire.Reply) {
+	return func(rep wire.Reply) {
+		n := Notice{Kind: Replied, Tag: tag, Reply: Reply{Op: op}}
+		if n.Err = replyErr(rep); n.Err == nil {
+			n.Reply, n.Err = decodeRead(op, rep.Body)
+		}
+		p.deliver(n, nil)
+	}
 }
 
 // decodeRead decodes a read's reply body.
