@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/cache"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
 	"github.com/zkrecipes/zkrecipes/zktest"
@@ -78,5 +77,42 @@ func TestIntegration_Tree_PersistentRequestsPerChange(t *testing.T) {
 	}
 	assert.Equal(t, 1, n, "one addWatch per connection")
 	assert.NotContains(t, d.Sent()[from:], zktest.OpSetWatches, "no one-shot watch to set again")
-	_ = zkrecipes.Persistent
+}
+
+// A server without addWatch (before 3.6) answers it as unimplemented and
+// closes the connection: the cache is not stopped by it, asks once, and
+// follows the tree with one-shot watches from then on.
+func TestIntegration_Tree_FallsBackWithoutAddWatch(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := zktest.Context(t, 30*time.Second)
+	ns, srv := zktest.Namespace(t), zktest.Servers(t)
+	w := zktest.ClientAt(t, srv, ns)
+	c, d := zktest.FaultyClientAt(t, srv, ns)
+	mustCreate(ctx, t, w, "/p", "")
+	mustCreate(ctx, t, w, "/p/a", "0")
+	d.Unknown(zktest.OpAddWatch)
+	dials := d.Dials()
+
+	tr := zktest.Must(cache.NewTree(c, "/p"))
+	defer tr.Close()
+	sub := tr.Subscribe()
+	defer sub.Close()
+	require.NoError(t, tr.Start(ctx))
+	until(ctx, t, sub, kind(cache.Initialized))
+	assert.Greater(t, d.Dials(), dials, "the server closed the connection")
+	mustCreate(ctx, t, w, "/p/b", "1")
+	until(ctx, t, sub, at(cache.Created, "/p/b"))
+	_, err := w.Set(ctx, "/p/a", []byte("2"), -1)
+	require.NoError(t, err)
+	until(ctx, t, sub, at(cache.Changed, "/p/a"))
+	want, err := serverTree(ctx, w, "/p")
+	require.NoError(t, err)
+	assert.Equal(t, want, cacheTree(tr))
+	n := 0
+	for _, op := range d.Sent() {
+		if op == zktest.OpAddWatch {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "asked once")
 }

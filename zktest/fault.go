@@ -1,6 +1,7 @@
 package zktest
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -32,6 +33,7 @@ const (
 	OpCreateContainer = wire.OpCreateContainer
 	OpCreateTTL       = wire.OpCreateTTL
 	OpSetWatches      = wire.OpSetWatches
+	OpAddWatch        = wire.OpAddWatch
 )
 
 // FaultDialer injects network faults between ZooKeeper clients and
@@ -45,6 +47,7 @@ type FaultDialer struct {
 	dials      int
 	blackholed bool
 	healed     chan struct{} // closed by Heal; replaced by Blackhole
+	unknown    []int32       // opcodes the server is made not to know (Unknown)
 	closed     bool
 	done       chan struct{} // closed by Close
 	armed      bool
@@ -182,6 +185,20 @@ func (d *FaultDialer) CutAfterRequest(opcode int32) {
 	d.armed = true
 	d.armedOp = opcode
 }
+
+// Unknown makes the server see every later request with this opcode as
+// one it does not know: the request goes out with an opcode no ZooKeeper
+// has, which the server answers as unimplemented before it closes the
+// connection (the session lives on). A ZooKeeper before 3.6 answers
+// addWatch (OpAddWatch) so.
+func (d *FaultDialer) Unknown(opcode int32) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.unknown = append(d.unknown, opcode)
+}
+
+// unknownOpcode is what Unknown turns an opcode into.
+const unknownOpcode = 9999
 
 // Armed reports whether a CutAfterRequest is armed and has not fired yet.
 func (d *FaultDialer) Armed() bool {
@@ -384,6 +401,7 @@ func (c *faultConn) Write(p []byte) (int, error) {
 	d := c.d
 	d.mu.Lock()
 	st, pending, armed, armedOp := c.state, c.cutPending, d.armed, d.armedOp
+	unknown := slices.Clone(d.unknown)
 	d.mu.Unlock()
 	switch st {
 	case connClosed:
@@ -396,10 +414,22 @@ func (c *faultConn) Write(p []byte) (int, error) {
 	if pending {
 		return len(p), nil
 	}
-	c.outFrame.Feed(p, func(h wire.Head) {
+	copied := false
+	for off := 0; off < len(p); {
+		n, h, ok := c.outFrame.Next(p[off:])
+		off += n
+		if !ok {
+			continue
+		}
 		xid, op, ok := wire.RequestHeader(h.Bytes)
 		if h.Index == 0 || !ok {
-			return // frame 0 is the connect request, which has no header
+			continue // frame 0 is the connect request, which has no header
+		}
+		if body := off - len(h.Bytes); slices.Contains(unknown, op) && body >= 0 {
+			if !copied {
+				p, copied = slices.Clone(p), true
+			}
+			binary.BigEndian.PutUint32(p[body+4:], unknownOpcode)
 		}
 		d.mu.Lock()
 		d.sent = append(d.sent, op)
@@ -409,7 +439,7 @@ func (c *faultConn) Write(p []byte) (int, error) {
 			c.cutXid = xid
 		}
 		d.mu.Unlock()
-	})
+	}
 	n, err := c.raw.Write(p)
 	if err != nil {
 		d.mu.Lock()
