@@ -31,6 +31,10 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
 		n.relist = false
 		return
 	}
+	if e.persistent {
+		e.listIfNeeded(n, st, tag)
+		return
+	}
 	// A new incarnation of the node (created, or deleted and recreated
 	// since the last read) has other children: list them again; so does
 	// a node a listing found missing while it was there.
@@ -77,7 +81,7 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
 		}
 		n.kids[name] = k
 		e.refresh(k, false, tag)
-		if k.depth != e.o.maxDepth {
+		if k.depth != e.o.maxDepth && !e.persistent { // (persistent: its data read says whether it has children)
 			e.refresh(k, true, tag)
 		}
 	}
@@ -150,8 +154,9 @@ func (e *engine) resync() {
 	e.epoch++
 	e.pending, e.broken = 0, false
 	e.walkNodes(e.root, func(n *node) {
+		n.born = false // its children are listed again if it has any
 		e.refresh(n, false, e.epoch)
-		if n.depth != e.o.maxDepth && !n.absent {
+		if n.depth != e.o.maxDepth && !n.absent && !e.persistent {
 			e.refresh(n, true, e.epoch)
 		}
 	})

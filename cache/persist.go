@@ -239,3 +239,24 @@ func (e *engine) locate(p string) (n, parent *node) {
 	dir := p[:max(i, 1)]
 	return nil, e.lookup(dir)
 }
+
+// listIfNeeded decides, in the persistent backend, from the data read of
+// n (a node above the depth limit) whether to list it: only in a load
+// (tag set), and only when it has children. The read is in stream order
+// with the watch's events, so a node without children then has none in
+// the cache either (what it had before the watch was set is dropped
+// here), and every child created later comes as an event. A node created
+// under the watch gets its children as events alone.
+func (e *engine) listIfNeeded(n *node, st *zk.Stat, tag uint64) {
+	n.relist = false
+	if tag == 0 || n.born {
+		return
+	}
+	if st.NumChildren == 0 {
+		for _, k := range n.kids {
+			e.remove(k)
+		}
+		return
+	}
+	e.refresh(n, true, tag)
+}

@@ -1,12 +1,12 @@
 package bench
 
 import (
-	"encoding/binary"
 	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
 )
 
 // Counter counts ZooKeeper requests a client sends (pings excluded), so
@@ -30,17 +30,16 @@ var _ zk.Dialer = (*Counter)(nil).Dial
 
 type countConn struct {
 	net.Conn
-	c     *Counter
-	first bool
+	c *Counter
+	f wire.Framer // writes come whole frames or several, never interleaved
 }
 
-// go-zookeeper writes each request with one Write: length, xid, opcode.
-// The connect handshake (first write) and pings (xid -2) are not requests.
+// The connect handshake (frame 0) and pings (xid -2) are not requests.
 func (cc *countConn) Write(p []byte) (int, error) {
-	if !cc.first {
-		cc.first = true
-	} else if len(p) >= 8 && int32(binary.BigEndian.Uint32(p[4:8])) != -2 {
-		cc.c.n.Add(1)
-	}
+	cc.f.Feed(p, func(h wire.Head) {
+		if xid, _, ok := wire.RequestHeader(h.Bytes); ok && h.Index > 0 && xid != -2 {
+			cc.c.n.Add(1)
+		}
+	})
 	return cc.Conn.Write(p)
 }
