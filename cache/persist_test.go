@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -115,4 +116,60 @@ func TestIntegration_Tree_FallsBackWithoutAddWatch(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, n, "asked once")
+}
+
+// Caches of one client share its session's watches: two trees on one
+// path, one on a path below, and a node cache on the same path (a one-shot
+// watch where the recursive one is). Each follows its nodes, and closing
+// one leaves the others whole.
+func TestIntegration_Tree_PersistentSharedBySeveralCaches(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := zktest.Context(t, 30*time.Second)
+	ns, srv := zktest.Namespace(t), zktest.Servers(t)
+	w := zktest.ClientAt(t, srv, ns)
+	c := zktest.ClientAt(t, srv, ns)
+	mustCreate(ctx, t, w, "/p", "root")
+	mustCreate(ctx, t, w, "/p/q", "q")
+
+	type follower struct {
+		sub   *cache.Subscription
+		close func()
+	}
+	start := func(cch interface {
+		Subscribe() *cache.Subscription
+		Start(context.Context) error
+		Close()
+	}) follower {
+		sub := cch.Subscribe()
+		require.NoError(t, cch.Start(ctx))
+		until(ctx, t, sub, kind(cache.Initialized))
+		return follower{sub, func() { sub.Close(); cch.Close() }}
+	}
+	a := start(zktest.Must(cache.NewTree(c, "/p")))
+	b := start(zktest.Must(cache.NewTree(c, "/p")))
+	below := start(zktest.Must(cache.NewTree(c, "/p/q")))
+	node := start(zktest.Must(cache.NewNode(c, "/p")))
+	defer b.close()
+	defer below.close()
+	defer node.close()
+
+	mustCreate(ctx, t, w, "/p/q/x", "1")
+	for _, f := range []follower{a, b, below} {
+		until(ctx, t, f.sub, at(cache.Created, "/p/q/x"))
+	}
+	_, err := w.Set(ctx, "/p", []byte("root2"), -1)
+	require.NoError(t, err)
+	for _, f := range []follower{a, b, node} {
+		until(ctx, t, f.sub, at(cache.Changed, "/p"))
+	}
+	a.close()
+	_, err = w.Set(ctx, "/p", []byte("root3"), -1)
+	require.NoError(t, err)
+	mustCreate(ctx, t, w, "/p/q/y", "2")
+	for _, f := range []follower{b, node} {
+		until(ctx, t, f.sub, at(cache.Changed, "/p"))
+	}
+	for _, f := range []follower{b, below} {
+		until(ctx, t, f.sub, at(cache.Created, "/p/q/y"))
+	}
 }
