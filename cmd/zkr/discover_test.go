@@ -72,12 +72,16 @@ func TestIntegration_Discover_Watch(t *testing.T) {
 		return func() bool { return strings.Contains(b.String(), s) }
 	}
 	require.Eventually(t, has(out, "w1 h:80"), 20*time.Second, 10*time.Millisecond, errb.String())
+	// members must have seen w1 before it leaves: a watch that starts
+	// after the departure has nothing to report (the race behind this
+	// test's failures under load).
+	require.Eventually(t, has(mout, `w1 "{\"name\":\"web\"`), 20*time.Second, 10*time.Millisecond, "stdout:\n%s\nstderr:\n%s", mout, merrb)
 	in := r.Instance()
 	in.Port = 81
 	require.NoError(t, r.Update(ctx, in))
 	require.Eventually(t, has(out, "~ w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
 	require.NoError(t, r.Unregister(ctx))
-	require.Eventually(t, has(out, "- w1 h:81"), 20*time.Second, 10*time.Millisecond, errb.String())
+	require.Eventually(t, has(out, "- w1 h:81"), 20*time.Second, 10*time.Millisecond, "stdout:\n%s\nstderr:\n%s", out, errb)
 	require.Eventually(t, has(mout, `- w1 "{\"name\":\"web\"`), 20*time.Second, 10*time.Millisecond, "stdout:\n%s\nstderr:\n%s", mout, merrb)
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
