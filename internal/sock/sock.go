@@ -52,13 +52,14 @@ type Set struct {
 	xids      atomic.Int32 // our own requests' xids, counted (see ownXidBase)
 	reg       registry     // the session's watches
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	ready   *conn           // the connection our own requests go to, or nil
-	readyCh chan struct{}   // closed when a connection is ready; nil: nobody waits
-	calls   map[int32]*call // our own requests awaiting replies, by xid
-	endErr  error           // the session ended: every request fails with it
-	writes  writeWatches
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	ready     *conn           // the connection our own requests go to, or nil
+	readyCh   chan struct{}   // closed when a connection is ready; nil: nobody waits
+	calls     map[int32]*call // our own requests awaiting replies, by xid
+	endErr    error           // the session ended: every request fails with it
+	closedAll bool            // CloseAll was called: later connections are closed at once
+	writes    writeWatches
 }
 
 // Add wraps nc, a connection just dialled to addr, for go-zookeeper.
@@ -69,6 +70,14 @@ func (s *Set) Add(nc net.Conn, addr string) net.Conn {
 		c.handshakeBy = time.Now().Add(s.HandshakeTimeout)
 	}
 	s.mu.Lock()
+	if s.closedAll {
+		// Dialled before CloseAll and added after it: nobody else would
+		// close it (go-zookeeper leaves the socket of a refused session
+		// open).
+		s.mu.Unlock()
+		nc.Close()
+		return c
+	}
 	if s.conns == nil {
 		s.conns = map[*conn]struct{}{}
 	}
@@ -83,6 +92,7 @@ func (s *Set) Add(nc net.Conn, addr string) net.Conn {
 func (s *Set) CloseAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closedAll = true
 	for c := range s.conns {
 		c.Conn.Close()
 	}
@@ -129,7 +139,11 @@ func (s *Set) handshake(c *conn, head []byte) {
 	}
 	s.sid.Store(sid)
 	if sid == 0 {
-		return // refused: the session is gone
+		// Refused: the session is gone. go-zookeeper reads nothing more
+		// from c and never closes it; the response is handed over whole
+		// by now (see completed).
+		c.Close()
+		return
 	}
 	s.established.Store(true)
 	s.reg.connected(c)
