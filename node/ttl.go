@@ -28,8 +28,9 @@ type TTL struct {
 	ttl    time.Duration
 	o      options
 
-	data []byte
-	ok   bool // the last touch succeeded
+	data   []byte
+	ok     bool // the last touch succeeded
+	placed bool // the node was put in place with our data once
 }
 
 // NewTTL returns a TTL node at path with data and time to live ttl (at
@@ -122,17 +123,23 @@ func (n *TTL) setOK(ok bool) {
 	}
 }
 
-// touchOnce writes the keep-alive child, creating the container and the
-// child first if they are missing (expired, reaped or deleted).
+// touchOnce writes the keep-alive child. The first time, and whenever the
+// node or the child is missing (expired, reaped or deleted), it puts the
+// node in place first: creates it, or writes our data into the node it
+// finds (one left by our previous process, or made by another keeper of
+// the same node: Curator's PersistentNode sets its data there too), then
+// creates or writes the child.
 func (n *TTL) touchOnce(ctx context.Context) error {
-	_, err := n.c.Set(ctx, n.touch, nil, -1)
-	if !errors.Is(err, zk.ErrNoNode) {
-		return err
-	}
 	n.mu.Lock()
-	data := n.data
+	data, placed := n.data, n.placed
 	n.mu.Unlock()
-	_, err = n.c.Create(ctx, n.path, data, zkrecipes.Container, n.o.createOpts()...)
+	if placed {
+		_, err := n.c.Set(ctx, n.touch, nil, -1)
+		if !errors.Is(err, zk.ErrNoNode) {
+			return err
+		}
+	}
+	_, err := n.c.Create(ctx, n.path, data, zkrecipes.Container, n.o.createOpts()...)
 	if errors.Is(err, zk.ErrNodeExists) {
 		_, err = n.c.Set(ctx, n.path, data, -1) // Curator's orSetData: ours is the latest
 	}
@@ -141,9 +148,15 @@ func (n *TTL) touchOnce(ctx context.Context) error {
 	}
 	_, err = n.c.Create(ctx, n.touch, nil, zkrecipes.PersistentTTL, append(n.o.createOpts(), zkrecipes.WithTTL(n.ttl))...)
 	if errors.Is(err, zk.ErrNodeExists) {
-		return nil
+		_, err = n.c.Set(ctx, n.touch, nil, -1)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.placed = true
+	n.mu.Unlock()
+	return nil
 }
 
 // Close stops touching the node and deletes it (the keep-alive child,
