@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/zkrecipes/zkrecipes/cache"
 	"github.com/zkrecipes/zkrecipes/internal/observe"
@@ -62,6 +63,10 @@ func (s *ServiceCache) Instances() []Instance { return s.r.List() }
 // Subscribe starts a subscription to the changes after this call.
 // Instances after a change's Next reflects at least that change.
 func (s *ServiceCache) Subscribe() *Changes { return s.r.Subscribe() }
+
+// Stale reports whether the cache may miss changes (the connection is
+// suspended, or the cache is catching up after it), and since when.
+func (s *ServiceCache) Stale() (bool, time.Time) { return s.r.Stale() }
 
 // Provider returns a Provider over the cache.
 func (s *ServiceCache) Provider(opts ...ProviderOption) *Provider { return NewProvider(s, opts...) }

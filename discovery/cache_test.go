@@ -35,6 +35,8 @@ func TestIntegration_ServiceCache_FollowsAndProvides(t *testing.T) {
 	require.NoError(t, err)
 	defer sc.Close()
 	require.Len(t, sc.Instances(), 1)
+	stale, _ := sc.Stale()
+	assert.False(t, stale, "loaded and connected")
 	sub := sc.Subscribe()
 	defer sub.Close()
 	p := sc.Provider(discovery.WithStrategy(discovery.RoundRobin()))
