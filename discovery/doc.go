@@ -48,7 +48,7 @@
 // # Znode layout and JSON
 //
 //	<base>                 container (created when missing)
-//	<base>/<name>          container, one per service
+//	<base>/<name>          container, one per service (created by Register or Cache when missing)
 //	<base>/<name>/<id>     one instance: ephemeral (DYNAMIC) or persistent
 //	                       (STATIC, PERMANENT); data: the instance's JSON
 //
