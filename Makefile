@@ -46,6 +46,7 @@ SUBMODULES := metrics/prometheus metrics/otel
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 25m ./...
+	$(GO) test -race -count=1 -timeout 5m ./cache -args -cache.watches=oneshot
 	@set -e; for m in $(SUBMODULES); do \
 		echo "(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...)"; \
 		(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 5m ./...); \

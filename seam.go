@@ -10,5 +10,6 @@ func init() {
 		Connections:   (*Session).connections,
 		CreateAndList: (*Session).createAndList,
 		Observer:      (*Client).observer,
+		WatchTree:     (*Session).watchTree,
 	})
 }

@@ -141,7 +141,7 @@ func TestIntegration_Watch_Cancelled(t *testing.T) {
 		_, _, _, err := c.GetW(cctx, "/")
 		errc <- err
 	}()
-	require.True(t, waitStack(t, "sock.(*Set).request", 5*time.Second), "the read never waited for its reply")
+	require.True(t, waitStack(t, "sock.(*Set).sendOn", 5*time.Second), "the read never waited for its reply")
 	start := time.Now()
 	cancel()
 	require.ErrorIs(t, <-errc, context.Canceled)

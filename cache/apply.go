@@ -34,7 +34,7 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
 	// A new incarnation of the node (created, or deleted and recreated
 	// since the last read) has other children: list them again; so does
 	// a node a listing found missing while it was there.
-	if n.relist || old == nil && !n.list.busy && !n.list.armed || old != nil && old.Stat.Czxid != st.Czxid {
+	if n.relist || old == nil && !n.born && !n.list.busy && !n.list.armed || old != nil && old.Stat.Czxid != st.Czxid {
 		n.relist = false
 		e.refresh(n, true, tag)
 	}
@@ -100,7 +100,7 @@ func (e *engine) gone(n *node, tag uint64) {
 		e.size--
 		e.emit(Event{Kind: Deleted, Path: n.path, Old: old, At: time.Now()})
 	}
-	if !n.data.armed {
+	if !n.data.armed && !e.persistent { // (a persistent watch sees it come back)
 		e.refresh(n, false, tag)
 	}
 }

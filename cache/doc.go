@@ -47,7 +47,7 @@
 //     follow an event see the cache at least as new as that event.
 //
 // Not guaranteed: a cache does not show every intermediate value (a
-// watch is set again only after it fired and the node was read), nor an
+// changed node is read after the event, and rapid changes fold), nor an
 // order between events of different paths, except that the nodes below a
 // deleted node are reported deleted before it. A Stat is the one
 // read with the node's data: its child fields (Cversion, NumChildren,
@@ -73,9 +73,31 @@
 // into node counts, resync counts, stale caches and the age of the last
 // complete load.
 //
+// # Watches
+//
+// NewTree and NewChildren follow their root with one persistent recursive
+// watch (ZooKeeper 3.6's addWatch; [Persistent]); NewNode, and any cache
+// given WithWatches(OneShot), with a one-shot watch per node ([OneShot]).
+// Both give the guarantees above; the chaos suite runs them side by side.
+//
+// A persistent watch lives for one connection (the server replays nothing
+// for it): after every new connection the cache sets it again and reads
+// every node, as it does after a new session. Its reads go through the
+// same connection as its events and are applied in the order the server
+// sent them, so a listing holds exactly the children created before it.
+// A data change costs one read, a creation one read, a deletion none.
+// ZooKeeper 3.6-3.8 keep one watch mode per path and session
+// (ZOOKEEPER-4466): a one-shot watch the client sets on the cache's root
+// path is served by the persistent watch instead, so neither ends the
+// other. A server older than 3.6 answers addWatch by closing the
+// connection (the session survives); the cache then uses one-shot
+// watches for the rest of its life. Events of paths the cache does not
+// hold (beyond its depth, filtered out) still reach the client and are
+// dropped there.
+//
 // # Performance
 //
-// A cache sets one-shot watches with the client's GetWatch, ExistsWatch
+// With OneShot, a cache sets watches with the client's GetWatch, ExistsWatch
 // and ChildrenWatch only: a data watch on every cached node, a child watch on
 // every node above the depth limit, and an exists watch on an absent
 // root. A watch event only says that something changed: the node is then

@@ -48,6 +48,10 @@ type engine struct {
 	queue     []request
 	inflight  int
 	size      int // nodes with an entry
+
+	persistent bool    // the persistent backend (persist.go), until it falls back
+	pw         *pwatch // its current watch, nil while none is set or asked for
+	tags       uint64  // of reads sent through a persistent watch
 }
 
 // node is one path of the cache. entry and kids are read under engine.mu;
@@ -62,6 +66,7 @@ type node struct {
 	absent  bool             // root only: the last read found no node
 	pzxid   int64            // of the last listing applied
 	relist  bool             // a listing found no node: list again if a data read finds it
+	born    bool             // created under a persistent watch: its children come as events
 	data    slot             // getData / exists
 	list    slot             // getChildren
 }
@@ -94,6 +99,7 @@ func newEngine(c *zkrecipes.Client, path, kind string, o options) *engine {
 		subs:   map[*Subscription]struct{}{},
 		root:   &node{path: path},
 	}
+	e.persistent = o.watches == Persistent
 	e.in.sig = make(chan struct{}, 1)
 	return e
 }
@@ -192,6 +198,9 @@ func (e *engine) close() {
 	e.wg.Wait()
 	e.mu.Lock()
 	// The loop is over: take the watches back, here and on the server.
+	if e.pw != nil && e.pw.w != nil {
+		e.pw.w.Remove()
+	}
 	if e.root != nil {
 		e.walkNodes(e.root, func(n *node) {
 			for _, s := range []*slot{&n.data, &n.list} {
@@ -244,8 +253,12 @@ func (e *engine) handle(m any) {
 	case resyncMsg:
 		if m.gen == e.gen {
 			e.syncing = false
-			e.resync()
+			e.load()
 		}
+	case pnote:
+		e.onNotice(m)
+	case pstarted:
+		e.onStarted(m)
 	}
 }
 

@@ -92,7 +92,7 @@ func (e *engine) opFor(n *node, list bool) op {
 
 // spawn starts queued reads while fewer than maxInFlight are outstanding.
 func (e *engine) spawn() {
-	if e.syncing {
+	if e.syncing || e.persistent && (e.pw == nil || e.pw.w == nil || !e.pw.armed) {
 		return
 	}
 	for len(e.queue) > 0 && e.inflight < e.o.maxInFlight {
@@ -105,6 +105,11 @@ func (e *engine) spawn() {
 			// Not worth sending: the reply would be ignored.
 			e.inflight++
 			e.in.post(reply{request: r, err: errStale})
+			continue
+		}
+		if e.persistent {
+			r.watch = false
+			e.sendPersistent(r)
 			continue
 		}
 		e.inflight++
@@ -186,7 +191,7 @@ func (e *engine) onReply(r reply) {
 	case errors.Is(r.err, zk.ErrNoNode), r.err == nil && r.op == opExists && !r.exists:
 		e.gone(r.n, r.tag)
 	case r.err != nil:
-		if errors.Is(r.err, zkrecipes.ErrSessionLost) || errors.Is(r.err, zkrecipes.ErrClosed) || e.ctx.Err() != nil {
+		if errors.Is(r.err, zkrecipes.ErrSessionLost) || errors.Is(r.err, zkrecipes.ErrClosed) || errors.Is(r.err, errWatchGone) || e.ctx.Err() != nil {
 			e.broken = true // the load is incomplete; the next session's resync completes it
 			return
 		}

@@ -15,7 +15,37 @@ type options struct {
 	filter      func(path string) bool // nil: every node
 	statOnly    bool                   // WithoutData
 	maxInFlight int
+	watches     Watches
 	misuse.Errs // the first invalid option
+}
+
+// Watches is how a cache learns of changes.
+type Watches int
+
+const (
+	// Persistent follows the tree with one persistent recursive watch on
+	// the root (ZooKeeper 3.6+): no watch per node, a read per change, a
+	// full read after every new connection. A server without them (3.5)
+	// drops the connection once, and the cache then uses OneShot. The
+	// default of NewTree and NewChildren.
+	Persistent Watches = iota + 1
+	// OneShot leaves a watch on every node's data and children and sets
+	// it again after each event; a reconnection in the same session keeps
+	// them. The default of NewNode.
+	OneShot
+)
+
+// testWatches, if set, is the default of every constructor (tests only).
+var testWatches Watches
+
+// WithWatches chooses how the cache learns of changes (see Watches).
+func WithWatches(w Watches) Option {
+	return func(o *options) {
+		if w != Persistent && w != OneShot {
+			o.Fail("WithWatches(%d): not a Watches value", int(w))
+		}
+		o.watches = w
+	}
 }
 
 // DefaultMaxInFlight is how many reads a cache keeps outstanding at most
@@ -78,6 +108,15 @@ func construct(fn string, c *zkrecipes.Client, path string, depth int, opts []Op
 			return o, misuseErr(fn, "WithMaxDepth is for NewTree only")
 		}
 		o.maxDepth = depth
+	}
+	if o.watches == 0 {
+		o.watches = Persistent
+		if depth == 0 {
+			o.watches = OneShot
+		}
+		if testWatches != 0 {
+			o.watches = testWatches
+		}
 	}
 	if depth == 0 && (o.filter != nil || o.statOnly) {
 		return o, misuseErr(fn, "WithFilter and WithoutData are for caches of children or trees")

@@ -19,7 +19,7 @@ func (e *engine) onState(ch zkrecipes.StateChange) {
 	case zkrecipes.Reconnected:
 		if ch.Session == e.sess {
 			e.connected = true
-			e.resync()
+			e.load()
 		}
 	case zkrecipes.Suspended, zkrecipes.Lost:
 		if ch.Session == e.sess {
@@ -55,6 +55,10 @@ func (e *engine) markStale(at time.Time) {
 func (e *engine) newSession(s *zkrecipes.Session) {
 	e.sess = s
 	e.gen++
+	if e.pw != nil && e.pw.w != nil {
+		e.pw.w.Remove() // ended with its session, if not yet told
+	}
+	e.pw = nil
 	e.connected = true
 	e.syncing = true
 	e.markStale(time.Now())

@@ -16,7 +16,8 @@ import (
 
 // The cache workload: every worker changes a small tree (creates, sets and
 // deletes on two levels) while it follows the tree through a cache.Tree on
-// its own client. Each path's events must follow one history (created
+// its own client (odd workers with one-shot watches, the others with a
+// persistent recursive watch). Each path's events must follow one history (created
 // only when absent, changed and deleted only when present, every value
 // newer by mzxid than the one before), and once every writer has stopped
 // and the faults are healed, every cache must equal the server's tree
@@ -59,7 +60,12 @@ func (r *cacheRecipe) check(_ context.Context, _ *zkrecipes.Client, res *Result)
 func (r *cacheRecipe) work(ctx context.Context, w *worker) {
 	stopWriting := sync.OnceFunc(r.stopWriting)
 	defer stopWriting()
-	t := must(cache.NewTree(w.c, cacheRoot))
+	// Both watch backends, side by side under the same faults.
+	watches := cache.Persistent
+	if w.slot%2 == 1 {
+		watches = cache.OneShot
+	}
+	t := must(cache.NewTree(w.c, cacheRoot, cache.WithWatches(watches)))
 	defer t.Close()
 	sub := t.Subscribe() // before Start: the history sees every node arrive
 	changed := make(chan struct{}, 1)

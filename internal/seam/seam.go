@@ -14,6 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/seam/hook"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 )
 
 // Package zkrecipes is initialised before this package (it is imported),
@@ -25,7 +26,15 @@ var (
 	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
 	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error))
 	observer      = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
+	watchTree     = hooks.WatchTree.(func(*zkrecipes.Session, context.Context, string, func(sock.Notice)) (*sock.Persistent, func(string) string, error))
 )
+
+// WatchTree sets a persistent recursive watch on p in s (ZooKeeper 3.6+)
+// and returns it with abs, which turns a path under p into the server's
+// for the watch's Reads. See Session.watchTree and sock.Set.AddWatch.
+func WatchTree(ctx context.Context, s *zkrecipes.Session, p string, fn func(sock.Notice)) (*sock.Persistent, func(string) string, error) {
+	return watchTree(s, ctx, p, fn)
+}
 
 // Observer returns c's Observer, nil without one. Recipes report through
 // internal/observe, which calls it. See Client.observer.

@@ -49,6 +49,12 @@ func (s *Set) request(ctx context.Context, build func(xid int32) []byte, onReply
 // whole or in part): a write that ends without its reply (ctx done,
 // connection closed) may then have been applied.
 func (s *Set) send(ctx context.Context, build func(xid int32) []byte, onReply func(wire.Reply)) (r wire.Reply, sent bool, err error) {
+	return s.sendOn(ctx, func(xid int32, _ *conn) []byte { return build(xid) }, onReply)
+}
+
+// sendOn is send with a frame built under the write lock of the
+// connection it goes to (see conn.writeBuilt).
+func (s *Set) sendOn(ctx context.Context, build func(xid int32, c *conn) []byte, onReply func(wire.Reply)) (r wire.Reply, sent bool, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return wire.Reply{}, false, err
@@ -73,7 +79,7 @@ func (s *Set) send(ctx context.Context, build func(xid int32) []byte, onReply fu
 				return wire.Reply{}, false, ctx.Err()
 			}
 		}
-		xid := ownXidBase - s.xids.Add(1)%(1<<30)
+		xid := s.nextXid()
 		cl := &call{on: c, reply: make(chan answer, 1), onReply: onReply}
 		if s.calls == nil {
 			s.calls = map[int32]*call{}
@@ -81,7 +87,7 @@ func (s *Set) send(ctx context.Context, build func(xid int32) []byte, onReply fu
 		s.calls[xid] = cl
 		s.mu.Unlock()
 
-		if err := c.writeOwn(build(xid)); err != nil {
+		if err := c.writeBuilt(func() []byte { return build(xid, c) }); err != nil {
 			s.take(xid)
 			return wire.Reply{}, true, zk.ErrConnectionClosed
 		}
@@ -108,9 +114,12 @@ func (s *Set) sendOwn(build func(xid int32) []byte) {
 	c := s.ready
 	s.mu.Unlock()
 	if c != nil {
-		_ = c.writeOwn(build(ownXidBase - s.xids.Add(1)%(1<<30)))
+		_ = c.writeOwn(build(s.nextXid()))
 	}
 }
+
+// nextXid returns an xid for a request of ours.
+func (s *Set) nextXid() int32 { return ownXidBase - s.xids.Add(1)%(1<<30) }
 
 // take removes the call of xid, if still there.
 func (s *Set) take(xid int32) *call {
@@ -159,6 +168,7 @@ func replyErr(r wire.Reply) error {
 // error for (its own table is unexported).
 var serverErrs = map[int32]error{
 	-4:   zk.ErrConnectionClosed,
+	-6:   ErrUnimplemented,
 	-8:   zk.ErrBadArguments,
 	-101: zk.ErrNoNode,
 	-102: zk.ErrNoAuth,

@@ -99,7 +99,20 @@ func (c *conn) Write(p []byte) (int, error) {
 // writeOwn writes a frame of zkrecipes' own. A failed write ends the
 // connection, as go-zookeeper's do.
 func (c *conn) writeOwn(frame []byte) error {
+	return c.writeBuilt(func() []byte { return frame })
+}
+
+// writeBuilt writes the frame build makes under the write lock, nothing
+// if it makes none: what build decides from the registry (whether a read
+// sets a watch, whether a watch is removed) then holds on the wire in the
+// order the frames are written, which is the order the server sees them.
+func (c *conn) writeBuilt(build func() []byte) error {
 	c.wmu.Lock()
+	frame := build()
+	if len(frame) == 0 {
+		c.wmu.Unlock()
+		return nil
+	}
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.set.ownWriteTimeout()))
 	_, err := c.Conn.Write(frame)
 	c.wmu.Unlock()
@@ -247,7 +260,7 @@ func (c *conn) completed() {
 	case c.kind == eventFrame:
 		if len(c.body) >= 16 {
 			if ev, err := wire.ParseEvent(c.body[16:]); err == nil {
-				c.set.reg.fire(ev)
+				c.set.reg.fire(c, ev)
 			}
 		}
 	case c.kind == ownFrame:

@@ -47,9 +47,10 @@ type Set struct {
 	dials       atomic.Int64 // connections added
 	established atomic.Bool  // a connect response gave us a session
 
-	lastZxid atomic.Int64 // of the latest reply on any connection
-	xids     atomic.Int32 // our own requests' xids, counted (see ownXidBase)
-	reg      registry     // the session's watches
+	lastZxid  atomic.Int64 // of the latest reply on any connection
+	noPersist atomic.Bool  // the server answered addWatch as unknown
+	xids      atomic.Int32 // our own requests' xids, counted (see ownXidBase)
+	reg       registry     // the session's watches
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -131,8 +132,8 @@ func (s *Set) handshake(c *conn, head []byte) {
 		return // refused: the session is gone
 	}
 	s.established.Store(true)
-	next := func() int32 { return ownXidBase - s.xids.Add(1)%(1<<30) }
-	for _, f := range s.rearmFrames(s.lastZxid.Load(), next) {
+	s.reg.connected(c)
+	for _, f := range s.rearmFrames(s.lastZxid.Load(), s.nextXid) {
 		if c.writeOwn(f) != nil {
 			return
 		}
@@ -152,13 +153,15 @@ func (s *Set) handshake(c *conn, head []byte) {
 // ended takes c out of the set once it is closed or its reader failed.
 func (s *Set) ended(c *conn) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	c.ended.Store(true)
 	delete(s.conns, c)
 	if s.ready == c {
 		s.ready = nil
 	}
 	s.failCallsLocked(c, zk.ErrConnectionClosed)
+	s.mu.Unlock()
+	// After the calls: a Persistent's reads fail before it ends.
+	s.reg.endPersistent(func(x *conn) bool { return x == c }, zk.ErrConnectionClosed)
 }
 
 // End ends the session's use of the set: requests waiting or in flight
@@ -176,4 +179,5 @@ func (s *Set) End(err error) {
 	}
 	s.mu.Unlock()
 	s.reg.endAll(err)
+	s.reg.endPersistent(func(*conn) bool { return true }, err)
 }

@@ -78,6 +78,9 @@ type registry struct {
 	pending  map[watchClass]int
 	removing map[watchClass]chan struct{}
 	ended    error // the session's end; later watchers get it at once
+
+	persist   map[string]*pwatch // recursive watches by path (see persist.go)
+	unflagged map[watchKey]int   // watching reads in flight sent without the flag
 }
 
 // begin notes a watching request of key's class about to be written,
@@ -126,8 +129,9 @@ func (r *registry) add(w *Watcher) {
 	r.mu.Unlock()
 }
 
-// fire delivers a notification to the watchers it ends.
-func (r *registry) fire(ev wire.Event) {
+// fire delivers a notification read on c to the watchers it ends and to
+// the recursive watches it concerns.
+func (r *registry) fire(c *conn, ev wire.Event) {
 	var kinds []watchKind
 	switch ev.Type {
 	case wire.EventNodeCreated:
@@ -150,6 +154,17 @@ func (r *registry) fire(ev wire.Event) {
 	r.mu.Unlock()
 	for _, w := range fired {
 		w.deliver(e)
+	}
+	targets, children := r.firePersistent(c, e)
+	if len(children) > 0 {
+		ce := e
+		ce.Type, ce.Path = zk.EventNodeChildrenChanged, parentPath(e.Path)
+		for _, w := range children {
+			w.deliver(ce)
+		}
+	}
+	for _, p := range targets {
+		p.deliver(Notice{Kind: Changed, Event: e}, nil)
 	}
 }
 
@@ -176,7 +191,9 @@ func (r *registry) remove(w *Watcher) (found, unbacked bool) {
 		r.ws[w.key] = ws
 	}
 	c := w.key.class()
-	if r.pending[c] > 0 || r.removing[c] != nil || r.ended != nil {
+	if r.pending[c] > 0 || r.removing[c] != nil || r.ended != nil || r.persist[c.path] != nil {
+		// (a recursive watch on the path serves it: removing a one-shot
+		// watch there would remove half of the recursive one)
 		return true, false
 	}
 	for _, k := range []watchKind{kindData, kindExist, kindChild} {

@@ -91,8 +91,29 @@ func (s *Set) watch(ctx context.Context, op int32, path string, fn func(zk.Event
 	}
 	s.reg.begin(w.key)
 	defer s.reg.end(w.key)
-	registered := false
-	r, err := s.request(ctx, watchRequest(op, path), func(r wire.Reply) {
+	registered, unflagged := false, false
+	defer func() {
+		if unflagged {
+			s.reg.mu.Lock()
+			if s.reg.unflagged[w.key]--; s.reg.unflagged[w.key] <= 0 {
+				delete(s.reg.unflagged, w.key)
+			}
+			s.reg.mu.Unlock()
+		}
+	}()
+	r, _, err := s.sendOn(ctx, func(xid int32, c *conn) []byte {
+		// A recursive watch on the path serves the watcher (see
+		// persist.go): setting a one-shot one there would end it.
+		s.reg.mu.Lock()
+		if unflagged = s.reg.persistOn(c, path); unflagged {
+			if s.reg.unflagged == nil {
+				s.reg.unflagged = map[watchKey]int{}
+			}
+			s.reg.unflagged[w.key]++
+		}
+		s.reg.mu.Unlock()
+		return readRequest(op, path, !unflagged)(xid)
+	}, func(r wire.Reply) {
 		switch {
 		case r.Err == wire.ErrCodeOK:
 		case r.Err == wire.ErrCodeNoNode && missingWatches:
@@ -107,11 +128,6 @@ func (s *Set) watch(ctx context.Context, op int32, path string, fn func(zk.Event
 		return r, w, err
 	}
 	return r, nil, err
-}
-
-// watchRequest builds a read of path with the watch flag set.
-func watchRequest(op int32, path string) func(int32) []byte {
-	return readRequest(op, path, true)
 }
 
 // readRequest builds a read of path, with the watch flag as given.

@@ -13,6 +13,7 @@ type Hooks struct {
 	Connections   any
 	CreateAndList any
 	Observer      any
+	WatchTree     any
 }
 
 var installed *Hooks

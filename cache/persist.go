@@ -1,0 +1,236 @@
+package cache
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
+)
+
+// The persistent backend follows the tree with one persistent recursive
+// watch on the root (ZooKeeper 3.6+) instead of a watch per node. The
+// watch lives for one connection (see sock.Set.AddWatch): after every new
+// connection the cache sets it again and reads the whole tree, because the
+// server replays nothing for it. Its reads go through the watch, so their
+// replies reach the loop between its events in the order the server sent
+// them: a listing holds exactly the children created before it, and every
+// later creation or deletion is an event after it. A data change costs one
+// read; a creation one read (its children arrive as events of their own);
+// a deletion none.
+//
+// A server without addWatch (3.5) answers it as unimplemented and drops
+// the connection (the session lives on); the cache then uses one-shot
+// watches for the rest of its life.
+
+// pwatch is one persistent watch of the cache, from the moment it is
+// asked for: its notices name it, so those of an earlier one are ignored.
+type pwatch struct {
+	w     *sock.Persistent    // nil until AddWatch returned
+	abs   func(string) string // the server's path of a cache path
+	armed bool                // the Armed notice came
+	reqs  map[uint64]request  // reads sent through it awaiting replies, by tag
+}
+
+// pnote is a notice of persistent watch pw, and pstarted the end of its
+// AddWatch.
+type pnote struct {
+	pw *pwatch
+	n  sock.Notice
+}
+
+type pstarted struct {
+	pw  *pwatch
+	w   *sock.Persistent
+	abs func(string) string
+	err error
+}
+
+// errWatchGone fails the reads of a persistent watch that ended: the
+// cache sets a new one and reads everything again.
+var errWatchGone = errors.New("cache: persistent watch ended")
+
+// load reads every node again, after setting a persistent watch first in
+// the persistent backend.
+func (e *engine) load() {
+	if !e.persistent {
+		e.resync()
+		return
+	}
+	if pw := e.pw; pw != nil {
+		if pw.armed && pw.w != nil {
+			e.resync()
+		}
+		return // being set: its Armed notice starts the load
+	}
+	e.arm()
+}
+
+// arm asks for a persistent watch on the root in the current session.
+func (e *engine) arm() {
+	pw := &pwatch{reqs: map[uint64]request{}}
+	e.pw = pw
+	sess, in, root := e.sess, &e.in, e.root.path
+	e.wg.Go(func() {
+		w, abs, err := seam.WatchTree(e.ctx, sess, root, func(n sock.Notice) { in.post(pnote{pw, n}) })
+		in.post(pstarted{pw: pw, w: w, abs: abs, err: err})
+	})
+}
+
+func (e *engine) onStarted(m pstarted) {
+	pw := m.pw
+	if pw != e.pw {
+		if m.w != nil {
+			m.w.Remove()
+		}
+		return
+	}
+	if m.err != nil {
+		// Sent and answered, it ended with a notice (handled there);
+		// otherwise nothing was sent (Close, or the session ended: the
+		// next one loads again).
+		if errors.Is(m.err, sock.ErrUnimplemented) {
+			e.fallBack(m.err)
+		} else if e.pw == pw {
+			e.pw = nil
+		}
+		return
+	}
+	pw.w, pw.abs = m.w, m.abs
+	if pw.armed {
+		e.resync()
+	}
+}
+
+func (e *engine) onNotice(m pnote) {
+	pw := m.pw
+	if pw != e.pw {
+		return
+	}
+	switch n := m.n; n.Kind {
+	case sock.Armed:
+		pw.armed = true
+		if pw.w != nil {
+			e.resync()
+		}
+	case sock.Changed:
+		e.onTreeEvent(n.Event)
+	case sock.Replied:
+		r, ok := pw.reqs[n.Tag]
+		if !ok {
+			return
+		}
+		delete(pw.reqs, n.Tag)
+		e.onReply(persistReply(r, n))
+	case sock.Ended:
+		e.pw = nil
+		for tag, r := range pw.reqs {
+			delete(pw.reqs, tag)
+			e.onReply(reply{request: r, err: errWatchGone})
+		}
+		switch {
+		case errors.Is(n.Err, sock.ErrWatchRemoved), e.ctx.Err() != nil:
+		case errors.Is(n.Err, zk.ErrConnectionClosed):
+			if e.sess.Err() == nil {
+				e.arm() // it waits for the next connection
+			}
+		case errors.Is(n.Err, zkrecipes.ErrSessionLost), e.sess.Err() != nil:
+			// the next session loads again
+		default:
+			e.fallBack(n.Err)
+		}
+	}
+}
+
+// fallBack moves the cache to one-shot watches for good: the server
+// cannot set the persistent watch (it has no addWatch, or refused it).
+func (e *engine) fallBack(err error) {
+	e.log.Info("cache: persistent watches unavailable; using one-shot watches", "path", e.root.path, "err", err)
+	e.persistent, e.pw = false, nil
+	e.broken = false
+	e.resync()
+}
+
+// persistReply turns a read's notice into the reply the loop applies.
+func persistReply(r request, n sock.Notice) reply {
+	a := reply{request: r, err: n.Err}
+	switch r.op {
+	case opExists:
+		if errors.Is(n.Err, zk.ErrNoNode) {
+			a.err = nil
+			return a
+		}
+		a.exists, a.stat = n.Err == nil, n.Reply.Stat
+	case opGet:
+		a.exists, a.data, a.stat = n.Err == nil, n.Reply.Data, n.Reply.Stat
+	default:
+		a.names, a.stat = n.Reply.Children, n.Reply.Stat
+	}
+	return a
+}
+
+// sendPersistent sends r through the persistent watch.
+func (e *engine) sendPersistent(r request) {
+	pw := e.pw
+	e.tags++
+	tag := e.tags
+	op := wire.OpGetData
+	switch r.op {
+	case opExists:
+		op = wire.OpExists
+	case opChildren:
+		op = wire.OpGetChildren2
+	}
+	e.inflight++
+	pw.reqs[tag] = r
+	if err := pw.w.Read(op, pw.abs(r.n.path), tag); err != nil {
+		delete(pw.reqs, tag)
+		e.in.post(reply{request: r, err: errWatchGone}) // its Ended notice follows
+	}
+}
+
+// onTreeEvent applies an event of the persistent watch: in stream order,
+// it is a change after every reply before it.
+func (e *engine) onTreeEvent(ev zk.Event) {
+	n, parent := e.locate(ev.Path)
+	switch ev.Type {
+	case zk.EventNodeCreated:
+		switch {
+		case n != nil:
+			if n.parent == nil {
+				n.absent = false
+			}
+			e.refresh(n, false, 0)
+		case parent != nil && parent.depth != e.o.maxDepth && (e.o.filter == nil || e.o.filter(ev.Path)):
+			// Its children are created after it: each comes as an event.
+			k := &node{path: ev.Path, depth: parent.depth + 1, parent: parent, born: true}
+			if parent.kids == nil {
+				parent.kids = map[string]*node{}
+			}
+			parent.kids[base(ev.Path)] = k
+			e.refresh(k, false, 0)
+		}
+	case zk.EventNodeDeleted:
+		if n != nil {
+			e.gone(n, 0)
+		}
+	case zk.EventNodeDataChanged:
+		if n != nil {
+			e.refresh(n, false, 0)
+		}
+	}
+}
+
+// locate finds the node of path p in the cache, or its parent's node
+// when p's own is not there (either nil).
+func (e *engine) locate(p string) (n, parent *node) {
+	if n = e.lookup(p); n != nil || p == e.root.path {
+		return n, nil
+	}
+	i := strings.LastIndexByte(p, '/')
+	dir := p[:max(i, 1)]
+	return nil, e.lookup(dir)
+}

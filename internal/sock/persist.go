@@ -1,0 +1,400 @@
+package sock
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
+)
+
+// Persistent recursive watches (addWatch, ZooKeeper 3.6+) are kept per
+// connection, not per session: go-zookeeper's setWatches cannot carry
+// them and the server replays nothing for them, so whoever uses one sets
+// it again on the next connection and reads everything again after its
+// Armed notice. Reads sent through the watch (Persistent.Read) go to its
+// connection only, and their replies reach the watch's function in the
+// stream's order, between its events: applied in that order they give the
+// server's state exactly, with no zxid comparisons.
+//
+// ZooKeeper 3.6-3.8 keeps one watch mode per path and connection
+// (ZOOKEEPER-4466): a one-shot watch set on the path of a recursive one
+// would silently turn it into a one-shot watch, and removing a one-shot
+// data or child watch there would remove half of it (ZOOKEEPER-4471). So
+// while a recursive watch is set on a path, one-shot watching reads of
+// that path go without the watch flag and their watchers are fired by the
+// recursive watch's events (a child watch by a child's creation or
+// deletion: recursive watches get no child events), and nothing removes
+// one-shot watches of that path on the server. When the last recursive
+// watch of the path goes, one removeWatches drops it and one setWatches
+// sets the path's one-shot watches again, both written under the
+// connection's write lock so that no read of the path comes between.
+
+// ErrUnimplemented is the server's answer to a request it does not know:
+// a ZooKeeper before 3.6 to addWatch. Such a server also closes the
+// connection (the session lives on); the Set then sends no more.
+var ErrUnimplemented = errors.New("zk: request not implemented by the server")
+
+// errWatchEnded is the error of a Read on a watch that has ended.
+var errWatchEnded = errors.New("persistent watch ended")
+
+// NoticeKind says what a Notice brings.
+type NoticeKind uint8
+
+const (
+	Armed   NoticeKind = iota + 1 // the server set the watch: read what it covers now
+	Changed                       // an event under the watched path (Event)
+	Replied                       // the reply of a Read (Tag, Reply or Err)
+	Ended                         // the watch is over (Err); nothing follows
+)
+
+// A Notice is what a persistent watch's function gets, in the order the
+// server sent it.
+type Notice struct {
+	Kind  NoticeKind
+	Event zk.Event
+	Tag   uint64
+	Reply Reply
+	Err   error
+}
+
+// Reply is the decoded answer to a Read.
+type Reply struct {
+	Op       int32
+	Data     []byte
+	Stat     *zk.Stat
+	Children []string
+}
+
+// A Persistent is one persistent recursive watch.
+type Persistent struct {
+	set  *Set
+	c    *conn
+	path string
+	fn   func(Notice)
+
+	mu    sync.Mutex // serialises deliveries; guards armed and done
+	armed bool
+	done  bool
+}
+
+// pwatch is the server's recursive watch of one path on one connection,
+// shared by the local watches of that path.
+type pwatch struct {
+	c      *conn
+	ws     []*Persistent // set or being set; the server's watch is kept while any is
+	server bool          // the server has the recursive mode, as of the frame being read
+}
+
+// AddWatch sets a persistent recursive watch on path on the current
+// connection and returns once the server answered. fn then gets, on the
+// connection's reading goroutine and in the stream's order, Armed, the
+// watch's events and the replies of its Reads, until Ended: on Remove, on
+// the connection's end (ErrConnectionClosed) or the session's. It must
+// return at once and never call the client. A failed AddWatch returns
+// its error; fn has then got Ended with it, or gets nothing at all if ctx
+// was done before anything was sent.
+func (s *Set) AddWatch(ctx context.Context, path string, fn func(Notice)) (*Persistent, error) {
+	if s.noPersist.Load() {
+		return nil, ErrUnimplemented
+	}
+	p := &Persistent{set: s, path: path, fn: fn}
+	r := &s.reg
+	keys := []watchKey{{path, kindData}, {path, kindChild}}
+	for _, k := range keys { // after any removal of the path's one-shot watches
+		r.begin(k)
+	}
+	defer func() {
+		for _, k := range keys {
+			r.end(k)
+		}
+	}()
+	_, sent, err := s.sendOn(ctx, func(xid int32, c *conn) []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.ended != nil {
+			return nil // the reply will not come: the call fails with the session
+		}
+		p.c = c
+		r.join(p)
+		e := wire.NewRequest(xid, wire.OpAddWatch)
+		e.String(path)
+		e.Int32(1) // PERSISTENT_RECURSIVE
+		return e.Frame()
+	}, func(rep wire.Reply) {
+		if rep.Err != wire.ErrCodeOK {
+			return // ended below, by the caller
+		}
+		r.mu.Lock()
+		if pw := r.persist[path]; pw != nil && pw.c == p.c {
+			pw.server = true
+		}
+		r.mu.Unlock()
+		p.deliver(Notice{Kind: Armed}, func() { p.armed = true })
+	})
+	if errors.Is(err, ErrUnimplemented) {
+		s.noPersist.Store(true)
+	}
+	if err != nil {
+		if sent {
+			p.end(err)
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// Path returns the watched path.
+func (p *Persistent) Path() string { return p.path }
+
+// Read sends a read of path (wire.OpGetData, OpExists or OpGetChildren2,
+// without a watch) on the watch's connection; its reply reaches the
+// watch's function as a Replied notice with tag, in the stream's order. It
+// fails, sending nothing, once the watch has ended; a read whose
+// connection ends before its reply gets no notice (Ended follows).
+func (p *Persistent) Read(op int32, path string, tag uint64) error {
+	p.mu.Lock()
+	done := p.done
+	p.mu.Unlock()
+	if done {
+		return errWatchEnded
+	}
+	s := p.set
+	xid := s.nextXid()
+	cl := &call{on: p.c, reply: make(chan answer, 1), onReply: func(rep wire.Reply) {
+		n := Notice{Kind: Replied, Tag: tag, Reply: Reply{Op: op}}
+		if n.Err = replyErr(rep); n.Err == nil {
+			n.Reply, n.Err = decodeRead(op, rep.Body)
+		}
+		p.deliver(n, nil)
+	}}
+	s.mu.Lock()
+	if p.c.ended.Load() || s.endErr != nil {
+		s.mu.Unlock()
+		return errWatchEnded
+	}
+	if s.calls == nil {
+		s.calls = map[int32]*call{}
+	}
+	s.calls[xid] = cl
+	s.mu.Unlock()
+	if err := p.c.writeOwn(readRequest(op, path, false)(xid)); err != nil {
+		s.take(xid)
+		return err
+	}
+	return nil
+}
+
+// decodeRead decodes a read's reply body.
+func decodeRead(op int32, body []byte) (Reply, error) {
+	r := Reply{Op: op}
+	d := wire.NewDecoder(body)
+	switch op {
+	case wire.OpGetData:
+		r.Data = d.Buffer()
+	case wire.OpGetChildren2:
+		r.Children = d.Strings()
+		if r.Children == nil {
+			r.Children = []string{}
+		}
+	}
+	r.Stat = decodeStat(d)
+	return r, d.Err()
+}
+
+// Remove ends the watch: its function gets Ended with ErrWatchRemoved,
+// unless it ended already (false). The server's watch is removed with the
+// path's last local one.
+func (p *Persistent) Remove() bool { return p.end(ErrWatchRemoved) }
+
+// end ends p with err and leaves the server's watch to the path's other
+// local watches, or removes it.
+func (p *Persistent) end(err error) bool {
+	ended := false
+	p.deliver(Notice{Kind: Ended, Err: err}, func() { ended = true })
+	if !ended {
+		return false
+	}
+	s, r := p.set, &p.set.reg
+	if p.c == nil || p.c.ended.Load() {
+		r.mu.Lock()
+		r.leave(p)
+		r.mu.Unlock()
+		return true
+	}
+	_ = p.c.writeBuilt(func() []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.leave(p) == nil {
+			return nil
+		}
+		// The path's last watch: drop the server's (set, or still being
+		// set), then set the path's one-shot watches again; reads of the
+		// path are flagged from here. A change the server made before the
+		// removal whose event is still on its way is one after the last
+		// zxid read (a reply read after it would have come behind the
+		// event), so setWatches fires for it.
+		delete(r.persist, p.path)
+		e := wire.NewRequest(s.nextXid(), wire.OpRemoveWatches)
+		e.String(p.path)
+		e.Int32(3) // Any: the recursive watch is in both tables
+		frame := e.Frame()
+		data, exist, child := r.pathWatches(p.path)
+		if len(data)+len(exist)+len(child) > 0 {
+			e := wire.NewRequest(s.nextXid(), wire.OpSetWatches)
+			e.Int64(s.lastZxid.Load())
+			e.Strings(data)
+			e.Strings(exist)
+			e.Strings(child)
+			frame = append(frame, e.Frame()...)
+		}
+		return frame
+	})
+	return true
+}
+
+// deliver gives p the notice n unless p has ended; then runs then (under
+// p's lock, before the next notice).
+func (p *Persistent) deliver(n Notice, then func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done || (n.Kind == Changed && !p.armed) {
+		return
+	}
+	if n.Kind == Ended {
+		p.done = true
+	}
+	if then != nil {
+		then()
+	}
+	p.fn(n)
+}
+
+// join adds p to the watches of its path; called with r.mu held.
+func (r *registry) join(p *Persistent) {
+	if r.persist == nil {
+		r.persist = map[string]*pwatch{}
+	}
+	pw := r.persist[p.path]
+	if pw == nil || pw.c != p.c {
+		pw = &pwatch{c: p.c}
+		r.persist[p.path] = pw
+	}
+	pw.ws = append(pw.ws, p)
+}
+
+// leave takes p out of its path's watches and returns them if p was the
+// last on a live connection (the caller then drops the server's watch);
+// called with r.mu held.
+func (r *registry) leave(p *Persistent) *pwatch {
+	pw := r.persist[p.path]
+	if pw == nil || pw.c != p.c {
+		return nil
+	}
+	for i, x := range pw.ws {
+		if x == p {
+			pw.ws = append(pw.ws[:i:i], pw.ws[i+1:]...)
+			break
+		}
+	}
+	if len(pw.ws) > 0 {
+		return nil
+	}
+	if pw.c.ended.Load() {
+		delete(r.persist, p.path)
+		return nil
+	}
+	return pw
+}
+
+// persistOn reports whether path has a recursive watch set or being set
+// on c: a one-shot watching read of path written to c now goes without
+// the watch flag. Called with r.mu held.
+func (r *registry) persistOn(c *conn, path string) bool {
+	pw := r.persist[path]
+	return pw != nil && pw.c == c && len(pw.ws) > 0
+}
+
+// pathWatches returns the one-shot watches of path to set again, by
+// kind, with the reads of it in flight that were sent without the watch
+// flag (as data watches: the server fires one at once for a node that is
+// gone, which is what an exists read's watcher waits for too). Called
+// with r.mu held.
+func (r *registry) pathWatches(path string) (data, exist, child []string) {
+	if len(r.ws[watchKey{path, kindData}]) > 0 || r.unflagged[watchKey{path, kindData}] > 0 {
+		data = []string{path}
+	}
+	if len(r.ws[watchKey{path, kindExist}]) > 0 {
+		exist = []string{path}
+	}
+	if len(r.ws[watchKey{path, kindChild}]) > 0 || r.unflagged[watchKey{path, kindChild}] > 0 {
+		child = []string{path}
+	}
+	return data, exist, child
+}
+
+// firePersistent delivers an event read on c to the recursive watches of
+// its path and its ancestors, and fires the one-shot child watchers of
+// its parent when that is a recursive watch's path (the server sends no
+// child events there). It returns those child watchers, to be fired with
+// the others.
+func (r *registry) firePersistent(c *conn, e zk.Event) (targets []*Persistent, children []*Watcher) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.persist) == 0 {
+		return nil, nil
+	}
+	for a := e.Path; ; a = parentPath(a) {
+		if pw := r.persist[a]; pw != nil && pw.c == c {
+			if e.Type != zk.EventNodeChildrenChanged {
+				targets = append(targets, pw.ws...)
+			}
+			if pw.server && a != e.Path && a == parentPath(e.Path) &&
+				(e.Type == zk.EventNodeCreated || e.Type == zk.EventNodeDeleted) {
+				key := watchKey{a, kindChild}
+				children = r.ws[key]
+				delete(r.ws, key)
+			}
+		}
+		if a == "/" || a == "" {
+			return targets, children
+		}
+	}
+}
+
+// endPersistent ends with err the recursive watches of the connections
+// that gone accepts.
+func (r *registry) endPersistent(gone func(*conn) bool, err error) {
+	r.mu.Lock()
+	var ps []*Persistent
+	for path, pw := range r.persist {
+		if gone(pw.c) {
+			ps = append(ps, pw.ws...)
+			delete(r.persist, path)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range ps {
+		p.deliver(Notice{Kind: Ended, Err: err}, nil)
+	}
+}
+
+// connected notes a new connection of the session: recursive watches of
+// earlier ones are over.
+func (r *registry) connected(c *conn) {
+	r.endPersistent(func(x *conn) bool { return x != c }, zk.ErrConnectionClosed)
+}
+
+// parentPath returns p's parent ("/" for a top-level node, "" for "/").
+func parentPath(p string) string {
+	if p == "/" || p == "" {
+		return ""
+	}
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
