@@ -82,7 +82,7 @@ bench: deps
 # of the benchmarks, not a measurement).
 BENCH_QUICK_ARGS ?= --raw-warmup 100 --raw-ops 300 --w1-warmup 50 --w1-cycles 300 \
 	--w2-warmup-s 0.5 --w2-duration-s 2 --w3-rounds 10 --w4-items 500 --w4-depths 1000 \
-	--w5-increments 100 --w6-rounds 10
+	--w5-increments 100 --w6-rounds 10 --scale-instances 20 --scale-services 2
 bench-quick: deps
 	$(GO) build -o bin/zkr ./cmd/zkr
 	bin/zkr bench all $(BENCH_QUICK_ARGS)

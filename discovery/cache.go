@@ -2,8 +2,12 @@ package discovery
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/cache"
 	"github.com/zkrecipes/zkrecipes/internal/observe"
 	"github.com/zkrecipes/zkrecipes/internal/roster"
@@ -40,9 +44,15 @@ type ServiceCache struct {
 // Cache loads the instances of service name and follows them until
 // Close. It returns once the initial load is complete, or with ctx's
 // error (leaving nothing running). Records that cannot be read are left
-// out and logged.
+// out and logged. A missing service node is created first, as a container
+// (with missing parents), as Curator's ServiceCache does: instances then
+// register without creating it, and the cache lists them from the start;
+// a client not allowed to create it follows the service all the same.
 func (d *Discovery) Cache(ctx context.Context, name string) (*ServiceCache, error) {
 	dir := zkpath.Join(d.base, name)
+	if err := d.ensureService(ctx, dir); err != nil {
+		return nil, fmt.Errorf("discovery: cache %s: %w", dir, err)
+	}
 	var count func(int)
 	if s := observe.NewService(d.c, dir, name); s != nil {
 		count = s.Instances
@@ -54,6 +64,24 @@ func (d *Discovery) Cache(ctx context.Context, name string) (*ServiceCache, erro
 	return &ServiceCache{r: r}, nil
 }
 
+// ensureService creates the service node dir as a container if it is
+// missing. Only ctx's end and the client's are errors: a create refused
+// (an ACL) leaves the cache to wait for the node.
+func (d *Discovery) ensureService(ctx context.Context, dir string) error {
+	ok, _, err := d.c.Exists(ctx, dir)
+	if err == nil && !ok {
+		_, err = d.c.Create(ctx, dir, nil, zkrecipes.Container, zkrecipes.WithParents())
+	}
+	switch {
+	case err == nil, errors.Is(err, zk.ErrNodeExists):
+		return nil
+	case ctx.Err() != nil, errors.Is(err, zkrecipes.ErrClosed):
+		return err
+	}
+	d.c.Logger().Warn("discovery: cannot create the service node; following it all the same", "path", dir, "err", err)
+	return nil
+}
+
 // Instances returns the instances, sorted by id, disabled ones included.
 // The slice is shared: do not modify it. It is the same slice until the
 // instances change.
@@ -62,6 +90,10 @@ func (s *ServiceCache) Instances() []Instance { return s.r.List() }
 // Subscribe starts a subscription to the changes after this call.
 // Instances after a change's Next reflects at least that change.
 func (s *ServiceCache) Subscribe() *Changes { return s.r.Subscribe() }
+
+// Stale reports whether the cache may miss changes (the connection is
+// suspended, or the cache is catching up after it), and since when.
+func (s *ServiceCache) Stale() (bool, time.Time) { return s.r.Stale() }
 
 // Provider returns a Provider over the cache.
 func (s *ServiceCache) Provider(opts ...ProviderOption) *Provider { return NewProvider(s, opts...) }

@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/discovery"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
@@ -35,6 +37,8 @@ func TestIntegration_ServiceCache_FollowsAndProvides(t *testing.T) {
 	require.NoError(t, err)
 	defer sc.Close()
 	require.Len(t, sc.Instances(), 1)
+	stale, _ := sc.Stale()
+	assert.False(t, stale, "loaded and connected")
 	sub := sc.Subscribe()
 	defer sub.Close()
 	p := sc.Provider(discovery.WithStrategy(discovery.RoundRobin()))
@@ -72,4 +76,27 @@ func TestIntegration_ServiceCache_FollowsAndProvides(t *testing.T) {
 	assert.Equal(t, "a", ch.Old.ID)
 	_, err = p.Instance()
 	assert.ErrorIs(t, err, discovery.ErrNoInstance)
+}
+
+// Cache creates a missing service node as a container, as Curator's
+// ServiceCache does, so that instances register without creating it; a
+// client not allowed to create it follows the service all the same.
+func TestIntegration_ServiceCache_CreatesServiceNode(t *testing.T) {
+	zktest.SkipIfShort(t)
+	ctx := zktest.Context(t, 20*time.Second)
+	c := zktest.Client(t)
+	sc, err := zktest.Must(discovery.New(c, "/services")).Cache(ctx, "fresh")
+	require.NoError(t, err)
+	defer sc.Close()
+	ok, st, err := c.Exists(ctx, "/services/fresh")
+	require.NoError(t, err)
+	require.True(t, ok, "the service node is created")
+	assert.Zero(t, st.EphemeralOwner)
+
+	_, err = c.Create(ctx, "/ro", nil, zkrecipes.Persistent, zkrecipes.WithNodeACL(zk.WorldACL(zk.PermRead)))
+	require.NoError(t, err)
+	ro, err := zktest.Must(discovery.New(c, "/ro")).Cache(ctx, "svc")
+	require.NoError(t, err, "a refused create is no error")
+	defer ro.Close()
+	assert.Empty(t, ro.Instances())
 }

@@ -48,7 +48,7 @@
 // # Znode layout and JSON
 //
 //	<base>                 container (created when missing)
-//	<base>/<name>          container, one per service
+//	<base>/<name>          container, one per service (created by Register or Cache when missing)
 //	<base>/<name>/<id>     one instance: ephemeral (DYNAMIC) or persistent
 //	                       (STATIC, PERMANENT); data: the instance's JSON
 //
@@ -103,4 +103,21 @@
 // is [Provider] (RoundRobinStrategy, RandomStrategy and StickyStrategy
 // are [RoundRobin], [Random] and [Sticky]). ServiceInstance is [Instance] (its "enabled" is
 // the negated [Instance.Disabled], so that the zero Instance is enabled).
+//
+// # Performance
+//
+// A Dynamic Register costs one create when the service node exists (the
+// base and service nodes are made only when that create finds them
+// missing, as Curator's creatingParentContainersIfNeeded does), then one
+// exists watch on its own node, sent after Register returned, by which
+// its [node.Node] learns of a deletion. A [ServiceCache] follows the
+// service with its children cache's persistent recursive watch: a new
+// instance costs the observer one getData. Its Cache call creates a
+// missing service node first, as Curator's ServiceCache does, so that
+// the first registrations need no parent.
+//
+// Measured (zkr bench discovery-scale, one server, forceSync=no, 50
+// instances per client): a ServiceCache holds about 1.2-1.7 KB of heap per
+// instance, the same at 100 and 1,000 instances of one service and at 10
+// and 100 services of 10 instances.
 package discovery

@@ -59,7 +59,7 @@ func (d *Discovery) Register(ctx context.Context, in Instance) (*Registration, e
 		}
 		return r, nil
 	}
-	r.n, err = node.New(d.c, r.path, data, d.o.nodeOpts()...)
+	r.n, err = node.New(d.c, r.path, data, d.o.Node()...)
 	if err != nil {
 		return nil, fmt.Errorf("discovery: register: %w", err)
 	}
@@ -76,7 +76,7 @@ func (d *Discovery) Register(ctx context.Context, in Instance) (*Registration, e
 func (r *Registration) writePersistent(ctx context.Context, data []byte) error {
 	c := r.d.c
 	for {
-		_, err := c.Create(ctx, r.path, data, zkrecipes.Persistent, r.d.o.createOpts()...)
+		_, err := c.Create(ctx, r.path, data, zkrecipes.Persistent, r.d.o.Create()...)
 		if !errors.Is(err, zk.ErrNodeExists) {
 			return err
 		}

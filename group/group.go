@@ -62,7 +62,7 @@ func (g *Group) Join(ctx context.Context, id string, data []byte) (*Membership, 
 	if zkpath.Base(p) != id || zkpath.Parent(p) != g.path {
 		return nil, fmt.Errorf("group: join %s: id %q is not a node name: %w", g.path, id, zkrecipes.ErrInvalidArgument)
 	}
-	n, err := node.New(g.c, p, data, g.o.nodeOpts()...)
+	n, err := node.New(g.c, p, data, g.o.Node()...)
 	if err != nil {
 		return nil, fmt.Errorf("group: join: %w", err)
 	}

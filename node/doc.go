@@ -48,7 +48,14 @@
 // container; both checks run on the server's container-manager schedule
 // (znode.container.checkIntervalMs, default one minute), so the node may
 // outlive its TTL by up to that interval. The layout is Curator's
-// PersistentTtlNode, so Java and Go can keep the same node alive.
+// PersistentTtlNode, so Java and Go can keep the same node alive: each
+// adopts a node it finds at its path, writes its data into it and touches
+// its child. Unlike Curator's, [TTL.Close] deletes the node at once
+// (Curator's close leaves it to expire), the "touch" child is empty
+// (Curator writes its client's default data, the local address), the
+// first touch is at [TTL.Start] (Curator's after ttl/2), and a node
+// deleted by someone else is made again at the next touch (Curator's at
+// once).
 //
 // TTL nodes need the server setting extendedTypesEnabled=true (zoo.cfg,
 // or -Dzookeeper.extendedTypesEnabled=true), off by default in ZooKeeper

@@ -21,20 +21,13 @@ import (
 // EPHEMERAL_SEQUENTIAL) mode. A Node is safe for concurrent use. Use one
 // Node per path and client: two of one client would both own the node.
 type Node struct {
-	c    *zkrecipes.Client
-	path string
-	o    options
+	keeper // c, path, mu (guarding the state below too) and the lifecycle
+	o      options
 
-	mu       sync.Mutex
 	data     []byte
 	dataGen  uint64 // bumped by every SetData
 	cur      holding
-	conflict error         // a ConflictError while one is reported
-	changed  chan struct{} // closed and replaced when cur, conflict or the lifecycle changes
-	started  bool
-	closed   bool
-	stop     context.CancelFunc
-	done     chan struct{} // closed when the maintainer has returned
+	conflict error // a ConflictError while one is reported
 
 	setMu sync.Mutex // one data write at a time, so the server sees them in order
 }
@@ -59,13 +52,13 @@ func New(c *zkrecipes.Client, path string, data []byte, opts ...Option) (*Node, 
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > zkrecipes.MaxDataSize {
-		return nil, fmt.Errorf("node: New: %d bytes of data exceeds %d: %w", len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
+	if err := checkSize("New", data); err != nil {
+		return nil, err
 	}
 	if o.conflictWait == 0 {
 		o.conflictWait = c.SessionTimeout() + DefaultConflictMargin
 	}
-	return &Node{c: c, path: path, o: o, data: bytes.Clone(data), dataGen: 1, changed: make(chan struct{})}, nil
+	return &Node{keeper: newKeeper(c, path), o: o, data: bytes.Clone(data), dataGen: 1}, nil
 }
 
 // Path returns the path the Node was made with, relative to the namespace
@@ -95,23 +88,7 @@ func (n *Node) Data() []byte {
 // Start starts the client-owned goroutine that creates the node and keeps
 // it in place until [Node.Close]. It returns at once; [Node.WaitCreated]
 // waits for the first creation. Later calls do nothing.
-func (n *Node) Start() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.started || n.closed {
-		return
-	}
-	n.started = true
-	ctx, cancel := context.WithCancel(context.Background())
-	n.stop, n.done = cancel, make(chan struct{})
-	if !seam.Go(n.c, func(life context.Context) {
-		defer close(n.done)
-		defer context.AfterFunc(life, cancel)() // client closed
-		n.run(ctx)
-	}) {
-		close(n.done) // the client is closed: WaitCreated says so
-	}
-}
+func (n *Node) Start() { n.start(n.run) }
 
 // WaitCreated blocks until the node exists in the client's live session,
 // ctx is done, the Node is closed (ErrClosed) or its client is
@@ -120,29 +97,7 @@ func (n *Node) Start() {
 // once; the Node keeps waiting for that node to go. It leaves nothing
 // behind.
 func (n *Node) WaitCreated(ctx context.Context) error {
-	for {
-		n.mu.Lock()
-		cur, conflict, changed, done := n.cur, n.conflict, n.changed, n.done
-		started, closed := n.started, n.closed
-		n.mu.Unlock()
-		switch {
-		case closed:
-			return ErrClosed
-		case !started:
-			return ErrNotStarted
-		case cur.live():
-			return nil
-		case conflict != nil:
-			return conflict
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-done:
-			return fmt.Errorf("node: %s: %w", n.path, zkrecipes.ErrClosed)
-		}
-	}
+	return n.wait(ctx, func() (bool, error) { return n.cur.live(), n.conflict })
 }
 
 // SetData makes data the node's data: now, if the node exists, and at
@@ -151,8 +106,8 @@ func (n *Node) WaitCreated(ctx context.Context) error {
 // of the write (ctx done, an uncertain write): the data is remembered all
 // the same and written at the next creation.
 func (n *Node) SetData(ctx context.Context, data []byte) error {
-	if len(data) > zkrecipes.MaxDataSize {
-		return fmt.Errorf("node: set data %s: %d bytes exceeds %d: %w", n.path, len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
+	if err := checkSize("set data "+n.path, data); err != nil {
+		return err
 	}
 	n.mu.Lock()
 	if n.closed {
@@ -217,15 +172,6 @@ func (n *Node) update(h holding, f func(*holding)) {
 	}
 }
 
-// set replaces the state under n.mu and wakes WaitCreated.
-func (n *Node) set(f func()) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	f()
-	close(n.changed)
-	n.changed = make(chan struct{})
-}
-
 // Close stops keeping the node and deletes it. It returns once the node
 // is deleted (or gone with its session), or with the error of the delete
 // when ctx ends first or the connection is down; a client-owned goroutine
@@ -233,19 +179,9 @@ func (n *Node) set(f func()) {
 // anyway. A node that is not ours (another session's, after a conflict)
 // is never deleted. Close is idempotent.
 func (n *Node) Close(ctx context.Context) error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
+	if !n.shut() {
 		return nil
 	}
-	stop, done, started := n.stop, n.done, n.started
-	n.mu.Unlock()
-	n.set(func() { n.closed = true })
-	if !started {
-		return nil
-	}
-	stop()
-	<-done
 	n.mu.Lock()
 	cur := n.cur
 	n.cur = holding{}

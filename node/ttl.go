@@ -5,13 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
-	"github.com/zkrecipes/zkrecipes/internal/seam"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -25,20 +23,14 @@ const TouchName = "touch"
 // PersistentTtlNode, same layout). See the package doc for the server
 // setting it needs. A TTL is safe for concurrent use.
 type TTL struct {
-	c     *zkrecipes.Client
-	path  string
-	touch string
-	ttl   time.Duration
-	o     options
+	keeper // c, path, mu (guarding the state below too) and the lifecycle
+	touch  string
+	ttl    time.Duration
+	o      options
 
-	mu      sync.Mutex
-	data    []byte
-	ok      bool // the last touch succeeded
-	changed chan struct{}
-	started bool
-	closed  bool
-	stop    context.CancelFunc
-	done    chan struct{}
+	data   []byte
+	ok     bool // the last touch succeeded
+	placed bool // the node was put in place with our data once
 }
 
 // NewTTL returns a TTL node at path with data and time to live ttl (at
@@ -54,11 +46,11 @@ func NewTTL(c *zkrecipes.Client, path string, data []byte, ttl time.Duration, op
 		return nil, fmt.Errorf("node: NewTTL: ttl %v is under a millisecond: %w", ttl, zkrecipes.ErrInvalidArgument)
 	case o.sequential:
 		return nil, fmt.Errorf("node: NewTTL: WithProtectedSequential is for New only: %w", zkrecipes.ErrInvalidArgument)
-	case len(data) > zkrecipes.MaxDataSize:
-		return nil, fmt.Errorf("node: NewTTL: %d bytes of data exceeds %d: %w", len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
 	}
-	return &TTL{c: c, path: path, touch: zkpath.Join(path, TouchName), ttl: ttl, o: o,
-		data: bytes.Clone(data), changed: make(chan struct{})}, nil
+	if err := checkSize("NewTTL", data); err != nil {
+		return nil, err
+	}
+	return &TTL{keeper: newKeeper(c, path), touch: zkpath.Join(path, TouchName), ttl: ttl, o: o, data: bytes.Clone(data)}, nil
 }
 
 // Path returns the node's path, relative to the namespace.
@@ -67,54 +59,19 @@ func (n *TTL) Path() string { return n.path }
 // Start starts the client-owned goroutine that creates the node and
 // touches it every ttl/touch factor until [TTL.Close]. Later calls do
 // nothing.
-func (n *TTL) Start() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.started || n.closed {
-		return
-	}
-	n.started = true
-	ctx, cancel := context.WithCancel(context.Background())
-	n.stop, n.done = cancel, make(chan struct{})
-	if !seam.Go(n.c, func(life context.Context) {
-		defer close(n.done)
-		defer context.AfterFunc(life, cancel)()
-		n.run(ctx)
-	}) {
-		close(n.done)
-	}
-}
+func (n *TTL) Start() { n.start(n.run) }
 
 // WaitCreated blocks until the node and its keep-alive child exist (the
 // last touch succeeded), ctx is done, or the TTL or its client is closed.
 func (n *TTL) WaitCreated(ctx context.Context) error {
-	for {
-		n.mu.Lock()
-		ok, changed, done, started, closed := n.ok, n.changed, n.done, n.started, n.closed
-		n.mu.Unlock()
-		switch {
-		case closed:
-			return ErrClosed
-		case !started:
-			return ErrNotStarted
-		case ok:
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-done:
-			return fmt.Errorf("node: %s: %w", n.path, zkrecipes.ErrClosed)
-		}
-	}
+	return n.wait(ctx, func() (bool, error) { return n.ok, nil })
 }
 
 // SetData writes data to the node now, if it exists, and remembers it for
 // the next creation.
 func (n *TTL) SetData(ctx context.Context, data []byte) error {
-	if len(data) > zkrecipes.MaxDataSize {
-		return fmt.Errorf("node: set data %s: %d bytes exceeds %d: %w", n.path, len(data), zkrecipes.MaxDataSize, zkrecipes.ErrInvalidArgument)
+	if err := checkSize("set data "+n.path, data); err != nil {
+		return err
 	}
 	n.mu.Lock()
 	if n.closed {
@@ -162,22 +119,27 @@ func (n *TTL) setOK(ok bool) {
 	defer n.mu.Unlock()
 	if n.ok != ok {
 		n.ok = ok
-		close(n.changed)
-		n.changed = make(chan struct{})
+		n.wake()
 	}
 }
 
-// touchOnce writes the keep-alive child, creating the container and the
-// child first if they are missing (expired, reaped or deleted).
+// touchOnce writes the keep-alive child. The first time, and whenever the
+// node or the child is missing (expired, reaped or deleted), it puts the
+// node in place first: creates it, or writes our data into the node it
+// finds (one left by our previous process, or made by another keeper of
+// the same node: Curator's PersistentNode sets its data there too), then
+// creates or writes the child.
 func (n *TTL) touchOnce(ctx context.Context) error {
-	_, err := n.c.Set(ctx, n.touch, nil, -1)
-	if !errors.Is(err, zk.ErrNoNode) {
-		return err
-	}
 	n.mu.Lock()
-	data := n.data
+	data, placed := n.data, n.placed
 	n.mu.Unlock()
-	_, err = n.c.Create(ctx, n.path, data, zkrecipes.Container, n.o.createOpts()...)
+	if placed {
+		_, err := n.c.Set(ctx, n.touch, nil, -1)
+		if !errors.Is(err, zk.ErrNoNode) {
+			return err
+		}
+	}
+	_, err := n.c.Create(ctx, n.path, data, zkrecipes.Container, n.o.createOpts()...)
 	if errors.Is(err, zk.ErrNodeExists) {
 		_, err = n.c.Set(ctx, n.path, data, -1) // Curator's orSetData: ours is the latest
 	}
@@ -186,9 +148,15 @@ func (n *TTL) touchOnce(ctx context.Context) error {
 	}
 	_, err = n.c.Create(ctx, n.touch, nil, zkrecipes.PersistentTTL, append(n.o.createOpts(), zkrecipes.WithTTL(n.ttl))...)
 	if errors.Is(err, zk.ErrNodeExists) {
-		return nil
+		_, err = n.c.Set(ctx, n.touch, nil, -1)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.placed = true
+	n.mu.Unlock()
+	return nil
 }
 
 // Close stops touching the node and deletes it (the keep-alive child,
@@ -196,21 +164,7 @@ func (n *TTL) touchOnce(ctx context.Context) error {
 // node being gone; a container someone else put children in is left to
 // the server to reap. Close is idempotent.
 func (n *TTL) Close(ctx context.Context) error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return nil
-	}
-	n.closed = true
-	stop, done := n.stop, n.done
-	close(n.changed)
-	n.changed = make(chan struct{})
-	n.mu.Unlock()
-	if stop != nil {
-		stop()
-		<-done
-	}
-	if !n.started {
+	if !n.shut() {
 		return nil
 	}
 	for _, p := range []string{n.touch, n.path} {

@@ -61,20 +61,25 @@ type Params struct {
 	W8SessionTimeout time.Duration
 	W8Lookups        int
 	W8Timeout        time.Duration
-	W7Parents        int
-	W7Children       int
-	W7Payload        int
-	W7Updates        int
-	W7Rate           float64
-	W7Churn          time.Duration
-	W7ChurnParents   int
-	W7ChurnNames     int
-	W7QuiesceMs      int
-	W7Seed           int64
-	W7InitTimeout    time.Duration
-	W7Phases         string
-	W7Variants       string
-	W7Inflight       int
+	// discovery-scale
+	ScaleInstances  []int // instance counts of one service
+	ScaleServices   []int // service counts
+	ScalePerService int   // instances per service in the service runs
+	ScalePerClient  int   // instances sharing one client
+	W7Parents       int
+	W7Children      int
+	W7Payload       int
+	W7Updates       int
+	W7Rate          float64
+	W7Churn         time.Duration
+	W7ChurnParents  int
+	W7ChurnNames    int
+	W7QuiesceMs     int
+	W7Seed          int64
+	W7InitTimeout   time.Duration
+	W7Phases        string
+	W7Variants      string
+	W7Inflight      int
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -156,6 +161,11 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	p.W8SessionTimeout = 4 * time.Second
 	fs.IntVar(&p.W8Lookups, "w8-lookups", 10000, "discovery: measured picks")
 	secs(fs, &p.W8Timeout, "w8-timeout-s", 30, "discovery: timeout of each phase")
+	p.ScaleInstances, p.ScaleServices = []int{100, 1000}, []int{10, 100}
+	intList(fs, &p.ScaleInstances, "scale-instances", "discovery-scale: instance counts of one service (default 100,1000)")
+	intList(fs, &p.ScaleServices, "scale-services", "discovery-scale: service counts (default 10,100)")
+	fs.IntVar(&p.ScalePerService, "scale-per-service", 10, "discovery-scale: instances per service in the service runs")
+	fs.IntVar(&p.ScalePerClient, "scale-per-client", 50, "discovery-scale: instances sharing one client (session)")
 	fs.IntVar(&p.W7Parents, "w7-parents", 100, "tree-cache: parents under the cache root")
 	fs.IntVar(&p.W7Children, "w7-children", 100, "tree-cache: leaves per parent")
 	fs.IntVar(&p.W7Payload, "w7-payload", 100, "tree-cache: bytes of data per parent and leaf")
@@ -170,6 +180,22 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&p.W7Phases, "w7-phases", "load,propagate,churn", "tree-cache: phases to report (the load always runs)")
 	fs.StringVar(&p.W7Variants, "w7-variants", "treecache,treecache-oneshot", "tree-cache: variants (zkrecipes has treecache, a persistent recursive watch, and treecache-oneshot; others are skipped)")
 	fs.IntVar(&p.W7Inflight, "w7-inflight", 256, "tree-cache: reads in flight while loading (cache.WithMaxInFlight) and for server reads")
+}
+
+// intList parses a comma-separated list of positive counts into *v.
+func intList(fs *flag.FlagSet, v *[]int, name, usage string) {
+	fs.Func(name, usage, func(s string) error {
+		var out []int
+		for _, f := range strings.Split(s, ",") {
+			var n int
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err != nil || n <= 0 {
+				return fmt.Errorf("bad count %q", f)
+			}
+			out = append(out, n)
+		}
+		*v = out
+		return nil
+	})
 }
 
 func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {

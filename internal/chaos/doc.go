@@ -67,6 +67,16 @@
 //     present, values by increasing mzxid), and once the writers stopped
 //     every cache equals the server's tree (data, czxid, mzxid) and is not
 //     stale within 30 seconds.
+//   - registry: workers register, update and unregister Dynamic
+//     [discovery] instances on their own sessions while each follows the
+//     service through a [discovery.ServiceCache] and a [group.View]; each
+//     observer's history is consistent (an id joins only when absent and
+//     is never listed twice), a node of one session joins a list at most
+//     once (no flapping), a lost session's instance leaves every list
+//     within the session timeout plus 2s of its owner declaring the
+//     session lost (unless a server fault or one of the observer's own
+//     overlaps), and once the workers stopped every observer lists exactly
+//     the registered instances with their latest data within 30 seconds.
 //   - all: no znode is left behind once every worker has closed and its
 //     sessions have expired, and no goroutine outlives the run.
 //

@@ -63,7 +63,7 @@ func Recipes() []string {
 }
 
 func sortedSpecs() []spec {
-	order := map[string]int{"foundation": 0, "lock": 1, "relock": 2, "rwmutex": 3, "semaphore": 4, "election": 5, "queue": 6, "counter": 7, "sharedcount": 8, "double": 9, "cache": 10}
+	order := map[string]int{"foundation": 0, "lock": 1, "relock": 2, "rwmutex": 3, "semaphore": 4, "election": 5, "queue": 6, "counter": 7, "sharedcount": 8, "double": 9, "cache": 10, "registry": 11}
 	out := append([]spec(nil), registry...)
 	rank := func(n string) int {
 		if r, ok := order[n]; ok {

@@ -45,7 +45,8 @@ const maxDetails = 200
 // recorder collects one recipe's operations, violations and counters. It
 // is safe for concurrent use by the recipe's workers.
 type recorder struct {
-	t0 time.Time
+	t0  time.Time
+	inj *injector // the run's faults, for checks that excuse what they overlap
 
 	mu         sync.Mutex
 	ops        []opRec

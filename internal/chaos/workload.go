@@ -42,7 +42,7 @@ func (r *runner) run(ctx context.Context, specs []spec, sched Schedule) (*Report
 		inj.logf = r.logf
 	}
 	for _, in := range insts {
-		in.rec.t0 = t0
+		in.rec.t0, in.rec.inj = t0, inj
 	}
 
 	// Workload and faults.
