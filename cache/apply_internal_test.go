@@ -30,13 +30,7 @@ func (e *engine) answer(n *node, o op, tag uint64, mzxid int64, data string, nam
 	e.handle(reply{request: request{n: n, op: o, gen: e.gen, tag: tag}, data: []byte(data), stat: st, names: names, exists: true})
 }
 
-func drain(s *Subscription) []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.q
-	s.q = nil
-	return q
-}
+func drain(s *Subscription) []Event { return s.q.Drain() }
 
 func loadedTree(t *testing.T) (*engine, *Subscription, *node) {
 	e, sub := testEngine(t)
