@@ -113,8 +113,7 @@ func (e *engine) remove(n *node) {
 	n.removed = true
 	delete(n.parent.kids, base(n.path))
 	for _, s := range []*slot{&n.data, &n.list} {
-		s.watch.Remove() // most fired with the deletion; one that did not has no use
-		s.disarm()
+		s.release() // most fired with the deletion; one that did not has no use
 		if s.dirty {
 			e.answered(s.dirtyTag)
 			s.dirty, s.dirtyTag = false, 0

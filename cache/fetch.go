@@ -2,7 +2,6 @@ package cache
 
 import (
 	"errors"
-	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -23,6 +22,7 @@ type request struct {
 	watch bool
 	gen   uint64
 	sess  *zkrecipes.Session
+	sink  *watchSink
 	tag   uint64
 }
 
@@ -33,7 +33,6 @@ type reply struct {
 	names  []string
 	exists bool
 	watch  *zkrecipes.Watch // set by the read, or nil
-	fired  *atomic.Bool     // the watch fired, maybe before the reply was applied
 	err    error
 }
 
@@ -68,7 +67,7 @@ func (e *engine) refresh(n *node, list bool, tag uint64) {
 		return
 	}
 	s.busy, s.tag = true, tag
-	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, tag: tag})
+	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, sink: e.sink, tag: tag})
 }
 
 func (n *node) slotOf(list bool) *slot {
@@ -121,15 +120,13 @@ var errStale = errors.New("cache: read no longer needed")
 func (e *engine) run(r request) reply {
 	a := reply{request: r}
 	o, p := r.sess.Ops, r.n.path
-	list := r.op == opChildren
-	// The watch's function lives as long as the watch: it keeps only what
-	// the event needs, not the reply (whose data and listing would stay
-	// reachable with it).
-	a.fired = new(atomic.Bool)
-	wasFired, n, gen, in := a.fired, r.n, r.gen, &e.in
-	fire := func(ev zk.Event) {
-		wasFired.Store(true)
-		in.post(fired{n: n, list: list, gen: gen, ev: ev})
+	var fire func(zk.Event)
+	switch {
+	case !r.watch:
+	case r.op == opChildren:
+		fire = r.sink.listFn(r.n)
+	default:
+		fire = r.sink.dataFn(r.n)
 	}
 	switch {
 	case r.op == opGet && r.watch:
@@ -157,7 +154,8 @@ func (e *engine) onReply(r reply) {
 	e.inflight--
 	list := r.op == opChildren
 	s := r.n.slotOf(list)
-	s.busy = false
+	firedEarly := s.fired
+	s.busy, s.fired = false, false
 	defer e.followUp(r.n, list)
 	defer e.answered(r.tag)
 	if r.gen != e.gen || r.n.removed {
@@ -169,9 +167,9 @@ func (e *engine) onReply(r reply) {
 	case r.watch == nil:
 	case absentKid: // its exists watch would only wait for its name's return
 		r.watch.Remove()
-	case r.fired.Load():
-		// It fired before this reply got here: its event, queued behind
-		// or already handled, reads the node again with a new watch.
+	case firedEarly:
+		// It fired before this reply got here: its event, already
+		// handled, reads the node again with a new watch.
 	default:
 		s.arm(r.watch)
 	}
@@ -215,7 +213,7 @@ func (e *engine) followUp(n *node, list bool) {
 		return
 	}
 	s.busy, s.tag = true, tag
-	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, tag: tag})
+	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, sink: e.sink, tag: tag})
 }
 
 // onFired reacts to a watch event: it says only that something changed,
@@ -229,6 +227,11 @@ func (e *engine) onFired(f fired) {
 	}
 	s := f.n.slotOf(f.list)
 	s.disarm()
+	// The read outstanding, if any, may have set the watch that fired:
+	// its reply must not arm it (replies and events of one slot reach
+	// the loop in the order they were posted, and a watch's event is
+	// posted after its read registered it).
+	s.fired = s.busy
 	if f.ev.Type == zk.EventNotWatching && (!e.connected || e.sess.Err() != nil) {
 		return // the session ended: the next one reads everything again
 	}

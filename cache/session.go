@@ -55,6 +55,7 @@ func (e *engine) markStale(at time.Time) {
 func (e *engine) newSession(s *zkrecipes.Session) {
 	e.sess = s
 	e.gen++
+	e.sink = &watchSink{in: &e.in, gen: e.gen}
 	e.connected = true
 	e.syncing = true
 	e.markStale(time.Now())

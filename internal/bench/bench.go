@@ -75,6 +75,7 @@ type Params struct {
 	W7Phases         string
 	W7Variants       string
 	W7Inflight       int
+	W7HeapProfile    string
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -170,6 +171,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&p.W7Phases, "w7-phases", "load,propagate,churn", "tree-cache: phases to report (the load always runs)")
 	fs.StringVar(&p.W7Variants, "w7-variants", "treecache", "tree-cache: variants (zkrecipes has treecache; others are skipped)")
 	fs.IntVar(&p.W7Inflight, "w7-inflight", 256, "tree-cache: reads in flight while loading (cache.WithMaxInFlight) and for server reads")
+	fs.StringVar(&p.W7HeapProfile, "w7-heapprofile", "", "tree-cache: write a heap profile to `file` right after the load, the cache alive, and to file.before right before it (go tool pprof -diff_base; samples every 4 KiB allocated)")
 }
 
 func secs(fs *flag.FlagSet, d *time.Duration, name string, def float64, usage string) {
