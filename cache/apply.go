@@ -75,7 +75,7 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
 		if n.kids == nil {
 			n.kids = map[string]*node{}
 		}
-		n.kids[name] = k
+		n.kids[base(p)] = k // the name within the path: the listing can go
 		e.refresh(k, false, tag)
 		if k.depth != e.o.maxDepth {
 			e.refresh(k, true, tag)
