@@ -13,7 +13,8 @@ import (
 // concurrent use. Create it with New.
 type Queue[T any] struct {
 	mu    sync.Mutex
-	items []T
+	items []T // items[head:] are queued; items starts at its array's start
+	head  int
 	sig   chan struct{} // holds a token while an item may be waiting
 	done  chan struct{} // closed by End or Close
 	err   error         // what Next returns once the queue is ended and empty
@@ -31,6 +32,13 @@ func (q *Queue[T]) Push(v T) bool {
 	if q.err != nil {
 		q.mu.Unlock()
 		return false
+	}
+	if q.head > 0 && len(q.items) == cap(q.items) {
+		// Full, with taken items at the front: move the queued ones
+		// there rather than grow the array.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
 	}
 	q.items = append(q.items, v)
 	q.mu.Unlock()
@@ -50,7 +58,7 @@ func (q *Queue[T]) End(err error) {
 func (q *Queue[T]) Close(err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.items = nil
+	q.items, q.head = nil, 0
 	q.endLocked(err)
 }
 
@@ -67,13 +75,13 @@ func (q *Queue[T]) Next(ctx context.Context) (T, error) {
 	var zero T
 	for {
 		q.mu.Lock()
-		if len(q.items) > 0 {
-			v := q.items[0]
-			q.items[0] = zero // let the queue forget it
-			q.items = q.items[1:]
-			more := len(q.items) > 0
-			if !more && cap(q.items) > keepCap {
-				q.items = nil // a burst's array goes
+		if q.head < len(q.items) {
+			v := q.items[q.head]
+			q.items[q.head] = zero // let the queue forget it
+			q.head++
+			more := q.head < len(q.items)
+			if !more {
+				q.reset()
 			}
 			q.mu.Unlock()
 			if more {
@@ -99,13 +107,23 @@ func (q *Queue[T]) Next(ctx context.Context) (T, error) {
 func (q *Queue[T]) Drain() []T {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := q.items
-	q.items = nil
+	out := q.items[q.head:]
+	q.items, q.head = nil, 0
 	return out
 }
 
-// keepCap is the most spare room an emptied queue keeps for what comes
-// next.
+// reset empties the queue: it keeps a small array for the next items (a
+// steady trickle allocates nothing) and lets a large one, a burst's, go.
+func (q *Queue[T]) reset() {
+	q.head = 0
+	if cap(q.items) > keepCap {
+		q.items = nil
+		return
+	}
+	q.items = q.items[:0]
+}
+
+// keepCap is the largest array an emptied queue keeps.
 const keepCap = 64
 
 func (q *Queue[T]) wake() {

@@ -94,19 +94,37 @@ func TestQueue_ConcurrentConsumersGetEveryItem(t *testing.T) {
 	}
 }
 
-// A queue emptied after a burst lets the burst's array go.
-func TestQueue_BurstArrayIsReleased(t *testing.T) {
+// A queue emptied after a burst lets the burst's array go; a trickle
+// reuses a small one and allocates nothing; a reader that lags by a few
+// items keeps the array from growing.
+func TestQueue_Memory(t *testing.T) {
 	q := New[int]()
 	for i := range 1000 {
 		q.Push(i)
 	}
-	for range 1000 {
-		_, err := q.Next(ctxT(t))
+	for i := range 1000 {
+		v, err := q.Next(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, i, v)
+	}
+	assert.LessOrEqual(t, cap(q.items), keepCap, "the burst's array went")
+
+	ctx := ctxT(t)
+	allocs := testing.AllocsPerRun(100, func() {
+		q.Push(1)
+		_, _ = q.Next(ctx)
+	})
+	assert.Zero(t, allocs, "a trickle")
+
+	for i := range 3 {
+		q.Push(i)
+	}
+	for i := range 10000 {
+		q.Push(i)
+		_, err := q.Next(ctx)
 		require.NoError(t, err)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	assert.LessOrEqual(t, cap(q.items), keepCap)
+	assert.LessOrEqual(t, cap(q.items), keepCap, "a lag of 3 items")
 }
 
 func TestQueue_Drain(t *testing.T) {
