@@ -23,7 +23,7 @@ func testEngine(t *testing.T) (*engine, *Subscription) {
 	return e, e.subscribe()
 }
 
-func (e *engine) answer(n *node, o op, tag uint64, mzxid int64, data string, names ...string) {
+func (e *engine) answer(n *node, o op, tag uint32, mzxid int64, data string, names ...string) {
 	st := &zk.Stat{Czxid: 1, Mzxid: mzxid, Pzxid: mzxid}
 	if n.parent != nil {
 		st.Czxid = 2
@@ -198,4 +198,13 @@ func TestApply_WatchFiredBeforeReplyIsNotArmed(t *testing.T) {
 	e.handle(fired{n: a, gen: e.gen, ev: changed})
 	assert.False(t, a.data.armed)
 	assert.True(t, a.data.busy, "the change is read again")
+}
+
+// A load's epoch is never 0, the tag of watch-triggered reads, which no
+// load counts: a wrapped epoch would never see its load complete.
+func TestApply_EpochSkipsZero(t *testing.T) {
+	e, _ := testEngine(t)
+	e.epoch = ^uint32(0)
+	e.nextEpoch()
+	assert.Equal(t, uint32(1), e.epoch)
 }

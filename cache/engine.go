@@ -43,7 +43,7 @@ type engine struct {
 	sink      *watchSink // where the watches set in generation gen post their events
 	connected bool
 	syncing   bool   // a new session's server is catching up: no read is sent before it has
-	epoch     uint64 // current load (initial load or resync); 0 tags a watch-triggered read
+	epoch     uint32 // current load (initial load or resync); 0 tags a watch-triggered read
 	pending   int    // reads of the current epoch not yet answered
 	broken    bool   // a read of the current epoch failed with the session
 	queue     []request
@@ -53,7 +53,7 @@ type engine struct {
 
 // node is one path of the cache. entry and kids are read under engine.mu;
 // the rest belongs to the loop. Fields are ordered for size: a node is
-// 128 bytes.
+// 112 bytes.
 type node struct {
 	path    string
 	parent  *node
@@ -73,8 +73,8 @@ type node struct {
 // follow-up read. Replies for a node therefore arrive in the order the
 // server answered them.
 type slot struct {
-	tag      uint64          // epoch of the outstanding read
-	dirtyTag uint64          // epoch of the follow-up (0: watch-triggered)
+	tag      uint32          // epoch of the outstanding read
+	dirtyTag uint32          // epoch of the follow-up (0: watch-triggered)
 	watch    zkrecipes.Watch // set in the current session while armed
 	busy     bool
 	dirty    bool

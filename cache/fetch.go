@@ -23,7 +23,7 @@ type request struct {
 	gen   uint64
 	sess  *zkrecipes.Session
 	sink  *watchSink
-	tag   uint64
+	tag   uint32
 }
 
 type reply struct {
@@ -36,11 +36,20 @@ type reply struct {
 	err    error
 }
 
+// nextEpoch starts a load: its reads are tagged with the new epoch,
+// never 0 (the tag of watch-triggered reads), also when it wraps.
+func (e *engine) nextEpoch() {
+	e.epoch++
+	if e.epoch == 0 {
+		e.epoch = 1
+	}
+}
+
 // counted reports whether a read tagged tag belongs to the current load.
-func (e *engine) counted(tag uint64) bool { return tag != 0 && tag == e.epoch }
+func (e *engine) counted(tag uint32) bool { return tag != 0 && tag == e.epoch }
 
 // answered accounts for a read of load tag that is over.
-func (e *engine) answered(tag uint64) {
+func (e *engine) answered(tag uint32) {
 	if e.counted(tag) {
 		e.pending--
 		if e.pending == 0 {
@@ -51,7 +60,7 @@ func (e *engine) answered(tag uint64) {
 
 // refresh asks for a read of n (its data, or with list its children),
 // tagged with the load it belongs to (0: a watch fired).
-func (e *engine) refresh(n *node, list bool, tag uint64) {
+func (e *engine) refresh(n *node, list bool, tag uint32) {
 	s := n.slotOf(list)
 	if n.removed {
 		return

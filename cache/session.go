@@ -60,7 +60,7 @@ func (e *engine) newSession(s *zkrecipes.Session) {
 	e.syncing = true
 	e.markStale(time.Now())
 	e.walkNodes(e.root, func(n *node) { n.data.disarm(); n.list.disarm() })
-	e.epoch++ // replies of the old epoch no longer count
+	e.nextEpoch() // replies of the old epoch no longer count
 	e.pending, e.broken = 0, false
 	gen := e.gen
 	e.wg.Go(func() {
