@@ -238,3 +238,19 @@ func TestIntegration_Client_UncancellableOpEndsWithSession(t *testing.T) {
 	}
 	d.Heal()
 }
+
+// A subscription taken after Close sees Closed, then ErrClosed, as one
+// taken before it does (it used to wait for ctx after Closed).
+func TestIntegration_Client_SubscribeAfterCloseEnds(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c := zktest.Client(t)
+	c.Close()
+	sub := c.Subscribe()
+	defer sub.Close()
+	ctx := zktest.Context(t, 5*time.Second)
+	ch, err := sub.Next(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, zkrecipes.Closed, ch.State)
+	_, err = sub.Next(ctx)
+	assert.ErrorIs(t, err, zkrecipes.ErrClosed)
+}

@@ -3,30 +3,27 @@ package zkrecipes
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/zkrecipes/zkrecipes/internal/fifo"
 )
 
 // Subscription receives every state change after Subscribe, in order. It
 // buffers without bound, so a slow reader never blocks the client, and it
 // starts no goroutine: the reader pulls with Next.
 type Subscription struct {
-	c      *Client
-	mu     sync.Mutex
-	q      []StateChange
-	sig    chan struct{}
-	closed bool
+	c *Client
+	q *fifo.Queue[StateChange]
 }
 
 // Subscribe starts a subscription to connection-state changes. Close it
 // when done; the last change a subscription sees is Closed.
 func (c *Client) Subscribe() *Subscription {
-	s := &Subscription{c: c, sig: make(chan struct{}, 1)}
+	s := &Subscription{c: c, q: fifo.New[StateChange]()}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		s.q = append(s.q, StateChange{State: Closed, At: time.Now()})
-		s.sig <- struct{}{}
+		s.deliver(StateChange{State: Closed, At: time.Now()}, true)
 		return s
 	}
 	c.subs[s] = struct{}{}
@@ -36,25 +33,7 @@ func (c *Client) Subscribe() *Subscription {
 // Next returns the next change, waiting for one until ctx is done. After
 // the Closed change it returns ErrClosed, as it does after Close.
 func (s *Subscription) Next(ctx context.Context) (StateChange, error) {
-	for {
-		s.mu.Lock()
-		if len(s.q) > 0 {
-			ch := s.q[0]
-			s.q = s.q[1:]
-			s.mu.Unlock()
-			return ch, nil
-		}
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
-			return StateChange{}, ErrClosed
-		}
-		select {
-		case <-s.sig:
-		case <-ctx.Done():
-			return StateChange{}, ctx.Err()
-		}
-	}
+	return s.q.Next(ctx)
 }
 
 // Close ends the subscription and drops what it had not delivered.
@@ -62,29 +41,13 @@ func (s *Subscription) Close() {
 	s.c.mu.Lock()
 	delete(s.c.subs, s)
 	s.c.mu.Unlock()
-	s.mu.Lock()
-	s.closed = true
-	s.q = nil
-	s.mu.Unlock()
-	s.wake()
+	s.q.Close(ErrClosed)
 }
 
 func (s *Subscription) deliver(ch StateChange, last bool) {
-	s.mu.Lock()
-	if !s.closed {
-		s.q = append(s.q, ch)
-		if last {
-			s.closed = true // Next drains the queue, then reports ErrClosed
-		}
-	}
-	s.mu.Unlock()
-	s.wake()
-}
-
-func (s *Subscription) wake() {
-	select {
-	case s.sig <- struct{}{}:
-	default:
+	s.q.Push(ch)
+	if last {
+		s.q.End(ErrClosed) // Next drains the queue, then reports ErrClosed
 	}
 }
 

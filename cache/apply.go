@@ -11,7 +11,7 @@ import (
 // recreation, gives it a larger mzxid, so a reply that is not newer than
 // what the cache holds is never applied (a late reply cannot bring back an
 // older value).
-func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
+func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint32) {
 	n.absent = false
 	old := n.entry
 	if old == nil || st.Mzxid > old.Stat.Mzxid {
@@ -46,7 +46,7 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint64) {
 
 // applyList brings a node's children in line with a listing: children
 // not listed leave the cache, new ones are read.
-func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
+func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint32) {
 	if st.Pzxid < n.pzxid {
 		return // an older listing (cannot happen in one session; kept as a guard)
 	}
@@ -79,7 +79,7 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
 		if n.kids == nil {
 			n.kids = map[string]*node{}
 		}
-		n.kids[name] = k
+		n.kids[base(p)] = k // the name within the path: the listing can go
 		e.refresh(k, false, tag)
 		if k.depth != e.o.maxDepth && !e.persistent { // (persistent: its data read says whether it has children)
 			e.refresh(k, true, tag)
@@ -90,7 +90,7 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint64) {
 // gone handles a read that found no node: the node and everything below
 // it leave the cache. The root stays, absent, with an exists watch for
 // its return.
-func (e *engine) gone(n *node, tag uint64) {
+func (e *engine) gone(n *node, tag uint32) {
 	if n.parent != nil {
 		e.remove(n)
 		return
@@ -117,8 +117,7 @@ func (e *engine) remove(n *node) {
 	n.removed = true
 	delete(n.parent.kids, base(n.path))
 	for _, s := range []*slot{&n.data, &n.list} {
-		s.watch.Remove() // most fired with the deletion; one that did not has no use
-		s.disarm()
+		s.release() // most fired with the deletion; one that did not has no use
 		if s.dirty {
 			e.answered(s.dirtyTag)
 			s.dirty, s.dirtyTag = false, 0
@@ -151,7 +150,7 @@ func (e *engine) loaded() {
 // resync reads every node again (a new load), after a reconnection or in
 // a new session.
 func (e *engine) resync() {
-	e.epoch++
+	e.nextEpoch()
 	e.pending, e.broken = 0, false
 	e.walkNodes(e.root, func(n *node) {
 		n.born = false // its children are listed again if it has any

@@ -8,6 +8,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zkrecipes/zkrecipes"
 )
 
 // testEngine is an engine whose loop the test drives by hand: replies are
@@ -22,7 +23,7 @@ func testEngine(t *testing.T) (*engine, *Subscription) {
 	return e, e.subscribe()
 }
 
-func (e *engine) answer(n *node, o op, tag uint64, mzxid int64, data string, names ...string) {
+func (e *engine) answer(n *node, o op, tag uint32, mzxid int64, data string, names ...string) {
 	st := &zk.Stat{Czxid: 1, Mzxid: mzxid, Pzxid: mzxid}
 	if n.parent != nil {
 		st.Czxid = 2
@@ -30,13 +31,7 @@ func (e *engine) answer(n *node, o op, tag uint64, mzxid int64, data string, nam
 	e.handle(reply{request: request{n: n, op: o, gen: e.gen, tag: tag}, data: []byte(data), stat: st, names: names, exists: true})
 }
 
-func drain(s *Subscription) []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q := s.q
-	s.q = nil
-	return q
-}
+func drain(s *Subscription) []Event { return s.q.Drain() }
 
 func loadedTree(t *testing.T) (*engine, *Subscription, *node) {
 	e, sub := testEngine(t)
@@ -174,4 +169,42 @@ func TestApply_ListingWithoutNodeDefersToData(t *testing.T) {
 	e.queue = nil
 	e.handle(reply{request: request{n: e.root, op: opChildren, gen: e.gen}, err: zk.ErrNoNode})
 	assert.Empty(t, drain(sub), "a root listing without node deleted the tree")
+}
+
+// A watch that fired before its read's reply reached the loop is not
+// armed by that reply (it would never fire again: the slot would wait
+// forever); the change it reported is read again, with a new watch. A
+// reply that comes first arms its watch, and the event then disarms it.
+func TestApply_WatchFiredBeforeReplyIsNotArmed(t *testing.T) {
+	changed := zk.Event{Type: zk.EventNodeDataChanged, Path: "/t/a"}
+	withWatch := func(e *engine, n *node, mzxid int64) {
+		st := &zk.Stat{Czxid: 2, Mzxid: mzxid}
+		e.handle(reply{request: request{n: n, op: opGet, gen: e.gen, watch: true}, data: []byte("v"), stat: st, exists: true, watch: &zkrecipes.Watch{}})
+	}
+
+	e, _, a := loadedTree(t)
+	e.queue = nil
+	e.refresh(a, false, 0)                         // a read that sets a watch...
+	e.handle(fired{n: a, gen: e.gen, ev: changed}) // ...which fires before its reply is applied
+	withWatch(e, a, 6)
+	assert.False(t, a.data.armed, "the watch that fired is not kept")
+	require.Len(t, e.queue, 2, "the change is read again")
+	assert.True(t, a.data.busy)
+
+	e, _, a = loadedTree(t)
+	e.refresh(a, false, 0)
+	withWatch(e, a, 6)
+	assert.True(t, a.data.armed, "a reply before its event arms the watch")
+	e.handle(fired{n: a, gen: e.gen, ev: changed})
+	assert.False(t, a.data.armed)
+	assert.True(t, a.data.busy, "the change is read again")
+}
+
+// A load's epoch is never 0, the tag of watch-triggered reads, which no
+// load counts: a wrapped epoch would never see its load complete.
+func TestApply_EpochSkipsZero(t *testing.T) {
+	e, _ := testEngine(t)
+	e.epoch = ^uint32(0)
+	e.nextEpoch()
+	assert.Equal(t, uint32(1), e.epoch)
 }

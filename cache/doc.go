@@ -109,6 +109,13 @@
 // removes every watch the cache set, in the client and on the server
 // (removeWatches), as does the removal of a node from the cache.
 //
+// Memory grows linearly with the nodes held. Beyond its data, a cached
+// node costs its [Entry] (112 bytes), its path string, the cache's own
+// record of it (112 bytes, a map of its children for a parent) and its
+// two watches' functions (24 bytes each): about 360 bytes for the
+// 10,101-node tree of the W7 benchmark (zkr bench tree-cache), plus the
+// client's record of the two watches.
+//
 // # Curator and kazoo equivalents
 //
 //   - [Node]: Curator's NodeCache, kazoo's DataWatch.

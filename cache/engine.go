@@ -39,10 +39,11 @@ type engine struct {
 
 	// owned by the loop goroutine
 	sess      *zkrecipes.Session
-	gen       uint64 // session generation: replies and watches of older ones are ignored
+	gen       uint64     // session generation: replies and watches of older ones are ignored
+	sink      *watchSink // where the watches set in generation gen post their events
 	connected bool
 	syncing   bool   // a new session's server is catching up: no read is sent before it has
-	epoch     uint64 // current load (initial load or resync); 0 tags a watch-triggered read
+	epoch     uint32 // current load (initial load or resync); 0 tags a watch-triggered read
 	pending   int    // reads of the current epoch not yet answered
 	broken    bool   // a read of the current epoch failed with the session
 	queue     []request
@@ -55,20 +56,21 @@ type engine struct {
 }
 
 // node is one path of the cache. entry and kids are read under engine.mu;
-// the rest belongs to the loop.
+// the rest belongs to the loop. Fields are ordered for size: a node is
+// 112 bytes.
 type node struct {
 	path    string
-	depth   int
 	parent  *node
 	entry   *Entry           // nil: absent or not read yet
 	kids    map[string]*node // by name, including kids not read yet
-	removed bool             // left the tree: replies and watches for it are ignored
-	absent  bool             // root only: the last read found no node
 	pzxid   int64            // of the last listing applied
-	relist  bool             // a listing found no node: list again if a data read finds it
 	born    bool             // created under a persistent watch: its children come as events
 	data    slot             // getData / exists
 	list    slot             // getChildren
+	depth   int
+	removed bool // left the tree: replies and watches for it are ignored
+	absent  bool // root only: the last read found no node
+	relist  bool // a listing found no node: list again if a data read finds it
 }
 
 // slot serialises the reads of one kind on one node: at most one is
@@ -76,19 +78,30 @@ type node struct {
 // follow-up read. Replies for a node therefore arrive in the order the
 // server answered them.
 type slot struct {
+	tag      uint32          // epoch of the outstanding read
+	dirtyTag uint32          // epoch of the follow-up (0: watch-triggered)
+	watch    zkrecipes.Watch // set in the current session while armed
 	busy     bool
 	dirty    bool
-	tag      uint64 // epoch of the outstanding read
-	dirtyTag uint64 // epoch of the follow-up (0: watch-triggered)
-	armed    bool   // a watch of the current session is set
-	watch    *zkrecipes.Watch
+	armed    bool // a watch of the current session is set
+	// fired: a watch of the slot fired while its read was outstanding:
+	// the watch that read set, if it set one, has fired already.
+	fired bool
 }
 
 // arm keeps w, the slot's watch in the current session.
-func (s *slot) arm(w *zkrecipes.Watch) { s.armed, s.watch = true, w }
+func (s *slot) arm(w *zkrecipes.Watch) { s.armed, s.watch = true, *w }
 
 // disarm forgets the slot's watch (it fired, or its session ended).
-func (s *slot) disarm() { s.armed, s.watch = false, nil }
+func (s *slot) disarm() { s.armed, s.watch = false, zkrecipes.Watch{} }
+
+// release takes the slot's watch back, here and on the server.
+func (s *slot) release() {
+	if s.armed {
+		s.watch.Remove()
+	}
+	s.disarm()
+}
 
 func newEngine(c *zkrecipes.Client, path, kind string, o options) *engine {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -138,6 +151,7 @@ func (e *engine) start(ctx context.Context) error {
 		return zkrecipes.ErrClosed
 	}
 	e.sess, e.gen, e.connected = sess, 1, true
+	e.sink = &watchSink{in: &e.in, gen: 1}
 	e.wg.Go(func() { e.forward(sub) })
 	e.wg.Go(e.loop)
 	e.mu.Unlock()
@@ -203,10 +217,8 @@ func (e *engine) close() {
 	}
 	if e.root != nil {
 		e.walkNodes(e.root, func(n *node) {
-			for _, s := range []*slot{&n.data, &n.list} {
-				s.watch.Remove()
-				s.disarm()
-			}
+			n.data.release()
+			n.list.release()
 		})
 	}
 	for s := range e.subs {
@@ -302,6 +314,22 @@ type fired struct {
 	list bool
 	gen  uint64
 	ev   zk.Event
+}
+
+// watchSink posts the events of the watches of one session generation
+// to the loop. A watch's function holds only the sink and its node: it
+// lives as long as the watch.
+type watchSink struct {
+	in  *inbox
+	gen uint64
+}
+
+func (k *watchSink) dataFn(n *node) func(zk.Event) {
+	return func(ev zk.Event) { k.in.post(fired{n: n, gen: k.gen, ev: ev}) }
+}
+
+func (k *watchSink) listFn(n *node) func(zk.Event) {
+	return func(ev zk.Event) { k.in.post(fired{n: n, list: true, gen: k.gen, ev: ev}) }
 }
 
 // resyncMsg starts a load of every node in session generation gen.

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"errors"
-	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -23,7 +22,8 @@ type request struct {
 	watch bool
 	gen   uint64
 	sess  *zkrecipes.Session
-	tag   uint64
+	sink  *watchSink
+	tag   uint32
 }
 
 type reply struct {
@@ -33,15 +33,23 @@ type reply struct {
 	names  []string
 	exists bool
 	watch  *zkrecipes.Watch // set by the read, or nil
-	fired  *atomic.Bool     // the watch fired, maybe before the reply was applied
 	err    error
 }
 
+// nextEpoch starts a load: its reads are tagged with the new epoch,
+// never 0 (the tag of watch-triggered reads), also when it wraps.
+func (e *engine) nextEpoch() {
+	e.epoch++
+	if e.epoch == 0 {
+		e.epoch = 1
+	}
+}
+
 // counted reports whether a read tagged tag belongs to the current load.
-func (e *engine) counted(tag uint64) bool { return tag != 0 && tag == e.epoch }
+func (e *engine) counted(tag uint32) bool { return tag != 0 && tag == e.epoch }
 
 // answered accounts for a read of load tag that is over.
-func (e *engine) answered(tag uint64) {
+func (e *engine) answered(tag uint32) {
 	if e.counted(tag) {
 		e.pending--
 		if e.pending == 0 {
@@ -52,7 +60,7 @@ func (e *engine) answered(tag uint64) {
 
 // refresh asks for a read of n (its data, or with list its children),
 // tagged with the load it belongs to (0: a watch fired).
-func (e *engine) refresh(n *node, list bool, tag uint64) {
+func (e *engine) refresh(n *node, list bool, tag uint32) {
 	s := n.slotOf(list)
 	if n.removed {
 		return
@@ -68,7 +76,7 @@ func (e *engine) refresh(n *node, list bool, tag uint64) {
 		return
 	}
 	s.busy, s.tag = true, tag
-	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, tag: tag})
+	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, sink: e.sink, tag: tag})
 }
 
 func (n *node) slotOf(list bool) *slot {
@@ -132,15 +140,13 @@ var errStale = errors.New("cache: read no longer needed")
 func (e *engine) run(r request) reply {
 	a := reply{request: r}
 	o, p := r.sess.Ops, r.n.path
-	list := r.op == opChildren
-	// The watch's function lives as long as the watch: it keeps only what
-	// the event needs, not the reply (whose data and listing would stay
-	// reachable with it).
-	a.fired = new(atomic.Bool)
-	wasFired, n, gen, in := a.fired, r.n, r.gen, &e.in
-	fire := func(ev zk.Event) {
-		wasFired.Store(true)
-		in.post(fired{n: n, list: list, gen: gen, ev: ev})
+	var fire func(zk.Event)
+	switch {
+	case !r.watch:
+	case r.op == opChildren:
+		fire = r.sink.listFn(r.n)
+	default:
+		fire = r.sink.dataFn(r.n)
 	}
 	switch {
 	case r.op == opGet && r.watch:
@@ -168,7 +174,8 @@ func (e *engine) onReply(r reply) {
 	e.inflight--
 	list := r.op == opChildren
 	s := r.n.slotOf(list)
-	s.busy = false
+	firedEarly := s.fired
+	s.busy, s.fired = false, false
 	defer e.followUp(r.n, list)
 	defer e.answered(r.tag)
 	if r.gen != e.gen || r.n.removed {
@@ -180,9 +187,9 @@ func (e *engine) onReply(r reply) {
 	case r.watch == nil:
 	case absentKid: // its exists watch would only wait for its name's return
 		r.watch.Remove()
-	case r.fired.Load():
-		// It fired before this reply got here: its event, queued behind
-		// or already handled, reads the node again with a new watch.
+	case firedEarly:
+		// It fired before this reply got here: its event, already
+		// handled, reads the node again with a new watch.
 	default:
 		s.arm(r.watch)
 	}
@@ -226,7 +233,7 @@ func (e *engine) followUp(n *node, list bool) {
 		return
 	}
 	s.busy, s.tag = true, tag
-	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, tag: tag})
+	e.queue = append(e.queue, request{n: n, op: e.opFor(n, list), gen: e.gen, sess: e.sess, sink: e.sink, tag: tag})
 }
 
 // onFired reacts to a watch event: it says only that something changed,
@@ -240,6 +247,11 @@ func (e *engine) onFired(f fired) {
 	}
 	s := f.n.slotOf(f.list)
 	s.disarm()
+	// The read outstanding, if any, may have set the watch that fired:
+	// its reply must not arm it (replies and events of one slot reach
+	// the loop in the order they were posted, and a watch's event is
+	// posted after its read registered it).
+	s.fired = s.busy
 	if f.ev.Type == zk.EventNotWatching && (!e.connected || e.sess.Err() != nil) {
 		return // the session ended: the next one reads everything again
 	}

@@ -247,7 +247,7 @@ func (e *engine) locate(p string) (n, parent *node) {
 // the cache either (what it had before the watch was set is dropped
 // here), and every child created later comes as an event. A node created
 // under the watch gets its children as events alone.
-func (e *engine) listIfNeeded(n *node, st *zk.Stat, tag uint64) {
+func (e *engine) listIfNeeded(n *node, st *zk.Stat, tag uint32) {
 	n.relist = false
 	if tag == 0 || n.born {
 		return

@@ -94,7 +94,7 @@ func TestIntegration_Tree_FallsBackWithoutAddWatch(t *testing.T) {
 	d.Unknown(zktest.OpAddWatch)
 	dials := d.Dials()
 
-	tr := zktest.Must(cache.NewTree(c, "/p"))
+	tr := zktest.Must(cache.NewTree(c, "/p", cache.WithWatches(cache.Persistent)))
 	defer tr.Close()
 	sub := tr.Subscribe()
 	defer sub.Close()

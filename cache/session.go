@@ -59,11 +59,12 @@ func (e *engine) newSession(s *zkrecipes.Session) {
 		e.pw.w.Remove() // ended with its session, if not yet told
 	}
 	e.pw = nil
+	e.sink = &watchSink{in: &e.in, gen: e.gen}
 	e.connected = true
 	e.syncing = true
 	e.markStale(time.Now())
 	e.walkNodes(e.root, func(n *node) { n.data.disarm(); n.list.disarm() })
-	e.epoch++ // replies of the old epoch no longer count
+	e.nextEpoch() // replies of the old epoch no longer count
 	e.pending, e.broken = 0, false
 	gen := e.gen
 	e.wg.Go(func() {

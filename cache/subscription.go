@@ -2,9 +2,9 @@ package cache
 
 import (
 	"context"
-	"sync"
 
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/fifo"
 )
 
 // Subscription receives every event of a cache after Subscribe, in the
@@ -12,19 +12,16 @@ import (
 // reader never blocks the cache and never loses an event; it starts no
 // goroutine: the reader pulls with Next.
 type Subscription struct {
-	e      *engine
-	mu     sync.Mutex
-	q      []Event
-	sig    chan struct{}
-	closed bool
+	e *engine
+	q *fifo.Queue[Event]
 }
 
 func (e *engine) subscribe() *Subscription {
-	s := &Subscription{e: e, sig: make(chan struct{}, 1)}
+	s := &Subscription{e: e, q: fifo.New[Event]()}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		s.closed = true
+		s.q.End(zkrecipes.ErrClosed)
 		return s
 	}
 	e.subs[s] = struct{}{}
@@ -35,26 +32,7 @@ func (e *engine) subscribe() *Subscription {
 // cache is closed it returns the events queued before, then
 // [zkrecipes.ErrClosed], as it does after Close.
 func (s *Subscription) Next(ctx context.Context) (Event, error) {
-	for {
-		s.mu.Lock()
-		if len(s.q) > 0 {
-			ev := s.q[0]
-			s.q[0] = Event{}
-			s.q = s.q[1:]
-			s.mu.Unlock()
-			return ev, nil
-		}
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
-			return Event{}, zkrecipes.ErrClosed
-		}
-		select {
-		case <-s.sig:
-		case <-ctx.Done():
-			return Event{}, ctx.Err()
-		}
-	}
+	return s.q.Next(ctx)
 }
 
 // Close ends the subscription and drops what it had not delivered.
@@ -62,28 +40,15 @@ func (s *Subscription) Close() {
 	s.e.mu.Lock()
 	delete(s.e.subs, s)
 	s.e.mu.Unlock()
-	s.mu.Lock()
-	s.closed, s.q = true, nil
-	s.mu.Unlock()
-	s.wake()
+	s.q.Close(zkrecipes.ErrClosed)
 }
 
 // deliver queues ev; last marks the end of the stream (the cache closed).
 func (s *Subscription) deliver(ev *Event, last bool) {
-	s.mu.Lock()
-	if !s.closed {
-		if ev != nil {
-			s.q = append(s.q, *ev)
-		}
-		s.closed = last
+	if ev != nil {
+		s.q.Push(*ev)
 	}
-	s.mu.Unlock()
-	s.wake()
-}
-
-func (s *Subscription) wake() {
-	select {
-	case s.sig <- struct{}{}:
-	default:
+	if last {
+		s.q.End(zkrecipes.ErrClosed)
 	}
 }

@@ -80,6 +80,7 @@ type Params struct {
 	W7Phases        string
 	W7Variants      string
 	W7Inflight      int
+	W7HeapProfile   string
 
 	Log io.Writer // progress messages (stderr)
 }
@@ -180,6 +181,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&p.W7Phases, "w7-phases", "load,propagate,churn", "tree-cache: phases to report (the load always runs)")
 	fs.StringVar(&p.W7Variants, "w7-variants", "treecache,treecache-oneshot", "tree-cache: variants (zkrecipes has treecache, a persistent recursive watch, and treecache-oneshot; others are skipped)")
 	fs.IntVar(&p.W7Inflight, "w7-inflight", 256, "tree-cache: reads in flight while loading (cache.WithMaxInFlight) and for server reads")
+	fs.StringVar(&p.W7HeapProfile, "w7-heapprofile", "", "tree-cache: write a heap profile to `file` right after the load, the cache alive, and to file.before right before it (go tool pprof -diff_base; samples every 4 KiB allocated)")
 }
 
 // intList parses a comma-separated list of positive counts into *v.

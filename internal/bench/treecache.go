@@ -227,7 +227,15 @@ func runW7(ctx context.Context, p *Params, e *Emitter, variant string) error {
 	go r.sink.listen(lctx, sub)
 
 	// ---- load
+	if p.W7HeapProfile != "" {
+		runtime.MemProfileRate = 4096 // the allocations of the load, finely enough for per-node costs
+	}
 	heap0, rss0 := heapMB(), rssMB()
+	if p.W7HeapProfile != "" { // the base for pprof -diff_base
+		if err := writeHeapProfile(p.W7HeapProfile + ".before"); err != nil {
+			return err
+		}
+	}
 	req0 := r.reqs.Requests()
 	ictx, cancel := context.WithTimeout(ctx, p.W7InitTimeout)
 	t0 := r.sink.now()
@@ -249,6 +257,11 @@ func runW7(ctx context.Context, p *Params, e *Emitter, variant string) error {
 	nodes, mi, ex, wr := r.compare(r.tree.data)
 	heap1, rss1 := heapMB(), rssMB()
 	heapDelta := heap1 - heap0
+	if p.W7HeapProfile != "" {
+		if err := writeHeapProfile(p.W7HeapProfile); err != nil {
+			return err
+		}
+	}
 	dataMB := float64(P*(C+1)*p.W7Payload) / (1 << 20)
 	if w7Phase(p, "load") {
 		e.Emit(Result{
