@@ -27,7 +27,7 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint32) {
 		}
 		e.emit(ev)
 	}
-	if n.depth == e.o.maxDepth {
+	if n.atMaxDepth(e.o.maxDepth) {
 		n.relist = false
 		return
 	}
@@ -47,41 +47,40 @@ func (e *engine) applyData(n *node, data []byte, st *zk.Stat, tag uint32) {
 // applyList brings a node's children in line with a listing: children
 // not listed leave the cache, new ones are read.
 func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint32) {
-	if st.Pzxid < n.pzxid {
-		return // an older listing (cannot happen in one session; kept as a guard)
-	}
-	n.pzxid = st.Pzxid
+	// (Listings of a node are never concurrent: each is newer than the
+	// last, and those of an older session are dropped before this.)
 	listed := make(map[string]struct{}, len(names))
 	for _, name := range names {
 		listed[name] = struct{}{}
 	}
-	for name, k := range n.kids {
-		if _, ok := listed[name]; ok {
+	kept := n.kids[:0:0]
+	for _, k := range n.kids {
+		_, ok := listed[base(k.path)]
+		// A child not listed but created after this listing was read
+		// (its creation would have set the parent's pzxid to its czxid):
+		// the listing is older than the child's data read, not a deletion.
+		if ok || k.entry != nil && k.entry.Stat.Czxid > st.Pzxid {
+			kept = append(kept, k)
 			continue
 		}
-		if k.entry != nil && k.entry.Stat.Czxid > st.Pzxid {
-			// Created after this listing was read (its creation would
-			// have set the parent's pzxid to its czxid): the listing is
-			// older than the child's data read, not a deletion.
-			continue
-		}
-		e.remove(k)
+		e.drop(k)
 	}
+	n.kids = kept
+	var added []*node
 	for _, name := range names {
-		if _, ok := n.kids[name]; ok {
+		if n.kids.get(name) != nil {
 			continue
 		}
 		p := join(n.path, name)
 		if e.o.filter != nil && !e.o.filter(p) {
 			continue
 		}
-		k := &node{path: p, depth: n.depth + 1, parent: n}
-		if n.kids == nil {
-			n.kids = map[string]*node{}
-		}
-		n.kids[base(p)] = k // the name within the path: the listing can go
+		added = append(added, &node{path: p, depth: n.depth + 1, parent: n}) // the name within the path: the listing can go
+	}
+	n.kids.putAll(added)
+	for _, k := range added {
 		e.refresh(k, false, tag)
-		if k.depth != e.o.maxDepth && !e.persistent { // (persistent: its data read says whether it has children)
+		if !k.atMaxDepth(e.o.maxDepth) && !e.persistent { // (persistent: its data read says whether it has children)
 			e.refresh(k, true, tag)
 		}
 	}
@@ -95,10 +94,8 @@ func (e *engine) gone(n *node, tag uint32) {
 		e.remove(n)
 		return
 	}
-	for _, k := range n.kids {
-		e.remove(k)
-	}
-	n.absent, n.pzxid = true, 0
+	e.dropKids(n)
+	n.absent = true
 	if old := n.entry; old != nil {
 		n.entry = nil
 		e.size--
@@ -111,11 +108,23 @@ func (e *engine) gone(n *node, tag uint32) {
 
 // remove takes n and its subtree out of the cache, deepest nodes first.
 func (e *engine) remove(n *node) {
+	e.drop(n)
+	n.parent.kids.del(n)
+}
+
+// dropKids takes n's children and their subtrees out of the cache.
+func (e *engine) dropKids(n *node) {
 	for _, k := range n.kids {
-		e.remove(k)
+		e.drop(k)
 	}
+	n.kids = nil
+}
+
+// drop is remove but leaves n in its parent's list of children, for a
+// caller that rebuilds or clears it.
+func (e *engine) drop(n *node) {
+	e.dropKids(n)
 	n.removed = true
-	delete(n.parent.kids, base(n.path))
 	for _, s := range []*slot{&n.data, &n.list} {
 		s.release() // most fired with the deletion; one that did not has no use
 		if s.dirty {
@@ -155,7 +164,7 @@ func (e *engine) resync() {
 	e.walkNodes(e.root, func(n *node) {
 		n.born = false // its children are listed again if it has any
 		e.refresh(n, false, e.epoch)
-		if n.depth != e.o.maxDepth && !n.absent && !e.persistent {
+		if !n.atMaxDepth(e.o.maxDepth) && !n.absent && !e.persistent {
 			e.refresh(n, true, e.epoch)
 		}
 	})

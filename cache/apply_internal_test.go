@@ -39,7 +39,7 @@ func loadedTree(t *testing.T) (*engine, *Subscription, *node) {
 	ep := e.epoch
 	e.answer(e.root, opGet, ep, 3, "root")
 	e.answer(e.root, opChildren, ep, 4, "", "a")
-	a := e.root.kids["a"]
+	a := e.root.kids.get("a")
 	require.NotNil(t, a)
 	e.answer(a, opGet, ep, 5, "a5")
 	e.answer(a, opChildren, ep, 5, "")
@@ -65,7 +65,7 @@ func TestApply_LateReplyDoesNotResurrect(t *testing.T) {
 
 	// Recreated: a new node; the old one's replies still do not count.
 	e.answer(e.root, opChildren, 0, 9, "", "a")
-	a2 := e.root.kids["a"]
+	a2 := e.root.kids.get("a")
 	require.NotSame(t, a, a2)
 	e.answer(a, opGet, 0, 8, "stale")
 	assert.Empty(t, drain(sub))

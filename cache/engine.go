@@ -57,21 +57,23 @@ type engine struct {
 
 // node is one path of the cache. entry and kids are read under engine.mu;
 // the rest belongs to the loop. Fields are ordered for size: a node is
-// 112 bytes.
+// 96 bytes.
 type node struct {
 	path    string
 	parent  *node
 	entry   *Entry           // nil: absent or not read yet
-	kids    map[string]*node // by name, including kids not read yet
-	pzxid   int64            // of the last listing applied
-	born    bool             // created under a persistent watch: its children come as events
+	kids    kidList          // sorted by name, including kids not read yet
 	data    slot             // getData / exists
 	list    slot             // getChildren
-	depth   int
+	depth   int32
 	removed bool // left the tree: replies and watches for it are ignored
 	absent  bool // root only: the last read found no node
 	relist  bool // a listing found no node: list again if a data read finds it
+	born    bool // created under a persistent watch: its children come as events
 }
+
+// atMaxDepth reports whether n is at the depth limit (max -1: none).
+func (n *node) atMaxDepth(max int) bool { return int(n.depth) == max }
 
 // slot serialises the reads of one kind on one node: at most one is
 // outstanding, and a refresh asked for meanwhile is folded into one

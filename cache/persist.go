@@ -209,13 +209,10 @@ func (e *engine) onTreeEvent(ev zk.Event) {
 				n.absent = false
 			}
 			e.refresh(n, false, 0)
-		case parent != nil && parent.depth != e.o.maxDepth && (e.o.filter == nil || e.o.filter(ev.Path)):
+		case parent != nil && !parent.atMaxDepth(e.o.maxDepth) && (e.o.filter == nil || e.o.filter(ev.Path)):
 			// Its children are created after it: each comes as an event.
 			k := &node{path: ev.Path, depth: parent.depth + 1, parent: parent, born: true}
-			if parent.kids == nil {
-				parent.kids = map[string]*node{}
-			}
-			parent.kids[base(ev.Path)] = k
+			parent.kids.put(k)
 			e.refresh(k, false, 0)
 		}
 	case zk.EventNodeDeleted:
@@ -253,9 +250,7 @@ func (e *engine) listIfNeeded(n *node, st *zk.Stat, tag uint32) {
 		return
 	}
 	if st.NumChildren == 0 {
-		for _, k := range n.kids {
-			e.remove(k)
-		}
+		e.dropKids(n)
 		return
 	}
 	e.refresh(n, true, tag)

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"slices"
 	"strings"
 	"time"
 )
@@ -20,7 +19,7 @@ func (e *engine) lookup(p string) *node {
 		return nil
 	}
 	for name := range strings.SplitSeq(rest[1:], "/") {
-		if n = n.kids[name]; n == nil {
+		if n = n.kids.get(name); n == nil {
 			return nil
 		}
 	}
@@ -49,12 +48,11 @@ func (e *engine) children(p string) []*Entry {
 
 func kidEntries(n *node) []*Entry {
 	var out []*Entry
-	for _, k := range n.kids {
+	for _, k := range n.kids { // sorted by name
 		if k.entry != nil {
 			out = append(out, k.entry)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Entry) int { return strings.Compare(a.Path, b.Path) })
 	return out
 }
 
@@ -70,8 +68,8 @@ func (e *engine) snapshot() []*Entry {
 			return
 		}
 		out = append(out, n.entry)
-		for _, k := range kidEntries(n) {
-			walk(n.kids[base(k.Path)])
+		for _, k := range n.kids {
+			walk(k)
 		}
 	}
 	walk(e.root)
