@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"slices"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -53,8 +54,8 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint32) {
 	for _, name := range names {
 		listed[name] = struct{}{}
 	}
-	kept := n.kids[:0:0]
-	for _, k := range n.kids {
+	var kept []*node
+	for _, k := range n.kids.all() {
 		_, ok := listed[base(k.path)]
 		// A child not listed but created after this listing was read
 		// (its creation would have set the parent's pzxid to its czxid):
@@ -65,10 +66,9 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint32) {
 		}
 		e.drop(k)
 	}
-	n.kids = kept
 	var added []*node
 	for _, name := range names {
-		if n.kids.get(name) != nil {
+		if _, ok := slices.BinarySearchFunc(kept, name, compareKid); ok { // kept is sorted
 			continue
 		}
 		p := join(n.path, name)
@@ -77,7 +77,7 @@ func (e *engine) applyList(n *node, names []string, st *zk.Stat, tag uint32) {
 		}
 		added = append(added, &node{path: p, depth: n.depth + 1, parent: n}) // the name within the path: the listing can go
 	}
-	n.kids.putAll(added)
+	n.setKids(kept, added)
 	for _, k := range added {
 		e.refresh(k, false, tag)
 		if !k.atMaxDepth(e.o.maxDepth) && !e.persistent { // (persistent: its data read says whether it has children)
@@ -109,12 +109,12 @@ func (e *engine) gone(n *node, tag uint32) {
 // remove takes n and its subtree out of the cache, deepest nodes first.
 func (e *engine) remove(n *node) {
 	e.drop(n)
-	n.parent.kids.del(n)
+	n.parent.delKid(n)
 }
 
 // dropKids takes n's children and their subtrees out of the cache.
 func (e *engine) dropKids(n *node) {
-	for _, k := range n.kids {
+	for _, k := range n.kids.all() {
 		e.drop(k)
 	}
 	n.kids = nil
@@ -172,7 +172,7 @@ func (e *engine) resync() {
 
 func (e *engine) walkNodes(n *node, fn func(*node)) {
 	fn(n)
-	for _, k := range n.kids {
+	for _, k := range n.kids.all() {
 		e.walkNodes(k, fn)
 	}
 }

@@ -62,7 +62,7 @@ type node struct {
 	path    string
 	parent  *node
 	entry   *Entry           // nil: absent or not read yet
-	kids    kidList          // sorted by name, including kids not read yet
+	kids    *kidList         // sorted by name, including kids not read yet; nil for none
 	data    slot             // getData / exists
 	list    slot             // getChildren
 	depth   int32

@@ -212,7 +212,7 @@ func (e *engine) onTreeEvent(ev zk.Event) {
 		case parent != nil && !parent.atMaxDepth(e.o.maxDepth) && (e.o.filter == nil || e.o.filter(ev.Path)):
 			// Its children are created after it: each comes as an event.
 			k := &node{path: ev.Path, depth: parent.depth + 1, parent: parent, born: true}
-			parent.kids.put(k)
+			parent.addKid(k)
 			e.refresh(k, false, 0)
 		}
 	case zk.EventNodeDeleted:

@@ -48,7 +48,7 @@ func (e *engine) children(p string) []*Entry {
 
 func kidEntries(n *node) []*Entry {
 	var out []*Entry
-	for _, k := range n.kids { // sorted by name
+	for _, k := range n.kids.all() { // sorted by name
 		if k.entry != nil {
 			out = append(out, k.entry)
 		}
@@ -68,7 +68,7 @@ func (e *engine) snapshot() []*Entry {
 			return
 		}
 		out = append(out, n.entry)
-		for _, k := range n.kids {
+		for _, k := range n.kids.all() {
 			walk(k)
 		}
 	}
