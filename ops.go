@@ -98,6 +98,20 @@ func (o Ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error)
 	return r.v, r.st, err
 }
 
+// listing is Children whose names share one buffer (sock.Set.Listing),
+// for recipes that look through a listing and drop it (internal/contend).
+func (o Ops) listing(ctx context.Context, p string) ([]string, *zk.Stat, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return nil, nil, &OpError{Op: "children", Path: p, Err: err}
+	}
+	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
+		ch, st, err := s.Listing(ctx, ap)
+		return watched[[]string]{ch, st, nil}, err
+	})
+	return r.v, r.st, err
+}
+
 // ChildrenW is Children that also leaves a child watch.
 func (o Ops) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-chan zk.Event, error) {
 	ap, err := o.abs(p, true)

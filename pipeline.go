@@ -19,7 +19,8 @@ import (
 // this session under the same parent went out first), createAndList lists
 // again: the listing it returns always holds the new node. Contention
 // recipes use it (through internal/seam) to learn their position in one
-// round trip instead of two.
+// round trip instead of two. The listing's names share one buffer (see
+// Ops.listing): look through them, do not keep them.
 //
 // If the create succeeded but the listing failed (or ctx was done while
 // listing), the created path is returned with the error: the node exists
@@ -65,7 +66,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 	case <-sent.Done():
 		// Our create is on the wire: the listing goes out behind it, from
 		// here (Children is a request of our own: it needs no goroutine).
-		l.kids, l.st, l.err = s.Children(ctx, dir)
+		l.kids, l.st, l.err = s.listing(ctx, dir)
 		select {
 		case cr = <-created:
 		case <-ctx.Done():
@@ -76,7 +77,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		if cr.err != nil {
 			return "", nil, nil, cr.err
 		}
-		kids, st, err := s.Children(ctx, dir)
+		kids, st, err := s.listing(ctx, dir)
 		return cr.v, kids, st, err
 	case <-ctx.Done():
 		return s.abandonCreate(ctx, p, mode, created)
@@ -85,7 +86,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		return "", nil, nil, cr.err
 	}
 	if l.err != nil || !slices.Contains(l.kids, zkpath.Base(cr.v)) {
-		l.kids, l.st, l.err = s.Children(ctx, dir)
+		l.kids, l.st, l.err = s.listing(ctx, dir)
 	}
 	return cr.v, l.kids, l.st, l.err
 }

@@ -25,6 +25,7 @@ var (
 	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
 	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error))
 	observer      = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
+	listing       = hooks.Listing.(func(*zkrecipes.Session, context.Context, string) ([]string, *zk.Stat, error))
 )
 
 // Observer returns c's Observer, nil without one. Recipes report through
@@ -47,6 +48,12 @@ func Connections(s *zkrecipes.Session) int64 { return connections(s) }
 // See Session.createAndList for the contract on errors and cancellation.
 func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error) {
 	return createAndList(s, ctx, p, data, mode, opts...)
+}
+
+// Listing is s.Children for a listing that is looked through and dropped:
+// its names share one buffer, so keeping any keeps all. See Ops.listing.
+func Listing(ctx context.Context, s *zkrecipes.Session, dir string) ([]string, *zk.Stat, error) {
+	return listing(s, ctx, dir)
 }
 
 // Spawner returns Go bound to c, for code that takes a spawn function

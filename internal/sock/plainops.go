@@ -17,12 +17,22 @@ import (
 
 // Children lists path's children, with its stat, leaving no watch.
 func (s *Set) Children(ctx context.Context, path string) ([]string, *zk.Stat, error) {
+	return s.children(ctx, path, (*wire.Decoder).Strings)
+}
+
+// Listing is Children whose names share one buffer, the reply's (see
+// wire.Decoder.Names): for a listing that is looked through and dropped.
+func (s *Set) Listing(ctx context.Context, path string) ([]string, *zk.Stat, error) {
+	return s.children(ctx, path, (*wire.Decoder).Names)
+}
+
+func (s *Set) children(ctx context.Context, path string, names func(*wire.Decoder) []string) ([]string, *zk.Stat, error) {
 	r, err := s.request(ctx, readRequest(wire.OpGetChildren2, path, false), nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	d := wire.NewDecoder(r.Body)
-	children := d.Strings()
+	children := names(d)
 	st := decodeStat(d)
 	if d.Err() != nil {
 		return nil, nil, d.Err()
