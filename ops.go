@@ -99,15 +99,16 @@ func (o Ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error)
 }
 
 // listing is Children whose names share one buffer (sock.Set.Listing),
-// for recipes that look through a listing and drop it (internal/contend).
-func (o Ops) listing(ctx context.Context, p string) ([]string, *zk.Stat, error) {
+// for recipes that look through a listing and drop it (internal/contend),
+// releasing it when done.
+func (o Ops) listing(ctx context.Context, p string) (sock.Listing, *zk.Stat, error) {
 	ap, err := o.abs(p, true)
 	if err != nil {
-		return nil, nil, &OpError{Op: "children", Path: p, Err: err}
+		return sock.Listing{}, nil, &OpError{Op: "children", Path: p, Err: err}
 	}
-	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
-		ch, st, err := s.Listing(ctx, ap)
-		return watched[[]string]{ch, st, nil}, err
+	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[sock.Listing], error) {
+		l, st, err := s.Listing(ctx, ap)
+		return watched[sock.Listing]{l, st, nil}, err
 	})
 	return r.v, r.st, err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -20,7 +21,7 @@ import (
 // again: the listing it returns always holds the new node. Contention
 // recipes use it (through internal/seam) to learn their position in one
 // round trip instead of two. The listing's names share one buffer (see
-// Ops.listing): look through them, do not keep them.
+// Ops.listing): look through them, do not keep them, and release it.
 //
 // If the create succeeded but the listing failed (or ctx was done while
 // listing), the created path is returned with the error: the node exists
@@ -30,16 +31,16 @@ import (
 // session waits for (a second at most) before returning, so the caller
 // normally sees nothing left behind; if that was not confirmed by then, the
 // error also matches ErrUncertain. A ctx already done sends nothing.
-func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, []string, *zk.Stat, error) {
+func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, sock.Listing, *zk.Stat, error) {
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
 	if err != nil {
-		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		// The create below runs on a ctx that is never done: a done ctx
 		// must stop it here, before anything is sent.
-		return "", nil, nil, &OpError{Op: "create", Path: p, Err: err}
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	g := s.gen
 	sent := g.socks.WatchWrite(func(frame []byte) bool { return isCreateUnder(frame, adir) })
@@ -53,10 +54,10 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		path, err := s.Create(bg, p, data, mode, opts...)
 		created <- result[string]{path, err}
 	}) {
-		return "", nil, nil, &OpError{Op: "create", Path: p, Err: ErrClosed}
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: ErrClosed}
 	}
 	type listing struct {
-		kids []string
+		kids sock.Listing
 		st   *zk.Stat
 		err  error
 	}
@@ -75,7 +76,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 	case cr = <-created:
 		// Done before we saw it sent (or it failed): list after it.
 		if cr.err != nil {
-			return "", nil, nil, cr.err
+			return "", sock.Listing{}, nil, cr.err
 		}
 		kids, st, err := s.listing(ctx, dir)
 		return cr.v, kids, st, err
@@ -83,9 +84,10 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 		return s.abandonCreate(ctx, p, mode, created)
 	}
 	if cr.err != nil {
-		return "", nil, nil, cr.err
+		return "", sock.Listing{}, nil, cr.err
 	}
-	if l.err != nil || !slices.Contains(l.kids, zkpath.Base(cr.v)) {
+	if l.err != nil || !slices.Contains(l.kids.Names, zkpath.Base(cr.v)) {
+		l.kids.Release()
 		l.kids, l.st, l.err = s.listing(ctx, dir)
 	}
 	return cr.v, l.kids, l.st, l.err
@@ -94,7 +96,7 @@ func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode
 // abandonCreate returns ctx's error for a create still in flight and
 // deletes its node, on a client-owned goroutine, should it land; while
 // connected it waits a moment for that (see awaitCleanup).
-func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, []string, *zk.Stat, error) {
+func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, created <-chan result[string]) (string, sock.Listing, *zk.Stat, error) {
 	cl := newCleanup()
 	if !s.c.goOwned(func(life context.Context) {
 		defer close(cl.done)
@@ -120,7 +122,7 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 		close(cl.done)
 	}
 	gone := awaitCleanup(s, cl)
-	return "", nil, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
+	return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
 }
 
 // isCreateUnder reports whether frame, one request as go-zookeeper writes

@@ -37,8 +37,9 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 		p, kids, st, err := seam.CreateAndList(ctx, s, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 		require.NoError(t, err)
 		require.NotNil(t, st)
-		assert.Len(t, kids, i+1)
-		assert.True(t, slices.Contains(kids, zkpath.Base(p)), "listing %v lacks %s", kids, p)
+		assert.Len(t, kids.Names, i+1)
+		assert.True(t, slices.Contains(kids.Names, zkpath.Base(p)), "listing %v lacks %s", kids.Names, p)
+		kids.Release()
 		ops := firstRequests(d.Sent()[from:], 2)
 		assert.Equal(t, zktest.OpGetChildren2, ops[len(ops)-1], "the listing follows the create: %v", ops)
 	}

@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"slices"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -113,8 +115,10 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	}
 	e := newEntry(c, s, cfg, path)
 	var first *listing
-	if lerr == nil && slices.Contains(kids, e.Name) {
-		first = &listing{children: kids, st: st}
+	if lerr == nil && slices.Contains(kids.Names, e.Name) {
+		first = &listing{children: kids.Names, st: st, buf: kids}
+	} else {
+		kids.Release()
 	}
 	return e.enter(ctx, cfg, markers, first)
 }
@@ -181,6 +185,13 @@ type listing struct {
 	children []string
 	st       *zk.Stat
 	watch    <-chan zk.Event
+	buf      sock.Listing // children's buffer, if they share one
+}
+
+// release hands back the children's buffer: nothing may use them after.
+func (l *listing) release() {
+	l.buf.Release()
+	l.children = nil
 }
 
 // wait is the contention loop: list, decide, wait for the one node whose
@@ -198,6 +209,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 			return err
 		}
 		d, err := e.decide(cfg, markers, l)
+		l.release() // d keeps no name of it
 		if err != nil {
 			return err
 		}
@@ -252,7 +264,8 @@ func (e *Entry) list(ctx context.Context, dir string, childWatch bool, pre **lis
 	if childWatch {
 		l.children, l.st, l.watch, err = e.Session.ChildrenW(ctx, dir)
 	} else {
-		l.children, l.st, err = seam.Listing(ctx, e.Session, dir)
+		l.buf, l.st, err = seam.Listing(ctx, e.Session, dir)
+		l.children = l.buf.Names
 	}
 	return &l, err
 }
@@ -319,7 +332,7 @@ func decide(cfg Config, markers []string, name string, children []string) (decis
 	ok, watch := pred(nodes, self)
 	d := decision{self: self, seq: nodes[self].Seq, ok: ok, watch: watch}
 	if !ok && watch >= 0 {
-		d.watchName = nodes[watch].Name
+		d.watchName = strings.Clone(nodes[watch].Name) // the listing's buffer is reused
 		d.last = lastObstacle(pred, nodes, self, watch)
 	}
 	return d, nil
@@ -360,7 +373,7 @@ func scanFirst(markers []string, name string, children []string) (decision, erro
 	if !d.ok {
 		// Without the node just ahead we would be first only if it was
 		// the only one ahead (see lastObstacle).
-		d.watch, d.watchName, d.last = ahead-1, pred.Name, ahead == 1
+		d.watch, d.watchName, d.last = ahead-1, strings.Clone(pred.Name), ahead == 1 // the listing's buffer is reused
 	}
 	return d, nil
 }

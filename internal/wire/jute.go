@@ -181,6 +181,9 @@ type Reply struct {
 	Zxid int64
 	Err  int32
 	Body []byte
+	// Frame is the whole buffer Body was split from, for its owner to
+	// reuse once done with Body.
+	Frame []byte
 }
 
 // ParseReply splits a reply frame's body (without its 4-byte length)
@@ -190,10 +193,11 @@ func ParseReply(body []byte) (Reply, bool) {
 		return Reply{}, false
 	}
 	return Reply{
-		Xid:  int32(binary.BigEndian.Uint32(body[0:4])),
-		Zxid: int64(binary.BigEndian.Uint64(body[4:12])),
-		Err:  int32(binary.BigEndian.Uint32(body[12:16])),
-		Body: body[16:],
+		Xid:   int32(binary.BigEndian.Uint32(body[0:4])),
+		Zxid:  int64(binary.BigEndian.Uint64(body[4:12])),
+		Err:   int32(binary.BigEndian.Uint32(body[12:16])),
+		Body:  body[16:],
+		Frame: body,
 	}, true
 }
 
