@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/sock"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // Ops are the operations on znodes. Client and Session each embed one, and
@@ -369,7 +370,7 @@ func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 	}
 	if mode.sequential() {
 		sp := o.c.startOp("create", p)
-		path, err := o.createProtected(ctx, p, ap, data, mode, co, sp)
+		path, err := o.createProtected(ctx, p, ap, data, mode, co, sp, zkpath.Nonce(), false)
 		sp.end(err)
 		return path, err
 	}

@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // createAndList creates p, as Create does, and lists p's parent in the same
-// round trip: the listing is sent as soon as the create is on the wire, and
+// round trip (an ephemeral sequential node, a contender's: see
+// createOwnAndList): the listing is sent as soon as the create is on the wire, and
 // ZooKeeper answers a session's requests in order, so the listing normally
 // already holds the new node. When it does not (the create was sent again
 // after a connection loss, created the parents first, or another create of
@@ -32,6 +34,9 @@ import (
 // normally sees nothing left behind; if that was not confirmed by then, the
 // error also matches ErrUncertain. A ctx already done sends nothing.
 func (s *Session) createAndList(ctx context.Context, p string, data []byte, mode CreateMode, opts ...CreateOption) (string, sock.Listing, *zk.Stat, error) {
+	if mode == EphemeralSequential {
+		return s.createOwnAndList(ctx, p, data, opts...)
+	}
 	dir := zkpath.Parent(p)
 	adir, err := s.abs(dir, true)
 	if err != nil {
@@ -130,4 +135,114 @@ func (s *Session) abandonCreate(ctx context.Context, p string, mode CreateMode, 
 func isCreateUnder(frame []byte, dir string) bool {
 	path, ok := wire.CreatePath(frame)
 	return ok && strings.HasPrefix(path, dir+"/") && !strings.Contains(path[len(dir)+1:], "/")
+}
+
+// createOwnAndList is createAndList for an ephemeral sequential node (a
+// contender's), with the create a request of our own (sock.StartCreate):
+// the caller writes it and the listing right behind it, and waits for
+// both replies, which the connection's reader hands over. Through
+// go-zookeeper the create cost four goroutine hand-offs (to a goroutine
+// that can wait without ctx, to go-zookeeper's sending loop, back from
+// its receiving loop, back to us); now it costs the one of its reply.
+//
+// The create is protected as Create's are (createProtected): if its
+// connection is lost before the reply, createProtected goes on with the
+// same nonce and first looks for the node. If ctx ends first, the node,
+// should the create land, is deleted as abandonCreate does. A parent
+// that is missing is created by Create, whose node is then listed.
+func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, opts ...CreateOption) (string, sock.Listing, *zk.Stat, error) {
+	const mode = EphemeralSequential
+	var co createOptions
+	for _, opt := range opts {
+		opt(&co)
+	}
+	if co.acl == nil {
+		co.acl = s.c.o.acl
+	}
+	o := s.ops
+	ap, err := o.abs(p, false)
+	if err == nil {
+		err = validateCreate(ap, mode, co)
+	}
+	if err == nil {
+		err = o.checkCreate(ap, data, mode, co)
+	}
+	if err == nil {
+		err = ctx.Err() // a done ctx sends nothing
+	}
+	if err != nil {
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
+	}
+	g := s.gen
+	select {
+	case <-g.prepared:
+	case <-ctx.Done():
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
+	case <-g.retired:
+		return "", sock.Listing{}, nil, o.fail("create", p, g, g.err)
+	}
+	dir, base := zkpath.Parent(ap), zkpath.Base(ap)
+	nonce := zkpath.Nonce()
+	prefix := zkpath.Protected(s.id, nonce)
+	sp := s.c.startOp("create", p)
+	pc, sent, err := g.socks.StartCreate(ctx, zkpath.Join(dir, prefix+base), data, co.acl, int32(mode))
+	if err != nil && !sent {
+		sp.end(err)
+		if isCtxErr(err) {
+			return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
+		}
+		return "", sock.Listing{}, nil, o.fail("create", p, g, err)
+	}
+	var path string
+	var l sock.Listing
+	var st *zk.Stat
+	lerr := err // a failed write: no listing
+	if err == nil {
+		// Written behind the create on the same connection, the listing
+		// is answered after it and normally holds our node.
+		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
+		path, err = pc.Wait(ctx)
+	}
+	switch {
+	case ctx.Err() != nil && (err == nil || isCtxErr(err) || isCtxErr(lerr)):
+		// Given up with the create's reply possibly still to come: its
+		// node, if any, is deleted (see cleanupLater).
+		l.Release()
+		sp.end(ctx.Err())
+		outcome := func() result[string] { v, err := pc.Outcome(); return result[string]{v, err} }
+		gone := awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, outcome))
+		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
+	case errors.Is(err, zk.ErrNoNode) && co.parents:
+		// No parent, so nothing created: Create makes the parents.
+		l.Release()
+		sp.end(nil)
+		path, err := s.Create(ctx, p, data, mode, opts...)
+		if err != nil {
+			return "", sock.Listing{}, nil, err
+		}
+		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
+		return path, l, st, lerr
+	case err != nil && retry.Retryable(err):
+		// The connection went before the reply: the create may have
+		// landed. createProtected looks for it, with the same nonce.
+		l.Release()
+		path, err = o.createProtected(ctx, p, ap, data, mode, co, sp, nonce, true)
+		sp.end(err)
+		if err != nil {
+			return "", sock.Listing{}, nil, err
+		}
+		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
+		return path, l, st, lerr
+	case err != nil:
+		l.Release()
+		sp.end(err)
+		return "", sock.Listing{}, nil, o.fail("create", p, g, err)
+	}
+	sp.end(nil)
+	path = o.rel(path)
+	if lerr != nil || !slices.Contains(l.Names, zkpath.Base(path)) {
+		l.Release()
+		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
+	}
+	return path, l, st, lerr
 }

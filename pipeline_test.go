@@ -62,6 +62,10 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 	zktest.SkipIfShort(t)
 	d, c, s, ctx := faultSession(t)
+	// The parent exists: a create cancelled before the parent is made
+	// leaves nothing, not even the parent.
+	_, err := c.Create(ctx, "/cancelled", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
 	for _, create := range []struct {
 		name string
 		fn   func(ctx context.Context) (string, error)
