@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/sock"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
 // Ops are the operations on znodes. Client and Session each embed one, and
@@ -94,6 +95,21 @@ func (o Ops) Children(ctx context.Context, p string) ([]string, *zk.Stat, error)
 	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[[]string], error) {
 		ch, st, err := s.Children(ctx, ap)
 		return watched[[]string]{ch, st, nil}, err
+	})
+	return r.v, r.st, err
+}
+
+// listing is Children whose names share one buffer (sock.Set.Listing),
+// for recipes that look through a listing and drop it (internal/contend),
+// releasing it when done.
+func (o Ops) listing(ctx context.Context, p string) (sock.Listing, *zk.Stat, error) {
+	ap, err := o.abs(p, true)
+	if err != nil {
+		return sock.Listing{}, nil, &OpError{Op: "children", Path: p, Err: err}
+	}
+	r, err := doOwn(ctx, o.ops, "children", p, func(ctx context.Context, s *sock.Set) (watched[sock.Listing], error) {
+		l, st, err := s.Listing(ctx, ap)
+		return watched[sock.Listing]{l, st, nil}, err
 	})
 	return r.v, r.st, err
 }
@@ -354,7 +370,7 @@ func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 	}
 	if mode.sequential() {
 		sp := o.c.startOp("create", p)
-		path, err := o.createProtected(ctx, p, ap, data, mode, co, sp)
+		path, err := o.createProtected(ctx, p, ap, data, mode, co, sp, zkpath.Nonce(), false)
 		sp.end(err)
 		return path, err
 	}

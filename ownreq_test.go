@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/zkrecipes/zkrecipes"
+	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 	"github.com/zkrecipes/zkrecipes/zktest"
 )
 
@@ -104,4 +106,36 @@ func TestIntegration_Ops_ContainerAndTTLCreatesAreOwnRequests(t *testing.T) {
 			assert.Negative(t, x, "opcode %d went through go-zookeeper", op)
 		}
 	}
+}
+
+// A contender's create (seam.CreateAndList, ephemeral sequential) is an
+// own request too, written with its listing by the caller: through
+// go-zookeeper it cost four goroutine hand-offs per acquisition. The node
+// is protected and ours, and its data and ACL are those asked for.
+func TestIntegration_Session_ContenderCreateIsOwnRequest(t *testing.T) {
+	zktest.SkipIfShort(t)
+	l := &xidLog{}
+	c := zktest.Client(t, zkrecipes.WithDialer(l.dial))
+	ctx := zktest.Context(t, 20*time.Second)
+	s, err := c.WaitSession(ctx)
+	require.NoError(t, err)
+	// The first makes the parent too (through Create, see
+	// createOwnAndList); the second is the contender's usual case.
+	_, kids, _, err := seam.CreateAndList(ctx, s, "/own/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	require.NoError(t, err)
+	kids.Release()
+	p, kids, _, err := seam.CreateAndList(ctx, s, "/own/n-", []byte("d"), zkrecipes.EphemeralSequential, zkrecipes.WithParents())
+	require.NoError(t, err)
+	assert.Len(t, kids.Names, 2)
+	assert.Contains(t, kids.Names, zkpath.Base(p))
+	kids.Release()
+	sid, _, ok := zkpath.ParseProtected(zkpath.Base(p))
+	assert.True(t, ok && sid == s.ID(), "not protected with our session: %s", p)
+	data, st, err := c.Get(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, "d", string(data))
+	assert.Equal(t, s.ID(), st.EphemeralOwner)
+	creates := l.of(zktest.OpCreate)
+	require.NotEmpty(t, creates)
+	assert.Negative(t, creates[len(creates)-1], "the contender's create went through go-zookeeper")
 }

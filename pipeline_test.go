@@ -37,8 +37,9 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 		p, kids, st, err := seam.CreateAndList(ctx, s, "/dir/n-", nil, zkrecipes.EphemeralSequential, zkrecipes.WithParents())
 		require.NoError(t, err)
 		require.NotNil(t, st)
-		assert.Len(t, kids, i+1)
-		assert.True(t, slices.Contains(kids, zkpath.Base(p)), "listing %v lacks %s", kids, p)
+		assert.Len(t, kids.Names, i+1)
+		assert.True(t, slices.Contains(kids.Names, zkpath.Base(p)), "listing %v lacks %s", kids.Names, p)
+		kids.Release()
 		ops := firstRequests(d.Sent()[from:], 2)
 		assert.Equal(t, zktest.OpGetChildren2, ops[len(ops)-1], "the listing follows the create: %v", ops)
 	}
@@ -61,6 +62,10 @@ func TestIntegration_Session_CreateAndList(t *testing.T) {
 func TestIntegration_Session_CreateAndListCancelled(t *testing.T) {
 	zktest.SkipIfShort(t)
 	d, c, s, ctx := faultSession(t)
+	// The parent exists: a create cancelled before the parent is made
+	// leaves nothing, not even the parent.
+	_, err := c.Create(ctx, "/cancelled", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
 	for _, create := range []struct {
 		name string
 		fn   func(ctx context.Context) (string, error)

@@ -19,16 +19,16 @@ import (
 // node is adopted only if its ephemeralOwner is our session; it lives and
 // dies with the generation, so the whole create is pinned to one. A
 // persistent node outlives sessions: if the session ends mid-create we look
-// for it again from the next session before trying anew.
-func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mode CreateMode, co createOptions, sp opSpan) (string, error) {
+// for it again from the next session before trying anew. nonce is the
+// create's (zkpath.Nonce); search says an attempt with it may have landed
+// already (see createOwnAndList), so the first attempt looks for it.
+func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mode CreateMode, co createOptions, sp opSpan, nonce uint64, search bool) (string, error) {
 	g, err := o.pin()
 	if err != nil {
 		return "", &OpError{Op: "create", Path: p, Err: err}
 	}
 	dir, base := zkpath.Parent(ap), zkpath.Base(ap)
-	nonce := zkpath.Nonce()
 	b := o.c.o.newBackOff()
-	search := false
 	attempt := 1
 	for {
 		s, err := o.session(ctx, g)
@@ -60,7 +60,7 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 		// and the outcome is certain only once that is known to be done.
 		gone := true
 		if pending != nil {
-			gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, pending))
+			gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, func() result[string] { return <-pending }))
 		}
 		switch {
 		case err == nil:
@@ -74,9 +74,8 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 			if ok, werr := retryWait(ctx, b, g); !ok {
 				if ctx.Err() != nil {
 					// An earlier attempt may have landed: look for it.
-					lost := make(chan result[string], 1)
-					lost <- result[string]{err: err}
-					gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, lost))
+					lost := result[string]{err: err}
+					gone = awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, func() result[string] { return lost }))
 					return "", o.fail("create", p, g, abandoned(ctx.Err(), gone))
 				}
 				if g, err = o.repin(g, mode, orErr(werr, err)); err != nil {
@@ -181,11 +180,11 @@ func newCleanup() *createCleanup { return &createCleanup{done: make(chan struct{
 // cleanupLater removes the node of a create abandoned by its caller (ctx
 // done, or session lost) once the create's outcome is known. It runs on a
 // client-owned goroutine, with its own deadline, never the caller's ctx.
-func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, pending <-chan result[string]) *createCleanup {
+func (o ops) cleanupLater(g *generation, dir, prefix string, mode CreateMode, outcome func() result[string]) *createCleanup {
 	cl := newCleanup()
 	if !o.c.spawn(func() {
 		defer close(cl.done)
-		r := <-pending // go-zookeeper answers or flushes every request
+		r := outcome() // every request written is answered or fails with its connection
 		if mode.ephemeral() && isRetired(g) {
 			cl.gone = true // the node, if any, dies with its session
 			return

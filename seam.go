@@ -9,6 +9,7 @@ func init() {
 		Go:            (*Client).goOwned,
 		Connections:   (*Session).connections,
 		CreateAndList: (*Session).createAndList,
+		Listing:       (*Session).listing,
 		Observer:      (*Client).observer,
 		WatchTree:     (*Session).watchTree,
 	})

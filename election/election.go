@@ -85,12 +85,12 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	// report leadership (Curator's double leaders came from trusting a
 	// node that was gone); a lock's token need only be ordered like zxids.
 	ent, err := contend.Enter(ctx, e.c, contend.Config{
-		Dir:       e.path,
-		Name:      e.o.layout.prefix(),
-		Markers:   markers,
-		Data:      []byte(e.o.id),
-		ACL:       e.o.acl,
-		Predicate: contend.MaxLeases(1),
+		Dir:     e.path,
+		Name:    e.o.layout.prefix(),
+		Markers: markers,
+		Data:    []byte(e.o.id),
+		ACL:     e.o.acl,
+		// no Predicate: the first is the leader
 	})
 	if err != nil {
 		e.busy.Store(false)

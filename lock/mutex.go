@@ -89,7 +89,7 @@ func (m *Mutex) lock(ctx context.Context, try bool) error {
 	ob := observe.StartAcquire(m.c, m.path, "mutex")
 	e, err := contend.Enter(ctx, m.c, contend.Config{
 		Dir: m.path, Name: LockPrefix, Data: m.o.data, ACL: m.o.acl,
-		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: m.onWait, Lazy: true,
+		NoWait: try, OnWait: m.onWait, Lazy: true, // no Predicate: the first holds
 		Warm: &m.warm,
 	})
 	m.mu.Lock()

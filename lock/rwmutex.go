@@ -73,7 +73,7 @@ func (rw *RWMutex) lock(ctx context.Context, try bool) error {
 	ob := observe.StartAcquire(rw.c, rw.path, "write")
 	e, err := contend.Enter(ctx, rw.c, contend.Config{
 		Dir: rw.path, Name: WritePrefix, Markers: rwMarkers, Data: rw.o.data, ACL: rw.o.acl,
-		Predicate: contend.Writer(), NoWait: try, OnWait: rw.onWait, Lazy: true,
+		NoWait: try, OnWait: rw.onWait, Lazy: true, // no Predicate: a writer holds when first
 	})
 	rw.mu.Lock()
 	defer rw.mu.Unlock()

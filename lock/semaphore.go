@@ -104,7 +104,7 @@ func (s *Semaphore) acquire(ctx context.Context, n int, try bool) ([]*Lease, err
 func (s *Semaphore) acquireLeases(ctx context.Context, n int, try bool) ([]*Lease, error) {
 	adm, err := contend.Enter(ctx, s.c, contend.Config{
 		Dir: zkpath.Join(s.path, LocksDir), Name: LockPrefix, ACL: s.o.acl,
-		Predicate: contend.MaxLeases(1), NoWait: try, OnWait: s.onWait, Lazy: true,
+		NoWait: try, OnWait: s.onWait, Lazy: true, // no Predicate: the first holds
 	})
 	if err != nil {
 		return nil, acquireErr("acquire", s.path, err, ErrNoLease)

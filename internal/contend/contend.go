@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/zkrecipes/zkrecipes/internal/seam"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"slices"
+	"strings"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
@@ -27,11 +29,14 @@ var ErrNodeGone = errors.New("contender node was deleted")
 
 // Config describes one contender.
 type Config struct {
-	Dir       string   // parent of the contender nodes, relative to the namespace
-	Name      string   // node name before the sequence, e.g. "lock-"
-	Markers   []string // names of the kinds of sibling that take part (default: Name)
-	Data      []byte   // data of our node
-	ACL       []zk.ACL // ACL of our node (nil: the client's)
+	Dir     string   // parent of the contender nodes, relative to the namespace
+	Name    string   // node name before the sequence, e.g. "lock-"
+	Markers []string // names of the kinds of sibling that take part (default: Name)
+	Data    []byte   // data of our node
+	ACL     []zk.ACL // ACL of our node (nil: the client's)
+	// Predicate decides whether we hold; nil means the first contender in
+	// sequence order holds (MaxLeases(1): a mutex, a writer, a leader),
+	// decided by one pass over the listing (see scanFirst).
 	Predicate Predicate
 	// NoWait makes Enter give up with ErrWouldBlock (deleting its node)
 	// instead of waiting when the predicate does not hold at once.
@@ -110,8 +115,10 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 	}
 	e := newEntry(c, s, cfg, path)
 	var first *listing
-	if lerr == nil && slices.Contains(kids, e.Name) {
-		first = &listing{children: kids, st: st}
+	if lerr == nil && slices.Contains(kids.Names, e.Name) {
+		first = &listing{children: kids.Names, st: st, buf: kids}
+	} else {
+		kids.Release()
 	}
 	return e.enter(ctx, cfg, markers, first)
 }
@@ -178,6 +185,13 @@ type listing struct {
 	children []string
 	st       *zk.Stat
 	watch    <-chan zk.Event
+	buf      sock.Listing // children's buffer, if they share one
+}
+
+// release hands back the children's buffer: nothing may use them after.
+func (l *listing) release() {
+	l.buf.Release()
+	l.children = nil
 }
 
 // wait is the contention loop: list, decide, wait for the one node whose
@@ -195,6 +209,7 @@ func (e *Entry) wait(ctx context.Context, cfg Config, markers []string, pre *lis
 			return err
 		}
 		d, err := e.decide(cfg, markers, l)
+		l.release() // d keeps no name of it
 		if err != nil {
 			return err
 		}
@@ -249,7 +264,8 @@ func (e *Entry) list(ctx context.Context, dir string, childWatch bool, pre **lis
 	if childWatch {
 		l.children, l.st, l.watch, err = e.Session.ChildrenW(ctx, dir)
 	} else {
-		l.children, l.st, err = e.Session.Children(ctx, dir)
+		l.buf, l.st, err = seam.Listing(ctx, e.Session, dir)
+		l.children = l.buf.Names
 	}
 	return &l, err
 }
@@ -262,7 +278,7 @@ func (e *Entry) watchFor(ctx context.Context, dir string, l *listing, d decision
 	}
 	// A data watch, not an exists watch: if the node is already gone the
 	// server sets no watch (zk.ErrNoNode), so none is left behind.
-	p := zkpath.Join(dir, d.nodes[d.watch].Name)
+	p := zkpath.Join(dir, d.watchName)
 	_, _, ch, err := e.Session.GetW(ctx, p)
 	return ch, p, err
 }
@@ -282,12 +298,12 @@ func (e *Entry) decide(cfg Config, markers []string, l *listing) (decision, erro
 
 // decision is what one listing says about us.
 type decision struct {
-	nodes []zkpath.Node // the contenders, in sequence order
-	self  int           // our index in nodes
-	seq   int32         // our sequence number
-	ok    bool          // the predicate holds: we are in
-	watch int           // else the node to watch (or WatchChildren)
-	last  bool          // the watched node alone keeps us out (see lastObstacle)
+	self      int    // our index among the contenders, in sequence order
+	seq       int32  // our sequence number
+	ok        bool   // the predicate holds: we are in
+	watch     int    // else the index of the node to watch (or WatchChildren)
+	watchName string // the name of that node
+	last      bool   // the watched node alone keeps us out (see lastObstacle)
 }
 
 // errNotListed: our node is not among the children listed.
@@ -296,6 +312,13 @@ var errNotListed = errors.New("contender node not listed")
 // decide parses a listing of the contenders and applies cfg's Check and
 // Predicate to it, for our node named name.
 func decide(cfg Config, markers []string, name string, children []string) (decision, error) {
+	pred := cfg.Predicate
+	if pred == nil {
+		if cfg.Check == nil {
+			return scanFirst(markers, name, children)
+		}
+		pred = MaxLeases(1)
+	}
 	nodes := zkpath.ParseChildren(children, markers...)
 	self := slices.IndexFunc(nodes, func(n zkpath.Node) bool { return n.Name == name })
 	if self < 0 {
@@ -306,11 +329,64 @@ func decide(cfg Config, markers []string, name string, children []string) (decis
 			return decision{}, err
 		}
 	}
-	ok, watch := cfg.Predicate(nodes, self)
-	return decision{
-		nodes: nodes, self: self, seq: nodes[self].Seq, ok: ok, watch: watch,
-		last: !ok && watch >= 0 && lastObstacle(cfg.Predicate, nodes, self, watch),
-	}, nil
+	ok, watch := pred(nodes, self)
+	d := decision{self: self, seq: nodes[self].Seq, ok: ok, watch: watch}
+	if !ok && watch >= 0 {
+		d.watchName = strings.Clone(nodes[watch].Name) // the listing's buffer is reused
+		d.last = lastObstacle(pred, nodes, self, watch)
+	}
+	return d, nil
+}
+
+// scanFirst is decide for the first-in-line predicate (MaxLeases(1))
+// without a Check, in one pass over the listing: it counts the
+// contenders ahead of our node and keeps the nearest, parsing each name
+// once, allocating nothing and sorting nothing (zk.Lock's scan, with
+// decide's order). With many contenders the listing is most of a wait's
+// client work: parsing it into a sorted slice cost every contender an
+// allocation and a sort of every sibling on every listing.
+func scanFirst(markers []string, name string, children []string) (decision, error) {
+	me, ok := scanNode(name, markers)
+	if !ok {
+		return decision{}, errNotListed
+	}
+	listed, ahead := false, 0
+	var pred zkpath.Node
+	for _, c := range children {
+		if c == name {
+			listed = true
+			continue
+		}
+		n, ok := scanNode(c, markers)
+		if !ok || !zkpath.Before(n, me) {
+			continue
+		}
+		if ahead == 0 || zkpath.Before(pred, n) {
+			pred = n
+		}
+		ahead++
+	}
+	if !listed {
+		return decision{}, errNotListed
+	}
+	d := decision{self: ahead, seq: me.Seq, ok: ahead == 0, watch: -1}
+	if !d.ok {
+		// Without the node just ahead we would be first only if it was
+		// the only one ahead (see lastObstacle).
+		d.watch, d.watchName, d.last = ahead-1, strings.Clone(pred.Name), ahead == 1 // the listing's buffer is reused
+	}
+	return d, nil
+}
+
+// scanNode parses name as a contender of one of markers, without its
+// session (scanFirst needs only the order).
+func scanNode(name string, markers []string) (zkpath.Node, bool) {
+	for _, m := range markers {
+		if seq, ok := zkpath.SeqOf(name, m); ok {
+			return zkpath.Node{Name: name, Seq: seq}, true
+		}
+	}
+	return zkpath.Node{}, false
 }
 
 // Leave deletes our node, releasing what it held. A node already gone with

@@ -57,7 +57,9 @@ func Reader(own func(zkpath.Node) bool) Predicate {
 	}
 }
 
-// Writer admits a writer when it is first, watching its predecessor.
+// Writer admits a writer when it is first, watching its predecessor. A
+// Config says so with a nil Predicate, which decides by one scan (see
+// scanFirst); the two agree (TestScanFirstDecidesAsMaxLeases).
 func Writer() Predicate { return MaxLeases(1) }
 
 // AtMost admits us while there are at most n contenders in all, ourselves

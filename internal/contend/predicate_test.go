@@ -3,6 +3,8 @@ package contend
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -184,33 +186,77 @@ func TestDecideParsesTheListing(t *testing.T) {
 		"stranger",
 		"_c_x-lease-0000000001", // another kind
 	}
-	cfg := Config{Predicate: MaxLeases(1)}
-	d, err := decide(cfg, []string{"lock-"}, me, children)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := make([]string, len(d.nodes))
-	for i, n := range d.nodes {
-		names[i] = n.Name
-	}
-	want := []string{"lock-0000000010", "_c_zz-lock-0000000011", me, "_c_aa-lock-0000000013"}
-	if !slices.Equal(names, want) || d.self != 2 || d.seq != 12 || d.ok || d.watch != 1 || d.last {
-		t.Errorf("decide = %v self %d seq %d ok %v watch %d last %v; want %v self 2 seq 12, waiting on 1, not last",
-			names, d.self, d.seq, d.ok, d.watch, d.last, want)
+	for _, cfg := range []Config{{Predicate: MaxLeases(1)}, {}} {
+		d, err := decide(cfg, []string{"lock-"}, me, children)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.self != 2 || d.seq != 12 || d.ok || d.watch != 1 || d.watchName != "_c_zz-lock-0000000011" || d.last {
+			t.Errorf("nil predicate %v: decide = %+v; want self 2 seq 12, waiting on 1 (_c_zz-lock-0000000011), not last",
+				cfg.Predicate == nil, d)
+		}
+		if _, err := decide(cfg, []string{"lock-"}, "_c_gone-lock-0000000099", children); !errors.Is(err, errNotListed) {
+			t.Errorf("nil predicate %v: our node missing: err %v, want errNotListed", cfg.Predicate == nil, err)
+		}
 	}
 
 	rw := []string{"_c_a-" + WriteMarker + "0000000001", "_c_b-" + ReadMarker + "0000000002"}
-	d, err = decide(Config{Predicate: Reader(nil)}, []string{ReadMarker, WriteMarker}, rw[1], rw)
-	if err != nil || d.ok || d.watch != 0 || !IsWrite(d.nodes[0]) || IsWrite(d.nodes[1]) {
+	d, err := decide(Config{Predicate: Reader(nil)}, []string{ReadMarker, WriteMarker}, rw[1], rw)
+	if err != nil || d.ok || d.watch != 0 || d.watchName != rw[0] {
 		t.Errorf("read-write listing: %+v, %v", d, err)
 	}
 
-	if _, err := decide(cfg, []string{"lock-"}, "_c_gone-lock-0000000099", children); !errors.Is(err, errNotListed) {
-		t.Errorf("our node missing: err %v, want errNotListed", err)
-	}
+	cfg := Config{Predicate: MaxLeases(1)}
 	refuse := errors.New("refused")
 	cfg.Check = func([]zkpath.Node, int) error { return refuse }
 	if _, err := decide(cfg, []string{"lock-"}, me, children); err != refuse {
 		t.Errorf("Check's error: got %v", err)
+	}
+}
+
+// A nil Predicate (scanFirst) decides every listing as MaxLeases(1) on
+// the parsed and sorted listing does: the same place, the same node to
+// watch, the same last obstacle, whatever the order of the names, with
+// strangers, other kinds, Curator's unprotected names, sequence numbers
+// past the counter's overflow and equal numbers under different names.
+func TestScanFirstDecidesAsMaxLeases(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	markers := []string{WriteMarker, ReadMarker}
+	for i := range 2000 {
+		n := 1 + rnd.IntN(12)
+		var children []string
+		for j := range n {
+			seq := int32(rnd.IntN(20))
+			if rnd.IntN(8) == 0 {
+				seq = math.MinInt32 + seq // the parent's counter overflowed
+			}
+			name := fmt.Sprintf("_c_%02d-%s%010d", j, markers[rnd.IntN(2)], seq)
+			switch rnd.IntN(10) {
+			case 0:
+				name = "stranger"
+			case 1:
+				name = fmt.Sprintf("_c_%02d-lease-%010d", j, seq)
+			case 2:
+				name = fmt.Sprintf("%s%010d", WriteMarker, seq) // unprotected
+			}
+			if !slices.Contains(children, name) { // names are unique in a directory
+				children = append(children, name)
+			}
+		}
+		n = len(children)
+		name := children[rnd.IntN(n)]
+		for _, ms := range [][]string{markers, {WriteMarker}} {
+			want, werr := decide(Config{Predicate: MaxLeases(1)}, ms, name, children)
+			got, gerr := decide(Config{}, ms, name, children)
+			if werr != nil || gerr != nil {
+				if !errors.Is(gerr, errNotListed) || !errors.Is(werr, errNotListed) {
+					t.Fatalf("case %d %v, us %s: errors %v (scan) vs %v (sorted)", i, children, name, gerr, werr)
+				}
+				continue
+			}
+			if got != want {
+				t.Fatalf("case %d %v, markers %v, us %s: scan %+v, sorted %+v", i, children, ms, name, got, want)
+			}
+		}
 	}
 }

@@ -24,9 +24,10 @@ var (
 	hooks         = hook.Installed()
 	goFn          = hooks.Go.(func(*zkrecipes.Client, func(context.Context)) bool)
 	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
-	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error))
+	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, sock.Listing, *zk.Stat, error))
 	observer      = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
 	watchTree     = hooks.WatchTree.(func(*zkrecipes.Session, context.Context, string, func(sock.Notice)) (*sock.Persistent, func(string) string, error))
+	listing       = hooks.Listing.(func(*zkrecipes.Session, context.Context, string) (sock.Listing, *zk.Stat, error))
 )
 
 // WatchTree sets a persistent recursive watch on p in s (ZooKeeper 3.6+)
@@ -53,9 +54,17 @@ func Connections(s *zkrecipes.Session) int64 { return connections(s) }
 
 // CreateAndList creates p in s, as s.Create does, and lists p's parent in
 // the same round trip; the listing it returns always holds the new node.
+// Its names share one buffer: release it when done (see Listing).
 // See Session.createAndList for the contract on errors and cancellation.
-func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, []string, *zk.Stat, error) {
+func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, sock.Listing, *zk.Stat, error) {
 	return createAndList(s, ctx, p, data, mode, opts...)
+}
+
+// Listing is s.Children for a listing that is looked through and
+// released: its names share one buffer, which Release hands back for
+// reuse (no name may be used after it). See Ops.listing.
+func Listing(ctx context.Context, s *zkrecipes.Session, dir string) (sock.Listing, *zk.Stat, error) {
+	return listing(s, ctx, dir)
 }
 
 // Spawner returns Go bound to c, for code that takes a spawn function

@@ -233,7 +233,7 @@ func (c *conn) readHead() error {
 	if c.kind == ownFrame {
 		// A reply of ours is handed over whole (see completed): a buffer
 		// of its own, of its size, which the caller then keeps.
-		c.body = make([]byte, 0, c.headN-4+c.remain)
+		c.body = newBody(c.headN - 4 + c.remain)
 	}
 	if c.kind != passFrame {
 		c.body = append(c.body, c.head[4:c.headN]...)

@@ -17,20 +17,33 @@ import (
 
 // Children lists path's children, with its stat, leaving no watch.
 func (s *Set) Children(ctx context.Context, path string) ([]string, *zk.Stat, error) {
+	children, st, _, err := s.children(ctx, path, (*wire.Decoder).Strings)
+	return children, st, err
+}
+
+// Listing is Children whose names share one buffer, the reply's (see
+// wire.Decoder.Names), for a listing that is looked through and dropped:
+// Release it when done.
+func (s *Set) Listing(ctx context.Context, path string) (Listing, *zk.Stat, error) {
+	names, st, body, err := s.children(ctx, path, (*wire.Decoder).Names)
+	return Listing{Names: names, body: body}, st, err
+}
+
+func (s *Set) children(ctx context.Context, path string, names func(*wire.Decoder) []string) ([]string, *zk.Stat, []byte, error) {
 	r, err := s.request(ctx, readRequest(wire.OpGetChildren2, path, false), nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	d := wire.NewDecoder(r.Body)
-	children := d.Strings()
+	children := names(d)
 	st := decodeStat(d)
 	if d.Err() != nil {
-		return nil, nil, d.Err()
+		return nil, nil, nil, d.Err()
 	}
 	if children == nil {
 		children = []string{}
 	}
-	return children, st, nil
+	return children, st, r.Frame, nil
 }
 
 // Delete deletes path if its version is version (-1: any). sent reports

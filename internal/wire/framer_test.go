@@ -119,3 +119,34 @@ func TestStringsAllocations(t *testing.T) {
 		t.Errorf("Strings of %d names: %v allocations, want %v", len(names), allocs, want)
 	}
 }
+
+// Names decodes a listing with one allocation, whatever its length: the
+// names share the frame (a contender decodes every sibling on every
+// listing). Empty and null names decode as Strings decodes them.
+func TestNamesShareTheFrame(t *testing.T) {
+	names := make([]string, 64)
+	for i := range names {
+		names[i] = fmt.Sprintf("_c_%036d-lock-%010d", i, i)
+	}
+	names[7] = ""
+	e := NewRequest(1, OpGetChildren2)
+	e.Strings(names)
+	body := e.Frame()[12:] // after the length, xid and opcode
+	var got []string
+	allocs := testing.AllocsPerRun(50, func() {
+		d := NewDecoder(body)
+		got = d.Names()
+		if d.Err() != nil {
+			t.Fatal(d.Err())
+		}
+	})
+	if !slices.Equal(got, names) {
+		t.Fatalf("decoded %q, want %q", got, names)
+	}
+	if allocs > 1 {
+		t.Errorf("Names of %d names: %v allocations, want 1", len(names), allocs)
+	}
+	if d := NewDecoder(body[:len(body)-3]); d.Names() != nil && d.Err() == nil {
+		t.Error("a listing cut short decodes without an error")
+	}
+}

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"errors"
+	"unsafe"
 )
 
 // More request opcodes, for the requests zkrecipes writes itself (see
@@ -127,6 +128,36 @@ func (d *Decoder) String() string {
 	return string(d.take(int(n)))
 }
 
+// Names is Strings whose strings share the decoder's buffer instead of
+// copying it: one allocation (the slice) for any number of names. The
+// caller must never modify the buffer afterwards, and keeping any of the
+// names keeps all of it: for a listing that is looked through and
+// dropped (a contender's), not one that is kept (a cache's).
+func (d *Decoder) Names() []string {
+	n := d.Int32()
+	if n <= 0 || d.err != nil {
+		return nil
+	}
+	if int(n) > len(d.b)/4 { // each string takes at least its length
+		d.err = ErrShort
+		return nil
+	}
+	ss := make([]string, 0, n)
+	for i := int32(0); i < n && d.err == nil; i++ {
+		k := d.Int32()
+		if k <= 0 || d.err != nil {
+			ss = append(ss, "")
+			continue
+		}
+		b := d.take(int(k))
+		if b == nil {
+			break
+		}
+		ss = append(ss, unsafe.String(&b[0], len(b)))
+	}
+	return ss
+}
+
 // Strings reads a vector of strings; length -1 is nil.
 func (d *Decoder) Strings() []string {
 	n := d.Int32()
@@ -150,6 +181,9 @@ type Reply struct {
 	Zxid int64
 	Err  int32
 	Body []byte
+	// Frame is the whole buffer Body was split from, for its owner to
+	// reuse once done with Body.
+	Frame []byte
 }
 
 // ParseReply splits a reply frame's body (without its 4-byte length)
@@ -159,10 +193,11 @@ func ParseReply(body []byte) (Reply, bool) {
 		return Reply{}, false
 	}
 	return Reply{
-		Xid:  int32(binary.BigEndian.Uint32(body[0:4])),
-		Zxid: int64(binary.BigEndian.Uint64(body[4:12])),
-		Err:  int32(binary.BigEndian.Uint32(body[12:16])),
-		Body: body[16:],
+		Xid:   int32(binary.BigEndian.Uint32(body[0:4])),
+		Zxid:  int64(binary.BigEndian.Uint64(body[4:12])),
+		Err:   int32(binary.BigEndian.Uint32(body[12:16])),
+		Body:  body[16:],
+		Frame: body,
 	}, true
 }
 

@@ -35,24 +35,38 @@ func (n Node) Order() uint32 { return uint32(n.Seq) }
 // are reported with ok=false so that callers ignore them instead of
 // mis-sorting them.
 func ParseSeq(name, marker string) (Node, bool) {
-	if len(name) < SeqLen+len(marker) {
+	seq, ok := SeqOf(name, marker)
+	if !ok {
 		return Node{}, false
 	}
-	suffix := name[len(name)-SeqLen:]
-	head := name[:len(name)-SeqLen]
-	if !strings.HasSuffix(head, marker) {
-		return Node{}, false
-	}
-	v, err := strconv.ParseInt(suffix, 10, 32)
-	if err != nil {
-		return Node{}, false
-	}
-	n := Node{Name: name, Seq: int32(v)}
+	n := Node{Name: name, Seq: seq}
 	if s, _, ok := ParseProtected(name); ok {
 		n.Session = s
 	}
 	return n, true
 }
+
+// SeqOf is ParseSeq's sequence number alone, for callers that need no
+// Session: it allocates nothing.
+func SeqOf(name, marker string) (int32, bool) {
+	if len(name) < SeqLen+len(marker) {
+		return 0, false
+	}
+	suffix := name[len(name)-SeqLen:]
+	head := name[:len(name)-SeqLen]
+	if !strings.HasSuffix(head, marker) {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(suffix, 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return int32(v), true
+}
+
+// Before reports whether a comes before b in creation order, as
+// SortBySeq sorts them.
+func Before(a, b Node) bool { return compareSeq(a, b) < 0 }
 
 // ParseChildren parses the children that match one of markers and sorts
 // them by sequence. Siblings share their parent's sequence counter, so
@@ -76,9 +90,11 @@ func ParseChildren(children []string, markers ...string) []Node {
 // never share a sequence number (their parent counts them); names that
 // do, from different parents, sort by name.
 func SortBySeq(nodes []Node) {
-	slices.SortFunc(nodes, func(a, b Node) int {
-		return cmp.Or(cmp.Compare(a.Order(), b.Order()), strings.Compare(a.Name, b.Name))
-	})
+	slices.SortFunc(nodes, compareSeq)
+}
+
+func compareSeq(a, b Node) int {
+	return cmp.Or(cmp.Compare(a.Order(), b.Order()), strings.Compare(a.Name, b.Name))
 }
 
 // Nonce returns a fresh random value for one protected create attempt.

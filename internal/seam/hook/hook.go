@@ -12,6 +12,7 @@ type Hooks struct {
 	Go            any
 	Connections   any
 	CreateAndList any
+	Listing       any
 	Observer      any
 	WatchTree     any
 }

@@ -1,0 +1,113 @@
+package sock
+
+import (
+	"context"
+
+	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/wire"
+)
+
+// Pending is a create of ours that was written and awaits its reply,
+// which may outlive its caller: every request written gets its reply or
+// fails with its connection, so Outcome always returns. A contender
+// writes its create and its listing one behind the other this way, from
+// its own goroutine (see zkrecipes' createAndList), and one that gives up
+// hands the create's outcome to a cleanup that deletes the node should it
+// have landed.
+type Pending struct {
+	cl *call
+}
+
+// StartCreate writes a create of path (a plain or sequential node, of
+// flags) on the current connection, once there is one, and returns
+// without waiting for the reply. A ctx already done sends nothing. An
+// error means nothing was written, except for a failed write
+// (zk.ErrConnectionClosed with sent true), whose create may have landed.
+func (s *Set) StartCreate(ctx context.Context, path string, data []byte, acl []zk.ACL, flags int32) (p *Pending, sent bool, err error) {
+	build := func(xid int32) []byte {
+		e := wire.NewRequest(xid, wire.OpCreate)
+		e.String(path)
+		e.Buffer(data)
+		e.Int32(int32(len(acl)))
+		for _, a := range acl {
+			e.Int32(a.Perms)
+			e.String(a.Scheme)
+			e.String(a.ID)
+		}
+		e.Int32(flags)
+		return e.Frame()
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
+		}
+		s.mu.Lock()
+		if s.endErr != nil {
+			err := s.endErr
+			s.mu.Unlock()
+			return nil, false, err
+		}
+		c, wait := s.ready, s.readyCh
+		if c == nil {
+			if wait == nil {
+				wait = make(chan struct{})
+				s.readyCh = wait
+			}
+			s.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+		}
+		xid := ownXidBase - s.xids.Add(1)%(1<<30)
+		cl := &call{on: c, reply: make(chan answer, 1)}
+		if s.calls == nil {
+			s.calls = map[int32]*call{}
+		}
+		s.calls[xid] = cl
+		s.mu.Unlock()
+		if err := c.writeOwn(build(xid)); err != nil {
+			// The connection is closed: its calls, ours too, fail with it.
+			return &Pending{cl: cl}, true, zk.ErrConnectionClosed
+		}
+		return &Pending{cl: cl}, true, nil
+	}
+}
+
+// Wait returns the created path or the create's error, or ctx's error if
+// ctx is done first: the reply is then left for Outcome.
+func (p *Pending) Wait(ctx context.Context) (string, error) {
+	select {
+	case a := <-p.cl.reply:
+		p.cl.reply <- a // for Outcome
+		return created(a)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Outcome waits for the create's reply or its connection's end: the
+// created path, or the error (zk.ErrConnectionClosed: it may have
+// landed).
+func (p *Pending) Outcome() (string, error) {
+	a := <-p.cl.reply
+	p.cl.reply <- a
+	return created(a)
+}
+
+func created(a answer) (string, error) {
+	if a.err != nil {
+		return "", a.err
+	}
+	if err := replyErr(a.r); err != nil {
+		return "", err
+	}
+	d := wire.NewDecoder(a.r.Body)
+	path := d.String()
+	if d.Err() != nil {
+		return "", d.Err()
+	}
+	return path, nil
+}
