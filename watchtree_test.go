@@ -244,3 +244,33 @@ func sessionWatches(t *testing.T, c *zkrecipes.Client) []string {
 	}
 	return paths
 }
+
+// A server without addWatch (before 3.6) answers it as unimplemented and
+// closes the connection: the watch ends with the server's answer, read
+// before the connection's end, and the session is not asked again.
+func TestIntegration_WatchTree_UnknownToTheServer(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
+	d.Unknown(zktest.OpAddWatch)
+	s, err := c.WaitSession(ctx)
+	require.NoError(t, err)
+	ns := make(notices, 10)
+	_, _, err = seam.WatchTree(ctx, s, "/t", ns.fn)
+	require.ErrorIs(t, err, sock.ErrUnimplemented)
+	n := ns.next(t)
+	require.Equal(t, sock.Ended, n.Kind)
+	assert.ErrorIs(t, n.Err, sock.ErrUnimplemented, "ended with the server's answer, not with the connection it closed")
+	_, _, err = seam.WatchTree(ctx, s, "/t", ns.fn)
+	require.ErrorIs(t, err, sock.ErrUnimplemented)
+	_, _, err = c.Exists(ctx, "/")
+	require.NoError(t, err)
+	n2 := 0
+	for _, op := range d.Sent() {
+		if op == zktest.OpAddWatch {
+			n2++
+		}
+	}
+	assert.Equal(t, 1, n2, "asked once")
+	ns.none(t)
+}

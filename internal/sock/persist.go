@@ -124,8 +124,15 @@ func (s *Set) AddWatch(ctx context.Context, path string, fn func(Notice)) (*Pers
 		e.Int32(1) // PERSISTENT_RECURSIVE
 		return e.Frame()
 	}, func(rep wire.Reply) {
-		if rep.Err != wire.ErrCodeOK {
-			return // ended below, by the caller
+		if err := replyErr(rep); err != nil {
+			// Said here, in stream order: a server that does not know
+			// addWatch closes the connection right after, and the watch
+			// must end with this error, not with the connection's.
+			if errors.Is(err, ErrUnimplemented) {
+				s.noPersist.Store(true)
+			}
+			p.deliver(Notice{Kind: Ended, Err: err}, nil)
+			return // the caller releases it (end)
 		}
 		r.mu.Lock()
 		if pw := r.persist[path]; pw != nil && pw.c == p.c {
@@ -134,9 +141,6 @@ func (s *Set) AddWatch(ctx context.Context, path string, fn func(Notice)) (*Pers
 		r.mu.Unlock()
 		p.deliver(Notice{Kind: Armed}, func() { p.armed = true })
 	})
-	if errors.Is(err, ErrUnimplemented) {
-		s.noPersist.Store(true)
-	}
 	if err != nil {
 		if sent {
 			p.end(err)
@@ -234,20 +238,23 @@ func decodeRead(op int32, body []byte) (Reply, error) {
 // path's last local one.
 func (p *Persistent) Remove() bool { return p.end(ErrWatchRemoved) }
 
-// end ends p with err and leaves the server's watch to the path's other
-// local watches, or removes it.
+// end ends p with err (unless it has ended) and releases it.
 func (p *Persistent) end(err error) bool {
 	ended := false
 	p.deliver(Notice{Kind: Ended, Err: err}, func() { ended = true })
-	if !ended {
-		return false
-	}
+	p.release()
+	return ended
+}
+
+// release leaves the server's watch to the path's other local watches, or
+// removes it. It does nothing for a watch already released.
+func (p *Persistent) release() {
 	s, r := p.set, &p.set.reg
 	if p.c == nil || p.c.ended.Load() {
 		r.mu.Lock()
 		r.leave(p)
 		r.mu.Unlock()
-		return true
+		return
 	}
 	_ = p.c.writeBuilt(func() []byte {
 		r.mu.Lock()
@@ -277,7 +284,6 @@ func (p *Persistent) end(err error) bool {
 		}
 		return frame
 	})
-	return true
 }
 
 // deliver gives p the notice n unless p has ended; then runs then (under
