@@ -61,10 +61,10 @@ type engine struct {
 type node struct {
 	path    string
 	parent  *node
-	entry   *Entry           // nil: absent or not read yet
-	kids    *kidList         // sorted by name, including kids not read yet; nil for none
-	data    slot             // getData / exists
-	list    slot             // getChildren
+	entry   *Entry   // nil: absent or not read yet
+	kids    *kidList // sorted by name, including kids not read yet; nil for none
+	data    slot     // getData / exists
+	list    slot     // getChildren
 	depth   int32
 	removed bool // left the tree: replies and watches for it are ignored
 	absent  bool // root only: the last read found no node
