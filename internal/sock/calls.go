@@ -55,56 +55,71 @@ func (s *Set) send(ctx context.Context, build func(xid int32) []byte, onReply fu
 // sendOn is send with a frame built under the write lock of the
 // connection it goes to (see conn.writeBuilt).
 func (s *Set) sendOn(ctx context.Context, build func(xid int32, c *conn) []byte, onReply func(wire.Reply)) (r wire.Reply, sent bool, err error) {
+	c, xid, cl, err := s.enroll(ctx, onReply)
+	if err != nil {
+		return wire.Reply{}, false, err
+	}
+	if err := c.writeBuilt(func() []byte { return build(xid, c) }); err != nil {
+		s.take(xid)
+		return wire.Reply{}, true, zk.ErrConnectionClosed
+	}
+	var a answer
+	select {
+	case a = <-cl.reply:
+	case <-ctx.Done():
+		if s.take(xid) != nil {
+			return wire.Reply{}, true, ctx.Err()
+		}
+		a = <-cl.reply // the reader took it: the reply is on its way
+	}
+	if a.err != nil {
+		return wire.Reply{}, true, a.err
+	}
+	return a.r, true, replyErr(a.r)
+}
+
+// enroll waits for the connection our requests go to and registers a
+// call on it. It fails, with nothing registered, once ctx is done or the
+// session has ended.
+func (s *Set) enroll(ctx context.Context, onReply func(wire.Reply)) (*conn, int32, *call, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return wire.Reply{}, false, err
+			return nil, 0, nil, err
 		}
 		s.mu.Lock()
 		if s.endErr != nil {
 			err := s.endErr
 			s.mu.Unlock()
-			return wire.Reply{}, false, err
+			return nil, 0, nil, err
 		}
-		c, wait := s.ready, s.readyCh
-		if c == nil {
-			if wait == nil {
-				wait = make(chan struct{})
-				s.readyCh = wait
-			}
+		if c := s.ready; c != nil {
+			xid, cl := s.addCallLocked(c, onReply)
 			s.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return wire.Reply{}, false, ctx.Err()
-			}
+			return c, xid, cl, nil
 		}
-		xid := s.nextXid()
-		cl := &call{on: c, reply: make(chan answer, 1), onReply: onReply}
-		if s.calls == nil {
-			s.calls = map[int32]*call{}
+		wait := s.readyCh
+		if wait == nil {
+			wait = make(chan struct{})
+			s.readyCh = wait
 		}
-		s.calls[xid] = cl
 		s.mu.Unlock()
-
-		if err := c.writeBuilt(func() []byte { return build(xid, c) }); err != nil {
-			s.take(xid)
-			return wire.Reply{}, true, zk.ErrConnectionClosed
-		}
-		var a answer
 		select {
-		case a = <-cl.reply:
+		case <-wait:
 		case <-ctx.Done():
-			if s.take(xid) != nil {
-				return wire.Reply{}, true, ctx.Err()
-			}
-			a = <-cl.reply // the reader took it: the reply is on its way
+			return nil, 0, nil, ctx.Err()
 		}
-		if a.err != nil {
-			return wire.Reply{}, true, a.err
-		}
-		return a.r, true, replyErr(a.r)
 	}
+}
+
+// addCallLocked registers a call on c under a new xid; s.mu is held.
+func (s *Set) addCallLocked(c *conn, onReply func(wire.Reply)) (int32, *call) {
+	xid := s.nextXid()
+	cl := &call{on: c, reply: make(chan answer, 1), onReply: onReply}
+	if s.calls == nil {
+		s.calls = map[int32]*call{}
+	}
+	s.calls[xid] = cl
+	return xid, cl
 }
 
 // sendOwn writes a request of ours on the current connection, if there

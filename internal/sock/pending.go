@@ -37,43 +37,15 @@ func (s *Set) StartCreate(ctx context.Context, path string, data []byte, acl []z
 		e.Int32(flags)
 		return e.Frame()
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, false, err
-		}
-		s.mu.Lock()
-		if s.endErr != nil {
-			err := s.endErr
-			s.mu.Unlock()
-			return nil, false, err
-		}
-		c, wait := s.ready, s.readyCh
-		if c == nil {
-			if wait == nil {
-				wait = make(chan struct{})
-				s.readyCh = wait
-			}
-			s.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil, false, ctx.Err()
-			}
-		}
-		xid := ownXidBase - s.xids.Add(1)%(1<<30)
-		cl := &call{on: c, reply: make(chan answer, 1)}
-		if s.calls == nil {
-			s.calls = map[int32]*call{}
-		}
-		s.calls[xid] = cl
-		s.mu.Unlock()
-		if err := c.writeOwn(build(xid)); err != nil {
-			// The connection is closed: its calls, ours too, fail with it.
-			return &Pending{cl: cl}, true, zk.ErrConnectionClosed
-		}
-		return &Pending{cl: cl}, true, nil
+	c, xid, cl, err := s.enroll(ctx, nil)
+	if err != nil {
+		return nil, false, err
 	}
+	if err := c.writeOwn(build(xid)); err != nil {
+		// The connection is closed: its calls, ours too, fail with it.
+		return &Pending{cl: cl}, true, zk.ErrConnectionClosed
+	}
+	return &Pending{cl: cl}, true, nil
 }
 
 // Wait returns the created path or the create's error, or ctx's error if

@@ -182,12 +182,8 @@ func (p *Persistent) Read(reqs ...ReadReq) error {
 		s.mu.Unlock()
 		return errWatchEnded
 	}
-	if s.calls == nil {
-		s.calls = map[int32]*call{}
-	}
 	for i, rq := range reqs {
-		xids[i] = s.nextXid()
-		s.calls[xids[i]] = &call{on: p.c, reply: make(chan answer, 1), onReply: p.replied(rq.Op, rq.Tag)}
+		xids[i], _ = s.addCallLocked(p.c, p.replied(rq.Op, rq.Tag))
 	}
 	s.mu.Unlock()
 	err := p.c.writeBuilt(func() []byte {
