@@ -336,12 +336,31 @@ func (r *registry) leave(p *Persistent) *pwatch {
 	return pw
 }
 
-// persistOn reports whether path has a recursive watch set or being set
-// on c: a one-shot watching read of path written to c now goes without
-// the watch flag. Called with r.mu held.
-func (r *registry) persistOn(c *conn, path string) bool {
-	pw := r.persist[path]
-	return pw != nil && pw.c == c && len(pw.ws) > 0
+// flagWatch reports whether a watching read for k written to c now sets
+// the watch flag: not if the path has a recursive watch set or being set
+// on c, which serves the watcher (a one-shot watch there would end it).
+// The read is then counted as unflagged until unflaggedDone.
+func (r *registry) flagWatch(c *conn, k watchKey) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pw := r.persist[k.path]; pw == nil || pw.c != c || len(pw.ws) == 0 {
+		return true
+	}
+	if r.unflagged == nil {
+		r.unflagged = map[watchKey]int{}
+	}
+	r.unflagged[k]++
+	return false
+}
+
+// unflaggedDone ends the count of an unflagged read (see flagWatch) once
+// its reply was handled or will never be.
+func (r *registry) unflaggedDone(k watchKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unflagged[k]--; r.unflagged[k] <= 0 {
+		delete(r.unflagged, k)
+	}
 }
 
 // pathWatches returns the one-shot watches of path to set again, by

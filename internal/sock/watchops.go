@@ -94,24 +94,11 @@ func (s *Set) watch(ctx context.Context, op int32, path string, fn func(zk.Event
 	registered, unflagged := false, false
 	defer func() {
 		if unflagged {
-			s.reg.mu.Lock()
-			if s.reg.unflagged[w.key]--; s.reg.unflagged[w.key] <= 0 {
-				delete(s.reg.unflagged, w.key)
-			}
-			s.reg.mu.Unlock()
+			s.reg.unflaggedDone(w.key)
 		}
 	}()
 	r, _, err := s.sendOn(ctx, func(xid int32, c *conn) []byte {
-		// A recursive watch on the path serves the watcher (see
-		// persist.go): setting a one-shot one there would end it.
-		s.reg.mu.Lock()
-		if unflagged = s.reg.persistOn(c, path); unflagged {
-			if s.reg.unflagged == nil {
-				s.reg.unflagged = map[watchKey]int{}
-			}
-			s.reg.unflagged[w.key]++
-		}
-		s.reg.mu.Unlock()
+		unflagged = !s.reg.flagWatch(c, w.key)
 		return readRequest(op, path, !unflagged)(xid)
 	}, func(r wire.Reply) {
 		switch {
