@@ -214,9 +214,7 @@ func (e *engine) close() {
 	e.wg.Wait()
 	e.mu.Lock()
 	// The loop is over: take the watches back, here and on the server.
-	if e.pw != nil && e.pw.w != nil {
-		e.pw.w.Remove()
-	}
+	e.dropWatch()
 	if e.root != nil {
 		e.walkNodes(e.root, func(n *node) {
 			n.data.release()

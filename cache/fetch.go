@@ -100,7 +100,7 @@ func (e *engine) opFor(n *node, list bool) op {
 
 // spawn starts queued reads while fewer than maxInFlight are outstanding.
 func (e *engine) spawn() {
-	if e.syncing || e.persistent && (e.pw == nil || e.pw.w == nil || !e.pw.armed) {
+	if e.syncing || e.persistent && !e.pw.ready() {
 		return
 	}
 	var batch []request // the persistent backend's, sent in one write

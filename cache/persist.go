@@ -60,13 +60,23 @@ func (e *engine) load() {
 		e.resync()
 		return
 	}
-	if pw := e.pw; pw != nil {
-		if pw.armed && pw.w != nil {
-			e.resync()
-		}
-		return // being set: its Armed notice starts the load
+	if e.pw == nil {
+		e.arm()
+	} else if e.pw.ready() { // else being set: when ready, it starts the load
+		e.resync()
 	}
-	e.arm()
+}
+
+// ready reports whether pw is set on the server and its reads can go out
+// (its AddWatch returned): both its Armed notice and the return are in.
+func (pw *pwatch) ready() bool { return pw != nil && pw.armed && pw.w != nil }
+
+// dropWatch takes the persistent watch back, here and on the server.
+func (e *engine) dropWatch() {
+	if e.pw != nil && e.pw.w != nil {
+		e.pw.w.Remove()
+	}
+	e.pw = nil
 }
 
 // arm asks for a persistent watch on the root in the current session.
@@ -94,13 +104,13 @@ func (e *engine) onStarted(m pstarted) {
 		// next one loads again).
 		if errors.Is(m.err, sock.ErrUnimplemented) {
 			e.fallBack(m.err)
-		} else if e.pw == pw {
+		} else {
 			e.pw = nil
 		}
 		return
 	}
 	pw.w, pw.abs = m.w, m.abs
-	if pw.armed {
+	if pw.ready() {
 		e.resync()
 	}
 }
@@ -113,7 +123,7 @@ func (e *engine) onNotice(m pnote) {
 	switch n := m.n; n.Kind {
 	case sock.Armed:
 		pw.armed = true
-		if pw.w != nil {
+		if pw.ready() {
 			e.resync()
 		}
 	case sock.Changed:

@@ -55,10 +55,7 @@ func (e *engine) markStale(at time.Time) {
 func (e *engine) newSession(s *zkrecipes.Session) {
 	e.sess = s
 	e.gen++
-	if e.pw != nil && e.pw.w != nil {
-		e.pw.w.Remove() // ended with its session, if not yet told
-	}
-	e.pw = nil
+	e.dropWatch() // ended with its session, if not yet told
 	e.sink = &watchSink{in: &e.in, gen: e.gen}
 	e.connected = true
 	e.syncing = true
