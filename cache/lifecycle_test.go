@@ -29,6 +29,7 @@ func TestCache_BadInput(t *testing.T) {
 		"depth":       {func() error { _, err := cache.NewTree(c, "/a", cache.WithMaxDepth(-1)); return err }, "cache: NewTree: WithMaxDepth(-1)"},
 		"filter":      {func() error { _, err := cache.NewTree(c, "/a", cache.WithFilter(nil)); return err }, "cache: NewTree: WithFilter(nil)"},
 		"inflight":    {func() error { _, err := cache.NewChildren(c, "/a", cache.WithMaxInFlight(0)); return err }, "cache: NewChildren: WithMaxInFlight(0)"},
+		"watches":     {func() error { _, err := cache.NewTree(c, "/a", cache.WithWatches(0)); return err }, "cache: NewTree: WithWatches(0): not a Watches value"},
 		"node depth":  {func() error { _, err := cache.NewNode(c, "/a", cache.WithMaxDepth(1)); return err }, "cache: NewNode: WithMaxDepth is for NewTree only"},
 		"node filter": {func() error { _, err := cache.NewNode(c, "/a", cache.WithoutData()); return err }, "cache: NewNode: WithFilter and WithoutData"},
 	} {
