@@ -2,11 +2,11 @@ package zkrecipes
 
 import (
 	"context"
-
 	"errors"
 	"fmt"
-	"github.com/cenkalti/backoff/v4"
+	"sync/atomic"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/sock"
@@ -44,10 +44,18 @@ func (o ops) pin() (*generation, error) {
 	return o.c.cur, nil
 }
 
+// testHookCall, if set (by tests only), is handed fn's run on call's
+// goroutine: a test holds it to widen the gap in which fn has not yet
+// sent its request although call returned.
+var testHookCall atomic.Pointer[func(run func())]
+
 // call runs fn once on g's connection. go-zookeeper takes no context, so fn
 // runs on its own goroutine and call returns as soon as ctx is done or g's
 // session ends; it then also returns the channel fn's result will arrive on,
-// for callers that must clean up after a request that may still land. A
+// for callers that must clean up after a request that may still land.
+// Such a request may even be written after requests the caller makes once
+// call returned: writes that must keep their order with later requests
+// are own requests (doOwnWrite), written before they return. A
 // ctx that is done before fn starts sends nothing: call returns ctx.Err()
 // and no channel.
 func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn) (T, error)) (T, error, <-chan result[T]) {
@@ -77,7 +85,14 @@ func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn
 	}
 	res := make(chan result[T], 1)
 	if !c.spawn(func() {
-		v, err := fn(g.conn)
+		var v T
+		var err error
+		run := func() { v, err = fn(g.conn) }
+		if h := testHookCall.Load(); h != nil {
+			(*h)(run)
+		} else {
+			run()
+		}
 		res <- result[T]{v, err}
 	}) {
 		return zero, ErrClosed, nil
@@ -106,15 +121,6 @@ func call[T any](ctx context.Context, g *generation, c *Client, fn func(*zk.Conn
 func do[T any](ctx context.Context, o ops, op, path string, fn func(conn *zk.Conn, retried bool) (T, error)) (T, error) {
 	return retrying(ctx, o, op, path, func(g *generation, retried bool) (T, error, bool) {
 		v, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (T, error) { return fn(conn, retried) })
-		return v, err, pending != nil
-	})
-}
-
-// doGen is do for an operation that needs its generation, not only its
-// Conn (own requests on g.socks inside a go-zookeeper attempt).
-func doGen[T any](ctx context.Context, o ops, op, path string, fn func(g *generation, retried bool) (T, error)) (T, error) {
-	return retrying(ctx, o, op, path, func(g *generation, retried bool) (T, error, bool) {
-		v, err, pending := call(ctx, g, o.c, func(*zk.Conn) (T, error) { return fn(g, retried) })
 		return v, err, pending != nil
 	})
 }

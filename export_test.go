@@ -7,3 +7,10 @@ func WatchersForTest(c *Client) int {
 	c.mu.Unlock()
 	return g.socks.Watches()
 }
+
+// HoldCallsForTest hands every operation that call runs on a pooled
+// goroutine to h (which must run it) until the returned restore is called.
+func HoldCallsForTest(h func(run func())) (restore func()) {
+	testHookCall.Store(&h)
+	return func() { testHookCall.Store(nil) }
+}

@@ -38,8 +38,8 @@ func (o Ops) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
 	if err != nil {
 		return nil, nil, &OpError{Op: "get", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "get", p, func(conn *zk.Conn, _ bool) (dataStat, error) {
-		d, st, err := conn.Get(ap)
+	r, err := doOwn(ctx, o.ops, "get", p, func(ctx context.Context, s *sock.Set) (dataStat, error) {
+		d, st, err := s.Get(ctx, ap)
 		return dataStat{d, st}, err
 	})
 	return r.data, r.stat, err
@@ -66,8 +66,8 @@ func (o Ops) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
 	if err != nil {
 		return false, nil, &OpError{Op: "exists", Path: p, Err: err}
 	}
-	r, err := do(ctx, o.ops, "exists", p, func(conn *zk.Conn, _ bool) (watched[bool], error) {
-		ok, st, err := conn.Exists(ap)
+	r, err := doOwn(ctx, o.ops, "exists", p, func(ctx context.Context, s *sock.Set) (watched[bool], error) {
+		ok, st, err := s.Exists(ctx, ap)
 		return watched[bool]{ok, st, nil}, err
 	})
 	return r.v, r.st, err
@@ -150,19 +150,19 @@ func (o Ops) Set(ctx context.Context, p string, data []byte, version int32) (*zk
 	if err != nil {
 		return nil, &OpError{Op: "set", Path: p, Err: err}
 	}
-	return do(ctx, o.ops, "set", p, func(conn *zk.Conn, retried bool) (*zk.Stat, error) {
-		st, err := conn.Set(ap, data, version)
+	return doOwnWrite(ctx, o.ops, "set", p, func(ctx context.Context, s *sock.Set, retried bool) (*zk.Stat, bool, error) {
+		st, sent, err := s.Set(ctx, ap, data, version)
 		if retried && version >= 0 && errors.Is(err, zk.ErrBadVersion) {
-			cur, cst, gerr := conn.Get(ap)
+			cur, cst, gerr := s.Get(ctx, ap)
 			if gerr != nil && !errors.Is(gerr, zk.ErrNoNode) {
-				return nil, gerr
+				return nil, sent, gerr
 			}
 			if gerr == nil && cst.Version == version+1 && !bytes.Equal(cur, data) {
-				return nil, err // another write took version+1: ours never landed
+				return nil, sent, err // another write took version+1: ours never landed
 			}
-			return nil, fmt.Errorf("%w (%w)", ErrUncertain, zk.ErrConnectionClosed)
+			return nil, sent, fmt.Errorf("%w (%w)", ErrUncertain, zk.ErrConnectionClosed)
 		}
-		return st, err
+		return st, sent, err
 	})
 }
 
@@ -374,20 +374,22 @@ func (o Ops) Create(ctx context.Context, p string, data []byte, mode CreateMode,
 		sp.end(err)
 		return path, err
 	}
-	created, err := doGen(ctx, o.ops, "create", p, func(g *generation, retried bool) (string, error) {
-		conn := g.conn
-		got, err := rawCreate(ctx, g, ap, data, mode, co)
+	// On the caller's goroutine: see sock.Set.Create for why.
+	created, err := doOwnWrite(ctx, o.ops, "create", p, func(ctx context.Context, s *sock.Set, retried bool) (string, bool, error) {
+		got, sent, err := rawCreate(ctx, s, ap, data, mode, co)
 		if errors.Is(err, zk.ErrNoNode) && co.parents {
-			if err = o.ensureParents(ctx, g, ap); err == nil {
-				got, err = rawCreate(ctx, g, ap, data, mode, co)
+			if err = o.ensureParents(ctx, s, ap); err == nil {
+				var again bool
+				got, again, err = rawCreate(ctx, s, ap, data, mode, co)
+				sent = sent || again
 			}
 		}
 		if retried && mode.ephemeral() && errors.Is(err, zk.ErrNodeExists) {
-			if _, st, gerr := conn.Exists(ap); gerr == nil && st != nil && st.EphemeralOwner == conn.SessionID() {
-				return ap, nil
+			if ok, st, gerr := s.Exists(ctx, ap); gerr == nil && ok && st.EphemeralOwner == s.SessionID() {
+				return ap, sent, nil
 			}
 		}
-		return got, err
+		return got, sent, err
 	})
 	if err != nil {
 		return "", err
@@ -409,17 +411,12 @@ func validateCreate(ap string, mode CreateMode, co createOptions) error {
 	return nil
 }
 
-// rawCreate creates ap in g's session. Containers and TTL nodes are own
-// requests (see sock.Set.CreateExtended: go-zookeeper's race on their
-// replies).
-func rawCreate(ctx context.Context, g *generation, ap string, data []byte, mode CreateMode, co createOptions) (string, error) {
-	switch {
-	case mode == Container:
-		got, _, err := g.socks.CreateExtended(ctx, ap, data, co.acl, zk.FlagContainer, 0)
-		return got, err
-	case mode.ttl():
-		got, _, err := g.socks.CreateExtended(ctx, ap, data, co.acl, int32(mode), co.ttl)
-		return got, err
+// rawCreate creates ap in the session of s, as an own request (see
+// sock.Set.Create); sent is sock's.
+func rawCreate(ctx context.Context, s *sock.Set, ap string, data []byte, mode CreateMode, co createOptions) (string, bool, error) {
+	flags := int32(mode)
+	if mode == Container {
+		flags = zk.FlagContainer
 	}
-	return g.conn.Create(ap, data, int32(mode), co.acl)
+	return s.Create(ctx, ap, data, co.acl, flags, co.ttl)
 }

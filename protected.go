@@ -10,6 +10,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/cleanup"
 	"github.com/zkrecipes/zkrecipes/internal/retry"
+	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
 
@@ -47,11 +48,14 @@ func (o ops) createProtected(ctx context.Context, p, ap string, data []byte, mod
 		}
 		full := zkpath.Join(dir, prefix+base)
 		gen := g
-		got, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) (string, error) {
-			got, err := rawCreate(ctx, gen, full, data, mode, co)
+		got, err, pending := call(ctx, g, o.c, func(*zk.Conn) (string, error) {
+			// Not ended by ctx: the cleanup below needs the create's true
+			// outcome; its connection's end fails it.
+			wctx := context.WithoutCancel(ctx)
+			got, _, err := rawCreate(wctx, &gen.socks, full, data, mode, co)
 			if errors.Is(err, zk.ErrNoNode) && co.parents {
-				if err = o.ensureParents(ctx, gen, full); err == nil {
-					got, err = rawCreate(ctx, gen, full, data, mode, co)
+				if err = o.ensureParents(wctx, &gen.socks, full); err == nil {
+					got, _, err = rawCreate(wctx, &gen.socks, full, data, mode, co)
 				}
 			}
 			return got, err
@@ -259,7 +263,7 @@ func (c *Client) cleanupTimeout() time.Duration {
 // ensureParents creates the missing ancestors of ap in g's session:
 // namespace segments as persistent nodes, the rest as containers. It runs
 // inside one attempt; connection loss surfaces to the caller's retry loop.
-func (o ops) ensureParents(ctx context.Context, g *generation, ap string) error {
+func (o ops) ensureParents(ctx context.Context, s *sock.Set, ap string) error {
 	parent := zkpath.Parent(ap)
 	if parent == "/" {
 		return nil
@@ -270,17 +274,12 @@ func (o ops) ensureParents(ctx context.Context, g *generation, ap string) error 
 		mode = zk.FlagPersistent
 	}
 	create := func() error {
-		var err error
-		if mode == zk.FlagContainer {
-			_, _, err = g.socks.CreateExtended(ctx, parent, nil, o.c.o.acl, zk.FlagContainer, 0)
-		} else {
-			_, err = g.conn.Create(parent, nil, zk.FlagPersistent, o.c.o.acl)
-		}
+		_, _, err := s.Create(ctx, parent, nil, o.c.o.acl, mode, 0)
 		return err
 	}
 	err := create()
 	if errors.Is(err, zk.ErrNoNode) {
-		if err = o.ensureParents(ctx, g, parent); err != nil {
+		if err = o.ensureParents(ctx, s, parent); err != nil {
 			return err
 		}
 		err = create()

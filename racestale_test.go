@@ -52,18 +52,19 @@ func TestIntegration_Client_StaleSetWatchesRaceFree(t *testing.T) {
 		_, _, watch, err := c.GetW(ctx, "/w")
 		require.NoError(t, err)
 
-		// The next connection's first setData write blocks until the
+		// The next connection's first sync write blocks until the
 		// connection is cut, so anything queued behind it stays unsent.
-		// The setData is queued while the client is disconnected (the
-		// next dial waits for it), so it goes out first.
-		trapped, gate := d.arm(wire.OpSetData)
+		// The sync (a request go-zookeeper sends: zkrecipes writes its
+		// own writes itself) is queued while the client is disconnected
+		// (the next dial waits for it), so it goes out first.
+		trapped, gate := d.arm(wire.OpSync)
 		d.Cut()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_, _ = c.Set(ctx, "/w", []byte("x"), -1)
+			_ = c.Sync(ctx, "/w")
 		}()
-		queued := waitStack(t, "zk.(*Conn).Set(", 10*time.Second)
+		queued := waitStack(t, "zk.(*Conn).Sync(", 10*time.Second)
 		close(gate)
 		if !queued {
 			buf := make([]byte, 1<<20)
@@ -73,7 +74,7 @@ func TestIntegration_Client_StaleSetWatchesRaceFree(t *testing.T) {
 					t.Log(g)
 				}
 			}
-			t.Fatal("the setData was never queued")
+			t.Fatal("the sync was never queued")
 		}
 		select {
 		case <-trapped:

@@ -2,6 +2,7 @@ package sock
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -60,16 +61,23 @@ func (s *Set) Delete(ctx context.Context, path string, version int32) (sent bool
 	return sent, err
 }
 
-// CreateExtended creates a container (ttl 0, with zk.FlagContainer) or a
-// TTL node (zk.FlagTTL, optionally with the sequential flag) and returns
-// its path. go-zookeeper's CreateContainer and CreateTTL read their reply
-// even after the Conn was closed under them, racing the receive loop that
-// writes it; as an own request the reply is read only once it is whole.
-// sent is as for Delete.
-func (s *Set) CreateExtended(ctx context.Context, path string, data []byte, acl []zk.ACL, flags int32, ttl time.Duration) (string, bool, error) {
-	op := wire.OpCreateContainer
-	if ttl > 0 {
+// Create creates path and returns the path created: a plain or
+// sequential node (flags), a container (zk.FlagContainer, ttl 0) or a TTL
+// node (ttl > 0, flags a TTL mode). Written by the caller, it is on the
+// wire before Create returns, so every request made after it goes after
+// it, also when ctx ended first (go-zookeeper's Create, run on another
+// goroutine for a cancellable caller, could be written after them). For
+// containers and TTL nodes there is a second reason: go-zookeeper's
+// CreateContainer and CreateTTL read their reply even after the Conn was
+// closed under them, racing the receive loop that writes it. sent is as
+// for Delete.
+func (s *Set) Create(ctx context.Context, path string, data []byte, acl []zk.ACL, flags int32, ttl time.Duration) (string, bool, error) {
+	op := wire.OpCreate
+	switch {
+	case ttl > 0:
 		op = wire.OpCreateTTL
+	case flags == zk.FlagContainer:
+		op = wire.OpCreateContainer
 	}
 	r, sent, err := s.send(ctx, func(xid int32) []byte {
 		e := wire.NewRequest(xid, op)
@@ -91,9 +99,63 @@ func (s *Set) CreateExtended(ctx context.Context, path string, data []byte, acl 
 		return "", sent, err
 	}
 	d := wire.NewDecoder(r.Body)
-	created := d.String() // then a Stat (Create2Response), not needed
+	created := d.String() // then, for the extended creates, a Stat: not needed
 	if d.Err() != nil {
 		return "", true, d.Err()
 	}
 	return created, true, nil
+}
+
+// Set writes path's data if its version is version (-1: any) and returns
+// the new stat; sent is as for Delete. Like Create, it is on the wire
+// before it returns.
+func (s *Set) Set(ctx context.Context, path string, data []byte, version int32) (*zk.Stat, bool, error) {
+	r, sent, err := s.send(ctx, func(xid int32) []byte {
+		e := wire.NewRequest(xid, wire.OpSetData)
+		e.String(path)
+		e.Buffer(data)
+		e.Int32(version)
+		return e.Frame()
+	}, nil)
+	if err != nil {
+		return nil, sent, err
+	}
+	d := wire.NewDecoder(r.Body)
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return nil, true, d.Err()
+	}
+	return st, true, nil
+}
+
+// Get reads path's data and stat, leaving no watch.
+func (s *Set) Get(ctx context.Context, path string) ([]byte, *zk.Stat, error) {
+	r, err := s.request(ctx, readRequest(wire.OpGetData, path, false), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := wire.NewDecoder(r.Body)
+	data := d.Buffer()
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return nil, nil, d.Err()
+	}
+	return data, st, nil
+}
+
+// Exists reports whether path exists, with its stat, leaving no watch.
+func (s *Set) Exists(ctx context.Context, path string) (bool, *zk.Stat, error) {
+	r, err := s.request(ctx, readRequest(wire.OpExists, path, false), nil)
+	if errors.Is(err, zk.ErrNoNode) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	d := wire.NewDecoder(r.Body)
+	st := decodeStat(d)
+	if d.Err() != nil {
+		return false, nil, d.Err()
+	}
+	return true, st, nil
 }
