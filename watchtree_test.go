@@ -112,6 +112,62 @@ func TestIntegration_WatchTree_EventsAndReadsInStreamOrder(t *testing.T) {
 	assert.Empty(t, sessionWatches(t, c), "the server's watch went with the last local one")
 }
 
+// Data reads sent together go as one multiRead (one request for the
+// server, whatever their number), and each still gets its own reply, in
+// order: data and stat, or its error (a node that is not there), at the
+// point of the stream where the multiRead was answered.
+func TestIntegration_WatchTree_DataReadsInOneMultiRead(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 30*time.Second)
+	_, err := c.Create(ctx, "/m", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	big := strings.Repeat("x", 300<<10) // more than one socket read
+	for i, data := range []string{"one", big, ""} {
+		_, err = c.Create(ctx, fmt.Sprintf("/m/%d", i), []byte(data), zkrecipes.Persistent)
+		require.NoError(t, err)
+	}
+	w, abs, ns := watchTree(t, ctx, c, "/m")
+	defer w.Remove()
+
+	from := len(d.Sent())
+	require.NoError(t, w.Read(
+		sock.ReadReq{Op: wire.OpGetData, Path: abs("/m/0"), Tag: 1},
+		sock.ReadReq{Op: wire.OpGetData, Path: abs("/m/missing"), Tag: 2},
+		sock.ReadReq{Op: wire.OpGetData, Path: abs("/m/1"), Tag: 3},
+		sock.ReadReq{Op: wire.OpGetChildren2, Path: abs("/m"), Tag: 4},
+		sock.ReadReq{Op: wire.OpGetData, Path: abs("/m/2"), Tag: 5},
+	))
+	_, err = c.Set(ctx, "/m/0", []byte("two"), -1)
+	require.NoError(t, err)
+	replies := map[uint64]sock.Notice{}
+	var order []uint64
+	for len(replies) < 5 {
+		n := ns.next(t)
+		require.Equal(t, sock.Replied, n.Kind, "every reply comes before the set's event: %+v", n)
+		replies[n.Tag] = n
+		order = append(order, n.Tag)
+	}
+	ns.event(t, zk.EventNodeDataChanged, "/m/0")
+	assert.Equal(t, []int32{wire.OpMultiRead, wire.OpGetChildren2}, d.Sent()[from:from+2], "four data reads in one multiRead, then the listing")
+	assert.Equal(t, []uint64{1, 2, 3, 5, 4}, order, "the multiRead's results in order, then the listing")
+
+	require.NoError(t, replies[1].Err)
+	assert.Equal(t, "one", string(replies[1].Reply.Data))
+	assert.EqualValues(t, 0, replies[1].Reply.Stat.Version)
+	assert.ErrorIs(t, replies[2].Err, zk.ErrNoNode)
+	require.NoError(t, replies[3].Err)
+	assert.Equal(t, big, string(replies[3].Reply.Data))
+	assert.EqualValues(t, len(big), replies[3].Reply.Stat.DataLength)
+	require.NoError(t, replies[4].Err)
+	assert.ElementsMatch(t, []string{"0", "1", "2"}, replies[4].Reply.Children)
+	require.NoError(t, replies[5].Err)
+	assert.Empty(t, replies[5].Reply.Data)
+	for tag, n := range replies {
+		assert.Equal(t, map[bool]int32{true: wire.OpGetChildren2, false: wire.OpGetData}[tag == 4], n.Reply.Op, "tag %d", tag)
+	}
+}
+
 // ZooKeeper 3.6-3.8 keeps one watch mode per path and connection
 // (ZOOKEEPER-4466): a one-shot watch on the path of a recursive one would
 // end the recursive one after its first event. One-shot watches of that

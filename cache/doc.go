@@ -85,7 +85,9 @@
 // every node, as it does after a new session. Its reads go through the
 // same connection as its events and are applied in the order the server
 // sent them, so a listing holds exactly the children created before it.
-// A data change costs one read, a creation one read, a deletion none.
+// A data change costs one read, a creation one read, a deletion none;
+// data reads that are due together (a load's, a burst of creations) go
+// to the server as one multiRead request of up to 128.
 // ZooKeeper 3.6-3.8 keep one watch mode per path and session
 // (ZOOKEEPER-4466): a one-shot watch the client sets on the cache's root
 // path is served by the persistent watch instead, so neither ends the

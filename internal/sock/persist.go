@@ -3,6 +3,7 @@ package sock
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -175,24 +176,56 @@ func (p *Persistent) Read(reqs ...ReadReq) error {
 		}
 		return nil
 	}
+	// Data reads go in multiReads: the server's cost is per request, and
+	// a burst of creations (a fleet registering) costs one each. A
+	// multiRead is answered at one point of the stream, like the reads
+	// it holds, each in the state after the events before it.
+	var gets, others []ReadReq
+	for _, rq := range reqs {
+		if rq.Op == wire.OpGetData && len(reqs) > 1 {
+			gets = append(gets, rq)
+		} else {
+			others = append(others, rq)
+		}
+	}
+	type frame struct {
+		xid   int32
+		build func(int32) []byte
+	}
+	var frames []frame
 	s := p.set
-	xids := make([]int32, len(reqs))
 	s.mu.Lock()
 	if p.c.ended.Load() || s.endErr != nil {
 		s.mu.Unlock()
 		return errWatchEnded
 	}
-	for i, rq := range reqs {
-		xids[i], _ = s.addCallLocked(p.c, p.replied(rq.Op, rq.Tag))
+	for len(gets) > 0 {
+		n := min(len(gets), maxMultiRead)
+		batch := gets[:n]
+		gets = gets[n:]
+		if n == 1 {
+			others = append(others, batch[0])
+			continue
+		}
+		xid, _ := s.addCallLocked(p.c, p.repliedMulti(batch))
+		frames = append(frames, frame{xid, multiReadRequest(batch)})
+	}
+	for _, rq := range others {
+		xid, _ := s.addCallLocked(p.c, p.replied(rq.Op, rq.Tag))
+		frames = append(frames, frame{xid, readRequest(rq.Op, rq.Path, false)})
 	}
 	s.mu.Unlock()
 	err := p.c.writeBuilt(func() []byte {
-		var frames []byte
-		for i, rq := range reqs {
-			frames = append(frames, readRequest(rq.Op, rq.Path, false)(xids[i])...)
+		var out []byte
+		for _, f := range frames {
+			out = append(out, f.build(f.xid)...)
 		}
-		return frames
+		return out
 	})
+	xids := make([]int32, len(frames))
+	for i, f := range frames {
+		xids[i] = f.xid
+	}
 	if err != nil {
 		for _, xid := range xids {
 			s.take(xid)
@@ -212,10 +245,78 @@ func (p *Persistent) replied(op int32, tag uint64) func(wire.Reply) {
 	}
 }
 
+// maxMultiRead bounds the reads of one multiRead, so that one reply does
+// not hold the connection's other replies back for long.
+const maxMultiRead = 128
+
+// multiReadRequest builds a multiRead of getData requests (no watches).
+func multiReadRequest(reqs []ReadReq) func(int32) []byte {
+	return func(xid int32) []byte {
+		e := wire.NewRequest(xid, wire.OpMultiRead)
+		for _, rq := range reqs {
+			e.Int32(wire.OpGetData) // the op's header: type, done, err
+			e.Bool(false)
+			e.Int32(-1)
+			e.String(rq.Path)
+			e.Bool(false)
+		}
+		e.Int32(-1) // the closing header
+		e.Bool(true)
+		e.Int32(-1)
+		return e.Frame()
+	}
+}
+
+// repliedMulti hands the results of a multiRead of reqs to the watch's
+// function, one Replied notice each, in order.
+func (p *Persistent) repliedMulti(reqs []ReadReq) func(wire.Reply) {
+	return func(rep wire.Reply) {
+		err := replyErr(rep)
+		d := wire.NewDecoder(rep.Body)
+		for _, rq := range reqs {
+			n := Notice{Kind: Replied, Tag: rq.Tag, Reply: Reply{Op: rq.Op}, Err: err}
+			if err == nil {
+				n.Reply, n.Err = decodeMultiResult(d)
+				n.Reply.Op = rq.Op
+				if d.Err() != nil || errors.Is(n.Err, wire.ErrShort) {
+					err = n.Err // the rest cannot be read either
+				}
+			}
+			p.deliver(n, nil)
+		}
+	}
+}
+
+// decodeMultiResult decodes one getData result of a multiRead reply.
+func decodeMultiResult(d *wire.Decoder) (Reply, error) {
+	typ := d.Int32()
+	done := d.Bool()
+	code := d.Int32()
+	switch {
+	case d.Err() != nil:
+		return Reply{}, d.Err()
+	case done:
+		return Reply{}, wire.ErrShort // fewer results than reads
+	case typ == -1: // an error result: its code again, as the body
+		d.Int32()
+		if d.Err() != nil {
+			return Reply{}, d.Err()
+		}
+		return Reply{}, replyErr(wire.Reply{Err: code})
+	case typ != wire.OpGetData:
+		return Reply{}, fmt.Errorf("%w: multiRead result of type %d", wire.ErrShort, typ)
+	}
+	return readFrom(wire.OpGetData, d)
+}
+
 // decodeRead decodes a read's reply body.
 func decodeRead(op int32, body []byte) (Reply, error) {
+	return readFrom(op, wire.NewDecoder(body))
+}
+
+// readFrom decodes a read's reply from d.
+func readFrom(op int32, d *wire.Decoder) (Reply, error) {
 	r := Reply{Op: op}
-	d := wire.NewDecoder(body)
 	switch op {
 	case wire.OpGetData:
 		r.Data = d.Buffer()

@@ -12,6 +12,7 @@ const (
 	OpRemoveWatches int32 = 18
 	OpSetWatches2   int32 = 105
 	OpAddWatch      int32 = 106
+	OpMultiRead     int32 = 22 // getData and getChildren ops in one request (3.6+)
 )
 
 // Encoder builds one request frame in ZooKeeper's jute encoding: the
@@ -99,6 +100,11 @@ func (d *Decoder) Int32() int32 {
 		return 0
 	}
 	return int32(binary.BigEndian.Uint32(p))
+}
+
+func (d *Decoder) Bool() bool {
+	p := d.take(1)
+	return p != nil && p[0] != 0
 }
 
 func (d *Decoder) Int64() int64 {
