@@ -52,6 +52,7 @@ type FaultDialer struct {
 	done       chan struct{} // closed by Close
 	armed      bool
 	armedOp    int32
+	held       bool    // HoldWrites: writes are kept back until ReleaseWrites
 	sent       []int32 // opcodes of the requests written, in order
 }
 
@@ -186,6 +187,36 @@ func (d *FaultDialer) CutAfterRequest(opcode int32) {
 	d.armedOp = opcode
 }
 
+// HoldWrites keeps back what clients write on every connection (those
+// open now and later): writes return at once, and the bytes reach the
+// server only after ReleaseWrites, in order, like requests stuck behind a
+// slow uplink while replies and events still arrive. The requests count
+// in Sent when written.
+func (d *FaultDialer) HoldWrites() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.held = true
+}
+
+// ReleaseWrites passes on what HoldWrites kept back and ends the hold.
+func (d *FaultDialer) ReleaseWrites() {
+	d.mu.Lock()
+	d.held = false
+	conns := make([]*faultConn, 0, len(d.conns))
+	for c := range d.conns {
+		conns = append(conns, c)
+	}
+	d.mu.Unlock()
+	for _, c := range conns {
+		c.writeMu.Lock()
+		if len(c.heldOut) > 0 {
+			_, _ = c.raw.Write(c.heldOut)
+			c.heldOut = nil
+		}
+		c.writeMu.Unlock()
+	}
+}
+
 // Unknown makes the server see every later request with this opcode as
 // one it does not know: the request goes out with an opcode no ZooKeeper
 // has, which the server answers as unimplemented before it closes the
@@ -294,6 +325,7 @@ type faultConn struct {
 	inFrames wire.Framer // server -> client
 	writeMu  sync.Mutex
 	outFrame wire.Framer // client -> server
+	heldOut  []byte      // written while held, not yet passed on (writeMu)
 }
 
 func (c *faultConn) setStateLocked(s connState) {
@@ -400,7 +432,7 @@ func (c *faultConn) Write(p []byte) (int, error) {
 	defer c.writeMu.Unlock()
 	d := c.d
 	d.mu.Lock()
-	st, pending, armed, armedOp := c.state, c.cutPending, d.armed, d.armedOp
+	st, pending, armed, armedOp, held := c.state, c.cutPending, d.armed, d.armedOp, d.held
 	unknown := slices.Clone(d.unknown)
 	d.mu.Unlock()
 	switch st {
@@ -439,6 +471,19 @@ func (c *faultConn) Write(p []byte) (int, error) {
 			c.cutXid = xid
 		}
 		d.mu.Unlock()
+	}
+	if held || len(c.heldOut) > 0 {
+		c.heldOut = append(c.heldOut, p...)
+		if held {
+			return len(p), nil
+		}
+		// Released meanwhile: what was held goes first.
+		all := c.heldOut
+		c.heldOut = nil
+		if _, err := c.raw.Write(all); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	n, err := c.raw.Write(p)
 	if err != nil {

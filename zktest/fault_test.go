@@ -300,3 +300,42 @@ func TestFaultCutAfterRequestFraming(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF, "reply withheld, connection cut")
 	require.Equal(t, 0, d.Conns())
 }
+
+// Held writes reach the server only once released, in order, while the
+// connection stays up.
+func TestFaultHoldWrites(t *testing.T) {
+	zktest.SkipIfShort(t)
+	d := zktest.NewFaultDialer()
+	t.Cleanup(func() { d.Close() })
+	c := connect(t, zktest.Servers(t), 5*time.Second, d.Dial)
+	other := connect(t, zktest.Servers(t), 5*time.Second, nil)
+	p := testPath(t, c)
+
+	d.HoldWrites()
+	from := len(d.Sent())
+	done := make(chan error, 2)
+	go func() { _, err := c.Create(p+"/a", nil, 0, acl); done <- err }()
+	creates := func() int {
+		n := 0
+		for _, op := range d.Sent()[from:] {
+			if op == zktest.OpCreate {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, 10*time.Second, "the first create written", func() bool { return creates() == 1 })
+	go func() { _, err := c.Create(p+"/b", nil, 0, acl); done <- err }()
+	waitFor(t, 10*time.Second, "the second create written", func() bool { return creates() == 2 })
+	kids, _, err := other.Children(p)
+	require.NoError(t, err)
+	require.Empty(t, kids, "nothing held reached the server")
+
+	d.ReleaseWrites()
+	require.NoError(t, <-done)
+	require.NoError(t, <-done)
+	kids, _, err = other.Children(p)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"a", "b"}, kids)
+	require.Equal(t, 1, d.Dials(), "the connection stayed up")
+}
