@@ -97,7 +97,9 @@ func TestIntegration_TTL_CuratorInterop(t *testing.T) {
 	ctx := zktest.Context(t, 90*time.Second)
 	ns := zktest.Namespace(t)
 	obs := zktest.ClientAt(t, []string{srv.Addr()}, ns)
-	const ttl = time.Second
+	// Curator touches every half TTL: 2 s leaves its JVM a second of
+	// stall on a loaded machine (1 s once let the touch child expire).
+	const ttl = 2 * time.Second
 
 	// The same layout, side by side: parents, a node with the data, a
 	// "touch" child. The server shows clients no node type (a container's
