@@ -27,12 +27,12 @@
 // ctx.Err() when it is done, even while the request is in flight. A ctx already done sends
 // nothing. A write whose ctx ends after it may have reached the server may
 // or may not have been applied: its error matches both ctx.Err() and
-// [ErrUncertain]. Such a write of Create (non-sequential), Set or Delete is
-// on the wire by the time it returns, or never will be: every request made
-// after it returns goes after it, so a cleanup that follows (a delete, a
-// read, another write) sees or overrides it and is not overtaken by it. A
-// cancelled sequential create is removed if it lands (see [Ops.Create]);
-// a cancelled Multi gives no such ordering. Writes over the server's size limits fail before they are
+// [ErrUncertain]. Such a write of Create (non-sequential), Set, Delete or
+// Multi is on the wire by the time it returns, or never will be: every
+// request made after it returns goes after it, so a cleanup that follows
+// (a delete, a read, another write) sees or overrides it and is not
+// overtaken by it. A cancelled sequential create is removed if it lands
+// (see [Ops.Create]). Writes over the server's size limits fail before they are
 // sent with [ErrTooLarge], and a request after which the connection closed
 // three times in a row fails with [ErrRepeatedDrop]. Operations are retried,
 // with the backoff set by [WithRetry], only after connection-loss errors and

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkrecipes/zkrecipes/internal/retry"
 	"github.com/zkrecipes/zkrecipes/internal/sock"
 	"github.com/zkrecipes/zkrecipes/internal/zkpath"
 )
@@ -198,10 +199,10 @@ func (o Ops) Sync(ctx context.Context, p string) error {
 
 // Multi runs ops (*zk.CreateRequest, *zk.DeleteRequest, *zk.SetDataRequest,
 // *zk.CheckVersionRequest, with paths relative to the namespace) as one
-// transaction. Multi is retried only when the request cannot have reached
-// the server; after a connection loss that may have lost its reply, it
-// returns an error wrapping zk.ErrConnectionClosed, because a transaction of
-// sequential creates would otherwise be applied twice. Recipes make their
+// transaction. Multi waits for a connection and is never sent twice: after
+// a connection loss that may have lost its reply, it returns an error
+// wrapping zk.ErrConnectionClosed and ErrUncertain, because a transaction
+// of sequential creates would otherwise be applied twice. Recipes make their
 // transactions recognisable instead (see queue.PutBatch). Each part's data
 // and the whole transaction are checked against the size limits before it
 // is sent (ErrTooLarge); if ctx ends while it is in flight, the error
@@ -225,27 +226,22 @@ func (o Ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 }
 
 func (o Ops) multi(ctx context.Context, nreqs []any, sp opSpan) ([]zk.MultiResponse, error) {
-	g, err := o.pin()
-	if err != nil {
-		return nil, &OpError{Op: "multi", Err: err}
-	}
-	b := o.c.o.newBackOff()
-	for n := 2; ; n++ {
-		res, err, pending := call(ctx, g, o.c, func(conn *zk.Conn) ([]zk.MultiResponse, error) { return conn.Multi(nreqs...) })
-		if err == nil || !errors.Is(err, zk.ErrNoServer) {
-			for i := range res {
-				res[i].String = o.relIfPath(res[i].String)
-			}
-			if err != nil {
-				return res, o.fail("multi", "", g, outcome("multi", pending != nil, err))
-			}
-			return res, nil
+	// An own request, on the caller's goroutine (see sock.Set.Multi). It
+	// waits for a connection, so it is never resent: a transaction whose
+	// reply was lost may have applied.
+	var res []zk.MultiResponse
+	_, err := doOwnWrite(ctx, o.ops, "multi", "", func(ctx context.Context, s *sock.Set, _ bool) (struct{}, bool, error) {
+		r, sent, err := s.Multi(ctx, nreqs)
+		res = r
+		if sent && retry.Dropped(err) {
+			err = uncertain(err) // not retried
 		}
-		sp.retry(n, err)
-		if ok, werr := retryWait(ctx, b, g); !ok {
-			return nil, o.fail("multi", "", g, orErr(werr, err))
-		}
+		return struct{}{}, sent, err
+	})
+	for i := range res {
+		res[i].String = o.relIfPath(res[i].String)
 	}
+	return res, err
 }
 
 func (o ops) relIfPath(s string) string {

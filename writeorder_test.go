@@ -58,6 +58,18 @@ func TestIntegration_CancelledWrite_OrderedBeforeLaterRequests(t *testing.T) {
 			return assert.False(t, ok, "the cancelled create landed after the delete")
 		},
 	}, {
+		name: "multi, then delete what it created",
+		write: func(ctx context.Context) error {
+			_, err := c.Multi(ctx, &zk.CreateRequest{Path: "/multi", Acl: zk.WorldACL(zk.PermAll)})
+			return err
+		},
+		later: func() error { return ignoreNoNode(c.Delete(ctx, "/multi", -1)) },
+		check: func(t *testing.T) bool {
+			ok, _, err := c.Exists(ctx, "/multi")
+			require.NoError(t, err)
+			return assert.False(t, ok, "the cancelled multi landed after the delete")
+		},
+	}, {
 		name:  "set, then set again",
 		write: func(ctx context.Context) error { _, err := c.Set(ctx, "/set", []byte("cancelled"), -1); return err },
 		later: func() error { _, err := c.Set(ctx, "/set", []byte("later"), -1); return err },
