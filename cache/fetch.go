@@ -5,7 +5,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes"
-	"github.com/zkrecipes/zkrecipes/internal/sock"
 )
 
 type op int
@@ -102,14 +101,6 @@ func (e *engine) opFor(n *node, list bool) op {
 // spawn starts queued reads while fewer than maxInFlight are outstanding.
 func (e *engine) spawn() {
 	if e.syncing || e.persistent && !e.pw.ready() {
-		return
-	}
-	if e.persistent && e.inflight > 0 && len(e.queue) < sock.MaxMultiRead {
-		// Held until a reply comes, to go out with the reads that are
-		// due by then in one multiRead: a burst of creations on a busy
-		// server costs a request or two, not one each. The server answers
-		// a session's requests in order, so a read held behind reads in
-		// flight is answered at most one round trip later than if sent.
 		return
 	}
 	var batch []request // the persistent backend's, sent in one write

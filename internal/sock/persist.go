@@ -200,7 +200,7 @@ func (p *Persistent) Read(reqs ...ReadReq) error {
 		return errWatchEnded
 	}
 	for len(gets) > 0 {
-		n := min(len(gets), MaxMultiRead)
+		n := min(len(gets), maxMultiRead)
 		batch := gets[:n]
 		gets = gets[n:]
 		if n == 1 {
@@ -245,9 +245,9 @@ func (p *Persistent) replied(op int32, tag uint64) func(wire.Reply) {
 	}
 }
 
-// MaxMultiRead bounds the reads of one multiRead, so that one reply does
+// maxMultiRead bounds the reads of one multiRead, so that one reply does
 // not hold the connection's other replies back for long.
-const MaxMultiRead = 128
+const maxMultiRead = 128
 
 // multiReadRequest builds a multiRead of getData requests (no watches).
 func multiReadRequest(reqs []ReadReq) func(int32) []byte {
