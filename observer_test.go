@@ -46,6 +46,9 @@ func TestIntegration_Observer_Ops(t *testing.T) {
 	_, err = c.Create(ctx, "/q/n-", nil, zkrecipes.PersistentSequential, zkrecipes.WithParents())
 	require.NoError(t, err)
 
+	_, err = c.Multi(ctx, &zk.CheckVersionRequest{Path: "/a", Version: 0})
+	require.NoError(t, err)
+
 	d.CutAfterRequest(zktest.OpGetData) // the reply is lost: the get is sent again
 	got, _, err := c.Get(ctx, "/a")
 	require.NoError(t, err)
@@ -62,6 +65,7 @@ func TestIntegration_Observer_Ops(t *testing.T) {
 		require.Equal(t, []string{"no_node"}, byOp["get /missing"])
 		require.Equal(t, []string{"ok"}, byOp["create /q/n-"])
 		require.Equal(t, []string{"ok"}, byOp["get /a"])
+		require.Equal(t, []string{"ok"}, byOp["multi "], "one report per Multi")
 		require.Len(t, r.Retries, 1)
 		require.Equal(t, zkrecipes.RetryEvent{Op: "get", Path: "/a", Attempt: 2, Err: r.Retries[0].Err}, r.Retries[0])
 		require.ErrorIs(t, r.Retries[0].Err, zk.ErrConnectionClosed)

@@ -219,16 +219,10 @@ func (o Ops) Multi(ctx context.Context, reqs ...any) ([]zk.MultiResponse, error)
 	if err := o.checkMulti(nreqs); err != nil {
 		return nil, &OpError{Op: "multi", Err: err}
 	}
-	sp := o.c.startOp("multi", "")
-	res, err := o.multi(ctx, nreqs, sp)
-	sp.end(err)
-	return res, err
-}
-
-func (o Ops) multi(ctx context.Context, nreqs []any, sp opSpan) ([]zk.MultiResponse, error) {
 	// An own request, on the caller's goroutine (see sock.Set.Multi). It
 	// waits for a connection, so it is never resent: a transaction whose
-	// reply was lost may have applied.
+	// reply was lost may have applied. doOwnWrite reports the operation
+	// to the observer.
 	var res []zk.MultiResponse
 	_, err := doOwnWrite(ctx, o.ops, "multi", "", func(ctx context.Context, s *sock.Set, _ bool) (struct{}, bool, error) {
 		r, sent, err := s.Multi(ctx, nreqs)
