@@ -41,42 +41,23 @@ func multiRequest(ops []any) (func(int32) []byte, error) {
 	}
 	return func(xid int32) []byte {
 		e := wire.NewRequest(xid, wire.OpMulti)
-		header := func(op int32) {
-			e.Int32(op)
-			e.Bool(false)
-			e.Int32(-1)
-		}
 		for _, op := range ops {
 			switch op := op.(type) {
 			case *zk.CreateRequest:
-				header(wire.OpCreate)
-				e.String(op.Path)
-				e.Buffer(op.Data)
-				e.Int32(int32(len(op.Acl)))
-				for _, a := range op.Acl {
-					e.Int32(a.Perms)
-					e.String(a.Scheme)
-					e.String(a.ID)
-				}
-				e.Int32(op.Flags)
+				putMultiHeader(e, wire.OpCreate)
+				putCreate(e, op.Path, op.Data, op.Acl, op.Flags)
 			case *zk.DeleteRequest:
-				header(wire.OpDelete)
-				e.String(op.Path)
-				e.Int32(op.Version)
+				putMultiHeader(e, wire.OpDelete)
+				putPathVersion(e, op.Path, op.Version)
 			case *zk.SetDataRequest:
-				header(wire.OpSetData)
-				e.String(op.Path)
-				e.Buffer(op.Data)
-				e.Int32(op.Version)
+				putMultiHeader(e, wire.OpSetData)
+				putSetData(e, op.Path, op.Data, op.Version)
 			case *zk.CheckVersionRequest:
-				header(wire.OpCheck)
-				e.String(op.Path)
-				e.Int32(op.Version)
+				putMultiHeader(e, wire.OpCheck)
+				putPathVersion(e, op.Path, op.Version)
 			}
 		}
-		e.Int32(-1) // the closing header
-		e.Bool(true)
-		e.Int32(-1)
+		putMultiEnd(e)
 		return e.Frame()
 	}, nil
 }

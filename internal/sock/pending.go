@@ -26,15 +26,7 @@ type Pending struct {
 func (s *Set) StartCreate(ctx context.Context, path string, data []byte, acl []zk.ACL, flags int32) (p *Pending, sent bool, err error) {
 	build := func(xid int32) []byte {
 		e := wire.NewRequest(xid, wire.OpCreate)
-		e.String(path)
-		e.Buffer(data)
-		e.Int32(int32(len(acl)))
-		for _, a := range acl {
-			e.Int32(a.Perms)
-			e.String(a.Scheme)
-			e.String(a.ID)
-		}
-		e.Int32(flags)
+		putCreate(e, path, data, acl, flags)
 		return e.Frame()
 	}
 	c, xid, cl, err := s.enroll(ctx, nil)

@@ -254,15 +254,11 @@ func multiReadRequest(reqs []ReadReq) func(int32) []byte {
 	return func(xid int32) []byte {
 		e := wire.NewRequest(xid, wire.OpMultiRead)
 		for _, rq := range reqs {
-			e.Int32(wire.OpGetData) // the op's header: type, done, err
-			e.Bool(false)
-			e.Int32(-1)
+			putMultiHeader(e, wire.OpGetData)
 			e.String(rq.Path)
-			e.Bool(false)
+			e.Bool(false) // no watch
 		}
-		e.Int32(-1) // the closing header
-		e.Bool(true)
-		e.Int32(-1)
+		putMultiEnd(e)
 		return e.Frame()
 	}
 }

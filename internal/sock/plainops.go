@@ -54,8 +54,7 @@ func (s *Set) children(ctx context.Context, path string, names func(*wire.Decode
 func (s *Set) Delete(ctx context.Context, path string, version int32) (sent bool, err error) {
 	_, sent, err = s.send(ctx, func(xid int32) []byte {
 		e := wire.NewRequest(xid, wire.OpDelete)
-		e.String(path)
-		e.Int32(version)
+		putPathVersion(e, path, version)
 		return e.Frame()
 	}, nil)
 	return sent, err
@@ -81,15 +80,7 @@ func (s *Set) Create(ctx context.Context, path string, data []byte, acl []zk.ACL
 	}
 	r, sent, err := s.send(ctx, func(xid int32) []byte {
 		e := wire.NewRequest(xid, op)
-		e.String(path)
-		e.Buffer(data)
-		e.Int32(int32(len(acl)))
-		for _, a := range acl {
-			e.Int32(a.Perms)
-			e.String(a.Scheme)
-			e.String(a.ID)
-		}
-		e.Int32(flags)
+		putCreate(e, path, data, acl, flags)
 		if ttl > 0 {
 			e.Int64(ttl.Milliseconds())
 		}
@@ -112,9 +103,7 @@ func (s *Set) Create(ctx context.Context, path string, data []byte, acl []zk.ACL
 func (s *Set) Set(ctx context.Context, path string, data []byte, version int32) (*zk.Stat, bool, error) {
 	r, sent, err := s.send(ctx, func(xid int32) []byte {
 		e := wire.NewRequest(xid, wire.OpSetData)
-		e.String(path)
-		e.Buffer(data)
-		e.Int32(version)
+		putSetData(e, path, data, version)
 		return e.Frame()
 	}, nil)
 	if err != nil {
