@@ -61,6 +61,7 @@ type Params struct {
 	W8SessionTimeout time.Duration
 	W8Lookups        int
 	W8Timeout        time.Duration
+	W8Observer       string
 	// discovery-scale
 	ScaleInstances  []int // instance counts of one service
 	ScaleServices   []int // service counts
@@ -162,6 +163,7 @@ func (p *Params) RegisterFlags(fs *flag.FlagSet) {
 	p.W8SessionTimeout = 4 * time.Second
 	fs.IntVar(&p.W8Lookups, "w8-lookups", 10000, "discovery: measured picks")
 	secs(fs, &p.W8Timeout, "w8-timeout-s", 30, "discovery: timeout of each phase")
+	fs.StringVar(&p.W8Observer, "w8-observer", "cache", "discovery: the observer: cache (discovery.Cache, reading each instance's JSON) or names (a probe: kazoo ShallowParty's observer, a children-watch loop that reads no data)")
 	p.ScaleInstances, p.ScaleServices = []int{100, 1000}, []int{10, 100}
 	intList(fs, &p.ScaleInstances, "scale-instances", "discovery-scale: instance counts of one service (default 100,1000)")
 	intList(fs, &p.ScaleServices, "scale-services", "discovery-scale: service counts (default 10,100)")

@@ -134,18 +134,33 @@ func runDiscovery(ctx context.Context, p *Params, e *Emitter) error {
 
 	// The observer is loaded before anyone registers.
 	o := &w8Observer{seen: map[string]time.Time{}, gone: map[string]time.Time{}, listed: map[string]bool{}, changed: make(chan struct{})}
-	sc, err := must(discovery.New(obs, "/")).Cache(ctx, "svc")
-	if err != nil {
-		return err
-	}
-	defer sc.Close()
-	sub := sc.Subscribe()
-	defer sub.Close()
 	octx, stopObs := context.WithCancel(ctx)
 	var obsWG sync.WaitGroup
-	obsWG.Go(func() { o.follow(octx, sub) })
 	defer obsWG.Wait()
 	defer stopObs()
+	variant := "discovery"
+	var sc *discovery.ServiceCache
+	switch p.W8Observer {
+	case "cache":
+		if sc, err = must(discovery.New(obs, "/")).Cache(ctx, "svc"); err != nil {
+			return err
+		}
+		defer sc.Close()
+		sub := sc.Subscribe()
+		defer sub.Close()
+		obsWG.Go(func() { o.follow(octx, sub) })
+	case "names":
+		variant = "names-only probe (ShallowParty's observer, no data)"
+		ready := make(chan struct{})
+		obsWG.Go(func() { o.followNames(octx, obs, "/svc", ready) })
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	default:
+		return fmt.Errorf("discovery: --w8-observer is cache or names, not %q", p.W8Observer)
+	}
 
 	// Register, all at once.
 	var errs []error
@@ -182,7 +197,7 @@ func runDiscovery(ctx context.Context, p *Params, e *Emitter) error {
 			last = t
 		}
 	}
-	r := Result{"impl": p.Impl, "workload": "W8", "variant": "discovery", "instances": n,
+	r := Result{"impl": p.Impl, "workload": "W8", "variant": variant, "instances": n,
 		"register_ms":        R2(float64(last.Sub(t0)) / float64(time.Millisecond)),
 		"session_timeout_ms": timeout.Milliseconds(), "negotiated_timeout_ms": obs.SessionTimeout().Milliseconds()}
 
@@ -215,21 +230,24 @@ func runDiscovery(ctx context.Context, p *Params, e *Emitter) error {
 	}
 	r["visible_p50_ms"], r["visible_p99_ms"], r["visible_max_ms"] = msPct(vis, 0.5), msPct(vis, 0.99), msPct(vis, 1)
 
-	// Picks from the observer's cache.
-	prov := sc.Provider(discovery.WithStrategy(discovery.RoundRobin()))
-	for range 1000 {
-		_, _ = prov.Instance()
-	}
-	picks := make([]time.Duration, p.W8Lookups)
-	for i := range picks {
-		s := time.Now()
-		if _, err := prov.Instance(); err != nil {
-			fail(err)
-			break
+	// Picks from the observer's cache (the names probe has none).
+	r["lookup_us"], r["lookup_p99_us"] = nil, nil
+	if sc != nil {
+		prov := sc.Provider(discovery.WithStrategy(discovery.RoundRobin()))
+		for range 1000 {
+			_, _ = prov.Instance()
 		}
-		picks[i] = time.Since(s)
+		picks := make([]time.Duration, p.W8Lookups)
+		for i := range picks {
+			s := time.Now()
+			if _, err := prov.Instance(); err != nil {
+				fail(err)
+				break
+			}
+			picks[i] = time.Since(s)
+		}
+		r["lookup_us"], r["lookup_p99_us"] = Pct(picks, 0.5), Pct(picks, 0.99)
 	}
-	r["lookup_us"], r["lookup_p99_us"] = Pct(picks, 0.5), Pct(picks, 0.99)
 
 	// Crash: the first instances' connections die and cannot come back.
 	killed := map[string]bool{}
@@ -269,10 +287,21 @@ func runDiscovery(ctx context.Context, p *Params, e *Emitter) error {
 
 	time.Sleep(200 * time.Millisecond) // the anchors' settling time before the final check
 	remaining := n - p.W8Kill - p.W8Close
-	got := sc.Instances()
+	var got []string
+	if sc != nil {
+		for _, in := range sc.Instances() {
+			got = append(got, in.ID)
+		}
+	} else {
+		o.mu.Lock()
+		for id := range o.listed {
+			got = append(got, id)
+		}
+		o.mu.Unlock()
+	}
 	ok := len(got) == remaining
-	for _, in := range got {
-		if killed[in.ID] || closing[in.ID] {
+	for _, id := range got {
+		if killed[id] || closing[id] {
 			ok = false
 		}
 	}
