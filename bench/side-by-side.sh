@@ -19,8 +19,8 @@
 #   SHARED_ZK=1                            one ZooKeeper for all sections (run-all.sh knob)
 #   SECTION_TIMEOUT=900                    seconds before a hung bench program is killed
 #   KEEP_TMP=1                             keep the temporary harness copy
-#   WORKLOADS="w1,w2"                      anchor workloads to run (default w1,...,w7, the ones
-#                                          zkr has); run-all.sh gives each section those its
+#   WORKLOADS="w1,w2"                      anchor workloads to run (default all: w1,...,w8; zkr has
+#                                          every one); run-all.sh gives each section those its
 #                                          library has, and always runs the raw baseline
 #   ROUNDS=3                               repeat the whole run; even rounds run the
 #                                          sections in reverse order, so that drift of

@@ -120,4 +120,13 @@
 // instances per client): a ServiceCache holds about 1.2-1.7 KB of heap per
 // instance, the same at 100 and 1,000 instances of one service and at 10
 // and 100 services of 10 instances.
+//
+// A new instance reaches a ServiceCache one read after its creation: the
+// cache learns the name from the creation event and only then can ask for
+// the JSON, which a server busy with writes answers with its next batch of
+// them. An observer of names alone (kazoo's ShallowParty) is that one
+// batch ahead, and lists instances without their data, some before their
+// Register returned; ours never lists an instance without its record.
+// Measured in W8 of the anchors' harness (50 instances registering at
+// once): see the README's section on servers online and offline.
 package discovery
