@@ -64,7 +64,7 @@ func runRunFailover(ctx context.Context, p *Params, e *Emitter) error {
 	timeouts := 0
 	req0 := counter.Requests()
 	for r := 0; r < p.W3Rounds; r++ {
-		waitRegistered(ctx, poll.e, n)
+		waitRegistered(ctx, poll, n)
 		t0 := time.Now()
 		relinquish[leader] <- struct{}{}
 		ev, err := nextLeader(ctx, events, leader, 30*time.Second)
