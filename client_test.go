@@ -287,3 +287,40 @@ func firstRequests(sent []int32, n int) []int32 {
 	}
 	return out
 }
+
+// A Multi whose reply was lost is neither sent again (a transaction of
+// sequential creates would be applied twice) nor reported as failed: its
+// error matches ErrUncertain and zk.ErrConnectionClosed, and the
+// transaction was applied exactly once.
+func TestIntegration_Client_MultiLostReplySentOnce(t *testing.T) {
+	zktest.SkipIfShort(t)
+	c, d := zktest.FaultyClient(t)
+	ctx := zktest.Context(t, 20*time.Second)
+	_, err := c.Create(ctx, "/m", nil, zkrecipes.Persistent, zkrecipes.WithParents())
+	require.NoError(t, err)
+	count := func(ops []int32, op int32) int {
+		n := 0
+		for _, o := range ops {
+			if o == op {
+				n++
+			}
+		}
+		return n
+	}
+	multis, dials := count(d.Sent(), zktest.OpMulti), d.Dials()
+	d.CutAfterRequest(zktest.OpMulti)
+	_, err = c.Multi(ctx,
+		&zk.CreateRequest{Path: "/m/item-", Data: []byte("x"), Acl: zk.WorldACL(zk.PermAll), Flags: zk.FlagSequence},
+		&zk.CreateRequest{Path: "/m/marker", Acl: zk.WorldACL(zk.PermAll)})
+	require.ErrorIs(t, err, zkrecipes.ErrUncertain)
+	assert.ErrorIs(t, err, zk.ErrConnectionClosed)
+	kids, _, err := c.Children(ctx, "/m")
+	require.NoError(t, err)
+	assert.Greater(t, d.Dials(), dials, "the connection was cut")
+	assert.Len(t, kids, 2, "applied exactly once: %v", kids)
+	assert.Equal(t, 1, count(d.Sent(), zktest.OpMulti)-multis, "sent once")
+
+	// The client goes on: the next transaction is answered.
+	_, err = c.Multi(ctx, &zk.DeleteRequest{Path: "/m/marker", Version: -1})
+	require.NoError(t, err)
+}
