@@ -208,3 +208,27 @@ func TestApply_EpochSkipsZero(t *testing.T) {
 	e.nextEpoch()
 	assert.Equal(t, uint32(1), e.epoch)
 }
+
+// A new session handled before the old persistent watch's Ended notice
+// (which is then ignored: the watch is no longer the cache's) fails the
+// watch's outstanding reads when it drops the watch: otherwise their
+// nodes' slots stayed busy, so that the new session never read them
+// again, and they counted against WithMaxInFlight for good.
+func TestApply_DroppedWatchFailsItsReads(t *testing.T) {
+	e, _, a := loadedTree(t)
+	e.queue = nil
+	e.persistent = true
+	pw := &pwatch{reqs: map[uint64]request{}}
+	e.pw = pw
+	e.refresh(a, false, 0) // a data read...
+	require.Len(t, e.queue, 1)
+	pw.reqs[1] = e.queue[0] // ...sent through the watch
+	e.queue, e.inflight = nil, 1
+	e.gen++ // newSession, up to its dropWatch
+	e.dropWatch()
+	assert.Zero(t, e.inflight, "nothing is in flight any more")
+	assert.Empty(t, pw.reqs)
+	assert.False(t, a.data.busy, "the node's slot is free")
+	e.refresh(a, false, 0)
+	assert.Len(t, e.queue, 1, "so the new session reads the node again")
+}

@@ -71,12 +71,30 @@ func (e *engine) load() {
 // (its AddWatch returned): both its Armed notice and the return are in.
 func (pw *pwatch) ready() bool { return pw != nil && pw.armed && pw.w != nil }
 
-// dropWatch takes the persistent watch back, here and on the server.
+// dropWatch takes the persistent watch back, here and on the server, and
+// fails its reads still outstanding, as its Ended notice would: that
+// notice, should it come, is no longer for the cache's watch and is
+// ignored. A read left unanswered would keep its node's slot busy, so
+// that no later read of the node is sent (a new session would never read
+// it again), and would count against WithMaxInFlight for good.
 func (e *engine) dropWatch() {
-	if e.pw != nil && e.pw.w != nil {
-		e.pw.w.Remove()
+	pw := e.pw
+	if pw == nil {
+		return
 	}
 	e.pw = nil
+	if pw.w != nil {
+		pw.w.Remove()
+	}
+	e.failReads(pw)
+}
+
+// failReads answers pw's outstanding reads with errWatchGone.
+func (e *engine) failReads(pw *pwatch) {
+	for tag, r := range pw.reqs {
+		delete(pw.reqs, tag)
+		e.onReply(reply{request: r, err: errWatchGone})
+	}
 }
 
 // arm asks for a persistent watch on the root in the current session.
@@ -137,10 +155,7 @@ func (e *engine) onNotice(m pnote) {
 		e.onReply(persistReply(r, n))
 	case sock.Ended:
 		e.pw = nil
-		for tag, r := range pw.reqs {
-			delete(pw.reqs, tag)
-			e.onReply(reply{request: r, err: errWatchGone})
-		}
+		e.failReads(pw)
 		switch {
 		case errors.Is(n.Err, sock.ErrWatchRemoved), e.ctx.Err() != nil:
 		case errors.Is(n.Err, zk.ErrConnectionClosed):
