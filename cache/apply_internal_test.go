@@ -210,11 +210,11 @@ func TestApply_EpochSkipsZero(t *testing.T) {
 }
 
 // A new session handled before the old persistent watch's Ended notice
-// (which is then ignored: the watch is no longer the cache's) fails the
-// watch's outstanding reads when it drops the watch: otherwise their
+// (which is then ignored: the watch is no longer the cache's) lets go of
+// the watch's outstanding reads when it drops the watch: otherwise their
 // nodes' slots stayed busy, so that the new session never read them
 // again, and they counted against WithMaxInFlight for good.
-func TestApply_DroppedWatchFailsItsReads(t *testing.T) {
+func TestApply_DroppedWatchFreesItsReads(t *testing.T) {
 	e, _, a := loadedTree(t)
 	e.queue = nil
 	e.persistent = true
@@ -231,4 +231,26 @@ func TestApply_DroppedWatchFailsItsReads(t *testing.T) {
 	assert.False(t, a.data.busy, "the node's slot is free")
 	e.refresh(a, false, 0)
 	assert.Len(t, e.queue, 1, "so the new session reads the node again")
+}
+
+// Dropping the watch of a session that ended in the middle of a load does
+// not complete that load: its failed reads are not answers, and the cache
+// reports no Reinitialized (which would present the partial tree as the
+// server's) until the new session's load.
+func TestApply_DroppedWatchEndsNoLoad(t *testing.T) {
+	e, sub, _ := loadedTree(t)
+	e.queue = nil
+	e.persistent = true
+	pw := &pwatch{reqs: map[uint64]request{}}
+	e.pw = pw
+	e.resync() // a load of every node, in flight
+	require.NotEmpty(t, e.queue)
+	for i, r := range e.queue {
+		pw.reqs[uint64(i+1)] = r
+	}
+	e.inflight, e.queue = len(e.queue), nil
+	e.gen++ // newSession, up to its dropWatch
+	e.dropWatch()
+	assert.Zero(t, e.inflight)
+	assert.Empty(t, drain(sub), "no event: the load did not end")
 }

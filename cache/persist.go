@@ -71,12 +71,14 @@ func (e *engine) load() {
 // (its AddWatch returned): both its Armed notice and the return are in.
 func (pw *pwatch) ready() bool { return pw != nil && pw.armed && pw.w != nil }
 
-// dropWatch takes the persistent watch back, here and on the server, and
-// fails its reads still outstanding, as its Ended notice would: that
-// notice, should it come, is no longer for the cache's watch and is
-// ignored. A read left unanswered would keep its node's slot busy, so
-// that no later read of the node is sent (a new session would never read
-// it again), and would count against WithMaxInFlight for good.
+// dropWatch takes the persistent watch back, here and on the server,
+// when its session ended (newSession, before the watch's Ended notice,
+// which is then ignored as no longer the cache's) or the cache closed.
+// The reads it still had out are never answered: each lets go of its
+// node's slot and of its place among WithMaxInFlight, or else the slot
+// stayed busy, so that no later read of the node was sent (the new
+// session's resync would never read it again). Nothing else of them
+// counts: the new session reads every node again, in a load of its own.
 func (e *engine) dropWatch() {
 	pw := e.pw
 	if pw == nil {
@@ -86,7 +88,12 @@ func (e *engine) dropWatch() {
 	if pw.w != nil {
 		pw.w.Remove()
 	}
-	e.failReads(pw)
+	for tag, r := range pw.reqs {
+		delete(pw.reqs, tag)
+		e.inflight--
+		s := r.n.slotOf(r.op == opChildren)
+		s.busy, s.fired, s.dirty, s.dirtyTag = false, false, false, 0
+	}
 }
 
 // failReads answers pw's outstanding reads with errWatchGone.
