@@ -151,6 +151,27 @@ func isCreateUnder(frame []byte, dir string) bool {
 // should the create land, is deleted as abandonCreate does. A parent
 // that is missing is created by Create, whose node is then listed.
 func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, opts ...CreateOption) (string, sock.Listing, *zk.Stat, error) {
+	path, _, l, st, err := s.ownAndList(ctx, "", p, data, opts...)
+	return path, l, st, err
+}
+
+// replaceAndList is createOwnAndList for a contender that leaves and
+// enters again at once (a leader that resigns and campaigns anew): one
+// transaction deletes old, a node of this session, and creates p
+// (sock.StartReplace), so that the next in line, woken by old's deletion,
+// finds no second write of ours ahead of its listing at the server. It
+// reports whether old is known to be gone with it. It is not when the
+// transaction failed (zk.ErrNoNode: old or p's parent is gone; nothing
+// was applied), when ctx ended first, or when a connection loss left the
+// outcome to createProtected, which creates p alone if the transaction
+// had not landed: the caller then deletes old itself (a node already gone
+// counts as deleted).
+func (s *Session) replaceAndList(ctx context.Context, old, p string, data []byte, opts ...CreateOption) (string, bool, sock.Listing, *zk.Stat, error) {
+	return s.ownAndList(ctx, old, p, data, opts...)
+}
+
+// ownAndList is createOwnAndList, which replaces old unless it is "".
+func (s *Session) ownAndList(ctx context.Context, old, p string, data []byte, opts ...CreateOption) (string, bool, sock.Listing, *zk.Stat, error) {
 	const mode = EphemeralSequential
 	var co createOptions
 	for _, opt := range opts {
@@ -167,31 +188,41 @@ func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, o
 	if err == nil {
 		err = o.checkCreate(ap, data, mode, co)
 	}
+	var aold string
+	if err == nil && old != "" {
+		aold, err = o.abs(old, false)
+	}
 	if err == nil {
 		err = ctx.Err() // a done ctx sends nothing
 	}
 	if err != nil {
-		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
+		return "", false, sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
 	}
 	g := s.gen
 	select {
 	case <-g.prepared:
 	case <-ctx.Done():
-		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
+		return "", false, sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: ctx.Err()}
 	case <-g.retired:
-		return "", sock.Listing{}, nil, o.fail("create", p, g, g.err)
+		return "", false, sock.Listing{}, nil, o.fail("create", p, g, g.err)
 	}
 	dir, base := zkpath.Parent(ap), zkpath.Base(ap)
 	nonce := zkpath.Nonce()
 	prefix := zkpath.Protected(s.id, nonce)
 	sp := s.c.startOp("create", p)
-	pc, sent, err := g.socks.StartCreate(ctx, zkpath.Join(dir, prefix+base), data, co.acl, int32(mode))
+	var pc *sock.Pending
+	var sent bool
+	if aold == "" {
+		pc, sent, err = g.socks.StartCreate(ctx, zkpath.Join(dir, prefix+base), data, co.acl, int32(mode))
+	} else {
+		pc, sent, err = g.socks.StartReplace(ctx, aold, zkpath.Join(dir, prefix+base), data, co.acl, int32(mode))
+	}
 	if err != nil && !sent {
 		sp.end(err)
 		if isCtxErr(err) {
-			return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
+			return "", false, sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: err}
 		}
-		return "", sock.Listing{}, nil, o.fail("create", p, g, err)
+		return "", false, sock.Listing{}, nil, o.fail("create", p, g, err)
 	}
 	var path string
 	var l sock.Listing
@@ -211,17 +242,17 @@ func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, o
 		sp.end(ctx.Err())
 		outcome := func() result[string] { v, err := pc.Outcome(); return result[string]{v, err} }
 		gone := awaitCleanup(s, o.cleanupLater(g, dir, prefix, mode, outcome))
-		return "", sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
-	case errors.Is(err, zk.ErrNoNode) && co.parents:
+		return "", false, sock.Listing{}, nil, &OpError{Op: "create", Path: p, Err: abandoned(ctx.Err(), gone)}
+	case errors.Is(err, zk.ErrNoNode) && co.parents && aold == "":
 		// No parent, so nothing created: Create makes the parents.
 		l.Release()
 		sp.end(nil)
 		path, err := s.Create(ctx, p, data, mode, opts...)
 		if err != nil {
-			return "", sock.Listing{}, nil, err
+			return "", false, sock.Listing{}, nil, err
 		}
 		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
-		return path, l, st, lerr
+		return path, false, l, st, lerr
 	case err != nil && retry.Retryable(err):
 		// The connection went before the reply: the create may have
 		// landed. createProtected looks for it, with the same nonce.
@@ -229,14 +260,14 @@ func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, o
 		path, err = o.createProtected(ctx, p, ap, data, mode, co, sp, nonce, true)
 		sp.end(err)
 		if err != nil {
-			return "", sock.Listing{}, nil, err
+			return "", false, sock.Listing{}, nil, err
 		}
 		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
-		return path, l, st, lerr
+		return path, false, l, st, lerr
 	case err != nil:
 		l.Release()
 		sp.end(err)
-		return "", sock.Listing{}, nil, o.fail("create", p, g, err)
+		return "", false, sock.Listing{}, nil, o.fail("create", p, g, err)
 	}
 	sp.end(nil)
 	path = o.rel(path)
@@ -244,5 +275,5 @@ func (s *Session) createOwnAndList(ctx context.Context, p string, data []byte, o
 		l.Release()
 		l, st, lerr = s.listing(ctx, zkpath.Parent(p))
 	}
-	return path, l, st, lerr
+	return path, aold != "", l, st, lerr
 }

@@ -6,11 +6,12 @@ import "github.com/zkrecipes/zkrecipes/internal/seam/hook"
 // these hooks their types; users see none of it.
 func init() {
 	hook.Install(hook.Hooks{
-		Go:            (*Client).goOwned,
-		Connections:   (*Session).connections,
-		CreateAndList: (*Session).createAndList,
-		Listing:       (*Session).listing,
-		Observer:      (*Client).observer,
-		WatchTree:     (*Session).watchTree,
+		Go:             (*Client).goOwned,
+		Connections:    (*Session).connections,
+		CreateAndList:  (*Session).createAndList,
+		ReplaceAndList: (*Session).replaceAndList,
+		Listing:        (*Session).listing,
+		Observer:       (*Client).observer,
+		WatchTree:      (*Session).watchTree,
 	})
 }

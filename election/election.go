@@ -78,20 +78,54 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 	if !e.busy.CompareAndSwap(false, true) {
 		return nil, ErrCampaigning
 	}
+	ent, err := contend.Enter(ctx, e.c, e.contender())
+	return e.elected(ctx, ent, err)
+}
+
+// campaignAfter is Resign of t, e's term, and Campaign, with t's node
+// deleted in the transaction that creates the new one (contend.Requeue):
+// Run's requeue. The next participant is then elected on one write of
+// ours, not two: with a separate create right behind the deletion, its
+// listing would find that create ahead of it at the server. t has ended
+// when campaignAfter returns, and its node is gone or being deleted, as
+// after Resign. If t was resigned already, it is Campaign.
+func (e *Election) campaignAfter(ctx context.Context, t *Term) (*Term, error) {
+	t.end(ErrResigned)
+	var ent *contend.Entry
+	var err error
+	requeued := false
+	t.resignOnce.Do(func() {
+		// e stays busy: its one campaign goes on in the new node.
+		requeued = true
+		ent, err = contend.Requeue(ctx, e.c, t.ent, e.contender())
+	})
+	if !requeued {
+		return e.Campaign(ctx)
+	}
+	return e.elected(ctx, ent, err)
+}
+
+// contender describes e's participant to contend.
+func (e *Election) contender() contend.Config {
 	// Not Config.Lazy, unlike every lock: a term's token is published
 	// (Leader and Observe report the leader node's czxid as
 	// Participant.Token), so it must be that very czxid, read by a stat
 	// that also proves our node exists and is this session's before we
 	// report leadership (Curator's double leaders came from trusting a
 	// node that was gone); a lock's token need only be ordered like zxids.
-	ent, err := contend.Enter(ctx, e.c, contend.Config{
+	return contend.Config{
 		Dir:     e.path,
 		Name:    e.o.layout.prefix(),
 		Markers: markers,
 		Data:    []byte(e.o.id),
 		ACL:     e.o.acl,
 		// no Predicate: the first is the leader
-	})
+	}
+}
+
+// elected turns the outcome of e's contention into its term, or the
+// campaign's error; e is no longer busy unless a term is returned.
+func (e *Election) elected(ctx context.Context, ent *contend.Entry, err error) (*Term, error) {
 	if err != nil {
 		e.busy.Store(false)
 		if errors.Is(err, contend.ErrNodeGone) {

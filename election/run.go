@@ -21,6 +21,14 @@ import (
 // client is closed. It returns ctx's error, [zkrecipes.ErrClosed], or an
 // error for invalid arguments.
 //
+// When job returns by itself, Run resigns and campaigns again in one
+// transaction, which deletes the term's node and creates the next one:
+// the next participant is elected on one write of this client, where a
+// delete and then a create would put the create ahead of its listing at
+// the server (Curator's LeaderSelector and a zk.Lock loop do so). Should
+// the transaction fail (the node was deleted by someone else) or its
+// reply be lost, the node is deleted and the campaign made as usual.
+//
 // After the job's context is cancelled Run waits up to the grace period
 // (see [WithGracePeriod]) for job to return before it resigns, so that the
 // next leader starts after this one stopped. A job that ignores its
@@ -51,6 +59,7 @@ func (r *runner) loop(ctx context.Context) error {
 	log := r.e.c.Logger()
 	b := retry.Default()
 	var stray <-chan struct{} // a job call that outlived its term
+	var prev *Term            // a term whose job returned, resigned by the next campaign
 	for {
 		if stray != nil {
 			select {
@@ -62,11 +71,18 @@ func (r *runner) loop(ctx context.Context) error {
 				return ctx.Err()
 			}
 		}
-		t, err := r.e.Campaign(ctx)
+		var t *Term
+		var err error
+		if prev != nil {
+			t, err = r.e.campaignAfter(ctx, prev)
+			prev = nil
+		} else {
+			t, err = r.e.Campaign(ctx)
+		}
 		switch {
 		case err == nil:
 			b.Reset()
-			stray = r.lead(ctx, t)
+			stray, prev = r.lead(ctx, t)
 			continue
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -87,7 +103,9 @@ func (r *runner) loop(ctx context.Context) error {
 
 // lead runs the job for term t and resigns t. It returns a channel closed
 // when the job returns if the job had not returned by then, else nil.
-func (r *runner) lead(ctx context.Context, t *Term) <-chan struct{} {
+// When the job returned and ctx is not done, it leaves t to be resigned by
+// the next campaign (Election.campaignAfter) and returns it.
+func (r *runner) lead(ctx context.Context, t *Term) (<-chan struct{}, *Term) {
 	log := r.e.c.Logger()
 	jctx, cancel := context.WithCancelCause(t.Context())
 	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
@@ -109,15 +127,18 @@ func (r *runner) lead(ctx context.Context, t *Term) <-chan struct{} {
 		log.Error("election: job ignores its context; resigning while it still runs",
 			"path", r.e.path, "id", r.e.o.id, "grace", r.e.o.grace, "cause", context.Cause(jctx))
 	}
+	if returned && ctx.Err() == nil {
+		return nil, t
+	}
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), r.e.c.SessionTimeout())
 	defer rcancel()
 	if err := t.Resign(rctx); err != nil {
 		log.Warn("election: resign (continues in the background)", "path", r.e.path, "err", err)
 	}
 	if returned {
-		return nil
+		return nil, nil
 	}
-	return done
+	return done, nil
 }
 
 // waitFor reports whether done is closed within d.

@@ -113,7 +113,45 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		cfg.Warm.broken()
 		return nil, lerr
 	}
-	e := newEntry(c, s, cfg, path)
+	return enterListed(ctx, newEntry(c, s, cfg, path), cfg, markers, kids, st, lerr)
+}
+
+// Requeue is Enter for the holder of old, which leaves and enters again
+// at once (a leader that resigns and campaigns anew): one transaction
+// deletes old's node and creates ours (seam.ReplaceAndList), so that the
+// next in line, woken by the deletion, does not find our create ahead of
+// its listing at the server (with fsync on, a disk write it would wait
+// for). old's node is deleted whatever the outcome, as Release deletes
+// it. Without a connection, in a session other than old's, or for a Warm
+// handle, Requeue is Release and Enter.
+func Requeue(ctx context.Context, c *zkrecipes.Client, old *Entry, cfg Config) (*Entry, error) {
+	s := old.Session
+	if cfg.Warm != nil || cfg.Session != nil && cfg.Session != s || s.Err() != nil || !s.Connected() {
+		old.releaseDetached(ctx)
+		return Enter(ctx, c, cfg)
+	}
+	markers := cfg.Markers
+	if len(markers) == 0 {
+		markers = []string{cfg.Name}
+	}
+	path, replaced, kids, st, lerr := seam.ReplaceAndList(ctx, s, old.Path, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.WithNodeACL(cfg.ACL))
+	if !replaced {
+		old.releaseDetached(ctx) // a node gone already counts as deleted
+	}
+	if path == "" {
+		if errors.Is(lerr, zk.ErrNoNode) && ctx.Err() == nil {
+			// Nothing applied: old's node (deleted by someone else) or
+			// the directory was gone. Enter makes the directory again.
+			return Enter(ctx, c, cfg)
+		}
+		return nil, lerr
+	}
+	return enterListed(ctx, newEntry(c, s, cfg, path), cfg, markers, kids, st, lerr)
+}
+
+// enterListed is Enter for e, whose node was just created and its
+// directory listed (kids, st) right behind the create, unless lerr.
+func enterListed(ctx context.Context, e *Entry, cfg Config, markers []string, kids sock.Listing, st *zk.Stat, lerr error) (*Entry, error) {
 	var first *listing
 	if lerr == nil && slices.Contains(kids.Names, e.Name) {
 		first = &listing{children: kids.Names, st: st, buf: kids}
@@ -121,6 +159,14 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 		kids.Release()
 	}
 	return e.enter(ctx, cfg, markers, first)
+}
+
+// releaseDetached is Release on a context detached from ctx, bounded by
+// cleanup.Now (beyond which a client-owned goroutine goes on deleting).
+func (e *Entry) releaseDetached(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanup.Now)
+	defer cancel()
+	_ = e.Release(rctx)
 }
 
 func newEntry(c *zkrecipes.Client, s *zkrecipes.Session, cfg Config, path string) *Entry {

@@ -21,13 +21,14 @@ import (
 // so its hooks are installed when these are set; a hook of the wrong type
 // fails here, at start-up, not at its first call.
 var (
-	hooks         = hook.Installed()
-	goFn          = hooks.Go.(func(*zkrecipes.Client, func(context.Context)) bool)
-	connections   = hooks.Connections.(func(*zkrecipes.Session) int64)
-	createAndList = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, sock.Listing, *zk.Stat, error))
-	observer      = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
-	watchTree     = hooks.WatchTree.(func(*zkrecipes.Session, context.Context, string, func(sock.Notice)) (*sock.Persistent, func(string) string, error))
-	listing       = hooks.Listing.(func(*zkrecipes.Session, context.Context, string) (sock.Listing, *zk.Stat, error))
+	hooks          = hook.Installed()
+	goFn           = hooks.Go.(func(*zkrecipes.Client, func(context.Context)) bool)
+	connections    = hooks.Connections.(func(*zkrecipes.Session) int64)
+	createAndList  = hooks.CreateAndList.(func(*zkrecipes.Session, context.Context, string, []byte, zkrecipes.CreateMode, ...zkrecipes.CreateOption) (string, sock.Listing, *zk.Stat, error))
+	observer       = hooks.Observer.(func(*zkrecipes.Client) *zkrecipes.Observer)
+	watchTree      = hooks.WatchTree.(func(*zkrecipes.Session, context.Context, string, func(sock.Notice)) (*sock.Persistent, func(string) string, error))
+	listing        = hooks.Listing.(func(*zkrecipes.Session, context.Context, string) (sock.Listing, *zk.Stat, error))
+	replaceAndList = hooks.ReplaceAndList.(func(*zkrecipes.Session, context.Context, string, string, []byte, ...zkrecipes.CreateOption) (string, bool, sock.Listing, *zk.Stat, error))
 )
 
 // WatchTree sets a persistent recursive watch on p in s (ZooKeeper 3.6+)
@@ -58,6 +59,14 @@ func Connections(s *zkrecipes.Session) int64 { return connections(s) }
 // See Session.createAndList for the contract on errors and cancellation.
 func CreateAndList(ctx context.Context, s *zkrecipes.Session, p string, data []byte, mode zkrecipes.CreateMode, opts ...zkrecipes.CreateOption) (string, sock.Listing, *zk.Stat, error) {
 	return createAndList(s, ctx, p, data, mode, opts...)
+}
+
+// ReplaceAndList is CreateAndList of an ephemeral sequential node that
+// also deletes old, a node of s, in the same transaction; replaced says
+// whether old is known to be gone (if not, delete it). See
+// Session.replaceAndList.
+func ReplaceAndList(ctx context.Context, s *zkrecipes.Session, old, p string, data []byte, opts ...zkrecipes.CreateOption) (path string, replaced bool, l sock.Listing, st *zk.Stat, err error) {
+	return replaceAndList(s, ctx, old, p, data, opts...)
 }
 
 // Listing is s.Children for a listing that is looked through and

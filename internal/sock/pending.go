@@ -2,6 +2,7 @@ package sock
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkrecipes/zkrecipes/internal/wire"
@@ -15,7 +16,8 @@ import (
 // hands the create's outcome to a cleanup that deletes the node should it
 // have landed.
 type Pending struct {
-	cl *call
+	cl     *call
+	decode func(answer) (string, error) // the created path, from the reply
 }
 
 // StartCreate writes a create of path (a plain or sequential node, of
@@ -29,15 +31,41 @@ func (s *Set) StartCreate(ctx context.Context, path string, data []byte, acl []z
 		putCreate(e, path, data, acl, flags)
 		return e.Frame()
 	}
+	return s.start(ctx, build, created)
+}
+
+// StartReplace is StartCreate of path in one transaction with the
+// deletion of old (any version): a contender that leaves and enters again
+// at once (a leader that resigns and campaigns anew) thereby makes the
+// next in line wait for one write, not two. The transaction's error is
+// its first failed operation's (zk.ErrNoNode: old is gone already);
+// nothing of it is then applied.
+func (s *Set) StartReplace(ctx context.Context, old, path string, data []byte, acl []zk.ACL, flags int32) (p *Pending, sent bool, err error) {
+	build := func(xid int32) []byte {
+		e := wire.NewRequest(xid, wire.OpMulti)
+		putMultiHeader(e, wire.OpDelete)
+		putPathVersion(e, old, -1)
+		putMultiHeader(e, wire.OpCreate)
+		putCreate(e, path, data, acl, flags)
+		putMultiEnd(e)
+		return e.Frame()
+	}
+	return s.start(ctx, build, replaced)
+}
+
+// start writes the request build makes and returns it pending, its reply
+// to be decoded by decode.
+func (s *Set) start(ctx context.Context, build func(int32) []byte, decode func(answer) (string, error)) (*Pending, bool, error) {
 	c, xid, cl, err := s.enroll(ctx, nil)
 	if err != nil {
 		return nil, false, err
 	}
+	p := &Pending{cl: cl, decode: decode}
 	if err := c.writeOwn(build(xid)); err != nil {
 		// The connection is closed: its calls, ours too, fail with it.
-		return &Pending{cl: cl}, true, zk.ErrConnectionClosed
+		return p, true, zk.ErrConnectionClosed
 	}
-	return &Pending{cl: cl}, true, nil
+	return p, true, nil
 }
 
 // Wait returns the created path or the create's error, or ctx's error if
@@ -46,7 +74,7 @@ func (p *Pending) Wait(ctx context.Context) (string, error) {
 	select {
 	case a := <-p.cl.reply:
 		p.cl.reply <- a // for Outcome
-		return created(a)
+		return p.decode(a)
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
@@ -58,9 +86,10 @@ func (p *Pending) Wait(ctx context.Context) (string, error) {
 func (p *Pending) Outcome() (string, error) {
 	a := <-p.cl.reply
 	p.cl.reply <- a
-	return created(a)
+	return p.decode(a)
 }
 
+// created decodes a create's reply.
 func created(a answer) (string, error) {
 	if a.err != nil {
 		return "", a.err
@@ -74,4 +103,29 @@ func created(a answer) (string, error) {
 		return "", d.Err()
 	}
 	return path, nil
+}
+
+// replaced decodes the reply of StartReplace's transaction: the path its
+// create made.
+func replaced(a answer) (string, error) {
+	if a.err != nil {
+		return "", a.err
+	}
+	if a.r.Body == nil {
+		if err := replyErr(a.r); err != nil {
+			return "", err
+		}
+		return "", wire.ErrShort
+	}
+	res, err := decodeMulti(a.r.Body)
+	if err == nil {
+		err = replyErr(a.r)
+	}
+	if err != nil {
+		return "", err
+	}
+	if len(res) != 2 {
+		return "", fmt.Errorf("%w: %d results of a replace", wire.ErrShort, len(res))
+	}
+	return res[1].String, nil
 }

@@ -9,12 +9,13 @@ package hook
 // method expression of *zkrecipes.Client or *zkrecipes.Session (see seam
 // for their types).
 type Hooks struct {
-	Go            any
-	Connections   any
-	CreateAndList any
-	Listing       any
-	Observer      any
-	WatchTree     any
+	Go             any
+	Connections    any
+	CreateAndList  any
+	ReplaceAndList any
+	Listing        any
+	Observer       any
+	WatchTree      any
 }
 
 var installed *Hooks
