@@ -209,6 +209,19 @@ func TestApply_EpochSkipsZero(t *testing.T) {
 	assert.Equal(t, uint32(1), e.epoch)
 }
 
+// sentThroughWatch gives e a persistent watch through which every read
+// queued now was sent, none answered yet, and returns it.
+func sentThroughWatch(t *testing.T, e *engine) *pwatch {
+	t.Helper()
+	require.NotEmpty(t, e.queue)
+	pw := &pwatch{reqs: map[uint64]request{}}
+	for i, r := range e.queue {
+		pw.reqs[uint64(i+1)] = r
+	}
+	e.pw, e.inflight, e.queue = pw, len(e.queue), nil
+	return pw
+}
+
 // A new session handled before the old persistent watch's Ended notice
 // (which is then ignored: the watch is no longer the cache's) lets go of
 // the watch's outstanding reads when it drops the watch: otherwise their
@@ -216,15 +229,11 @@ func TestApply_EpochSkipsZero(t *testing.T) {
 // again, and they counted against WithMaxInFlight for good.
 func TestApply_DroppedWatchFreesItsReads(t *testing.T) {
 	e, _, a := loadedTree(t)
-	e.queue = nil
-	e.persistent = true
-	pw := &pwatch{reqs: map[uint64]request{}}
-	e.pw = pw
+	e.queue, e.persistent = nil, true
 	e.refresh(a, false, 0) // a data read...
 	require.Len(t, e.queue, 1)
-	pw.reqs[1] = e.queue[0] // ...sent through the watch
-	e.queue, e.inflight = nil, 1
-	e.gen++ // newSession, up to its dropWatch
+	pw := sentThroughWatch(t, e) // ...sent through the watch
+	e.gen++                      // newSession, up to its dropWatch
 	e.dropWatch()
 	assert.Zero(t, e.inflight, "nothing is in flight any more")
 	assert.Empty(t, pw.reqs)
@@ -239,17 +248,10 @@ func TestApply_DroppedWatchFreesItsReads(t *testing.T) {
 // server's) until the new session's load.
 func TestApply_DroppedWatchEndsNoLoad(t *testing.T) {
 	e, sub, _ := loadedTree(t)
-	e.queue = nil
-	e.persistent = true
-	pw := &pwatch{reqs: map[uint64]request{}}
-	e.pw = pw
-	e.resync() // a load of every node, in flight
-	require.NotEmpty(t, e.queue)
-	for i, r := range e.queue {
-		pw.reqs[uint64(i+1)] = r
-	}
-	e.inflight, e.queue = len(e.queue), nil
-	e.gen++ // newSession, up to its dropWatch
+	e.queue, e.persistent = nil, true
+	e.resync()             // a load of every node...
+	sentThroughWatch(t, e) // ...in flight through the watch
+	e.gen++                // newSession, up to its dropWatch
 	e.dropWatch()
 	assert.Zero(t, e.inflight)
 	assert.Empty(t, drain(sub), "no event: the load did not end")

@@ -96,14 +96,6 @@ func (e *engine) dropWatch() {
 	}
 }
 
-// failReads answers pw's outstanding reads with errWatchGone.
-func (e *engine) failReads(pw *pwatch) {
-	for tag, r := range pw.reqs {
-		delete(pw.reqs, tag)
-		e.onReply(reply{request: r, err: errWatchGone})
-	}
-}
-
 // arm asks for a persistent watch on the root in the current session.
 func (e *engine) arm() {
 	pw := &pwatch{reqs: map[uint64]request{}}
@@ -162,7 +154,10 @@ func (e *engine) onNotice(m pnote) {
 		e.onReply(persistReply(r, n))
 	case sock.Ended:
 		e.pw = nil
-		e.failReads(pw)
+		for tag, r := range pw.reqs {
+			delete(pw.reqs, tag)
+			e.onReply(reply{request: r, err: errWatchGone})
+		}
 		switch {
 		case errors.Is(n.Err, sock.ErrWatchRemoved), e.ctx.Err() != nil:
 		case errors.Is(n.Err, zk.ErrConnectionClosed):

@@ -67,6 +67,14 @@ type Config struct {
 	Warm *Warm
 }
 
+// markers returns the kinds of sibling that take part: Markers, or Name.
+func (cfg Config) markers() []string {
+	if len(cfg.Markers) == 0 {
+		return []string{cfg.Name}
+	}
+	return cfg.Markers
+}
+
 // Entry is a contender that holds the resource.
 type Entry struct {
 	c       *zkrecipes.Client
@@ -100,10 +108,7 @@ func Enter(ctx context.Context, c *zkrecipes.Client, cfg Config) (*Entry, error)
 			return nil, err
 		}
 	}
-	markers := cfg.Markers
-	if len(markers) == 0 {
-		markers = []string{cfg.Name}
-	}
+	markers := cfg.markers()
 	if w := cfg.Warm; w != nil && w.ready(s) {
 		return enterWarm(ctx, c, s, cfg, markers)
 	}
@@ -130,10 +135,6 @@ func Requeue(ctx context.Context, c *zkrecipes.Client, old *Entry, cfg Config) (
 		old.releaseDetached(ctx)
 		return Enter(ctx, c, cfg)
 	}
-	markers := cfg.Markers
-	if len(markers) == 0 {
-		markers = []string{cfg.Name}
-	}
 	path, replaced, kids, st, lerr := seam.ReplaceAndList(ctx, s, old.Path, zkpath.Join(cfg.Dir, cfg.Name), cfg.Data, zkrecipes.WithNodeACL(cfg.ACL))
 	if !replaced {
 		old.releaseDetached(ctx) // a node gone already counts as deleted
@@ -146,7 +147,7 @@ func Requeue(ctx context.Context, c *zkrecipes.Client, old *Entry, cfg Config) (
 		}
 		return nil, lerr
 	}
-	return enterListed(ctx, newEntry(c, s, cfg, path), cfg, markers, kids, st, lerr)
+	return enterListed(ctx, newEntry(c, s, cfg, path), cfg, cfg.markers(), kids, st, lerr)
 }
 
 // enterListed is Enter for e, whose node was just created and its

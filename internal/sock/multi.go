@@ -23,11 +23,19 @@ func (s *Set) Multi(ctx context.Context, ops []any) ([]zk.MultiResponse, bool, e
 	if r.Body == nil {
 		return nil, sent, err
 	}
+	res, err := multiResult(r)
+	return res, true, err
+}
+
+// multiResult decodes r, a multi's reply with a body: its results, and
+// the header's error or else the first failed operation's.
+func multiResult(r wire.Reply) ([]zk.MultiResponse, error) {
+	err := replyErr(r)
 	res, ferr := decodeMulti(r.Body)
 	if err == nil {
 		err = ferr
 	}
-	return res, true, err
+	return res, err
 }
 
 // multiRequest encodes ops as go-zookeeper's Conn.Multi does.

@@ -117,10 +117,7 @@ func replaced(a answer) (string, error) {
 		}
 		return "", wire.ErrShort
 	}
-	res, err := decodeMulti(a.r.Body)
-	if err == nil {
-		err = replyErr(a.r)
-	}
+	res, err := multiResult(a.r)
 	if err != nil {
 		return "", err
 	}
